@@ -1,0 +1,123 @@
+// The one place that reads process.env. Everything else receives a Config.
+import { z } from 'zod'
+
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef'
+const DEV_ENCRYPTION_KEY = 'ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktY2hhbmdlLW1l' // base64 of a dev key
+const DEV_OTP_PEPPER = 'dev-only-otp-pepper'
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.string().url().optional())
+  .optional()
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional()
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .transform((v) => v === 'true' || v === '1')
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Public base URL, used in printed links and emails. */
+  PUBLIC_URL: optionalUrl,
+  /** Comma-separated app names to serve; empty means all registered apps. */
+  APPS: z.string().default(''),
+
+  /** Postgres server. When unset, embedded PGlite stores its data in DATA_DIR. */
+  DATABASE_URL: optionalUrl,
+  /** Optional read replica for lag-tolerant reads. */
+  DATABASE_READ_URL: optionalUrl,
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  /** Milliseconds a single statement may run before Postgres cancels it. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  DATA_DIR: z.string().default('.data'),
+
+  JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  REFRESH_TTL_DAYS: z.coerce.number().int().min(1).default(30),
+  OTP_PEPPER: z.string().min(8).default(DEV_OTP_PEPPER),
+  /** OTP codes issued per email per hour, and per IP per hour. */
+  OTP_RATE_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+  OTP_RATE_PER_IP: z.coerce.number().int().min(1).default(30),
+  /** 32-byte base64 key(s) for field encryption; first is current, the rest decrypt only. */
+  ENCRYPTION_KEYS: z.string().default(DEV_ENCRYPTION_KEY),
+
+  /** SMTP server for mail; when unset mail goes to the dev mailbox (table platform.dev_mailbox). */
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().default('Matchbase <no-reply@matchbase.local>'),
+
+  /** OpenAI-compatible endpoint; when unset the local deterministic provider is used. */
+  AI_PROVIDER: z.enum(['local', 'openai']).optional(),
+  AI_BASE_URL: optionalUrl,
+  AI_API_KEY: optionalString,
+  AI_EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
+  AI_TEXT_MODEL: z.string().default('gpt-4o-mini'),
+  AI_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(4096).default(256),
+  AI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+
+  REDIS_URL: optionalUrl,
+  /** Run the job scheduler and workers inside `serve`. */
+  JOBS_ENABLED: bool.default(true),
+  /** Load demo data on first start (embedded mode default). */
+  SEED_DEMO: bool.optional(),
+  /** Exposes /v1/dev/* (mailbox reading). Never on in production. */
+  DEV_ENDPOINTS: bool.optional(),
+})
+
+export type RawConfig = z.infer<typeof configSchema>
+export interface Config extends RawConfig {
+  isProduction: boolean
+  embedded: boolean
+  devEndpoints: boolean
+  seedDemo: boolean
+  aiProvider: 'local' | 'openai'
+  apps: string[]
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  const raw = parsed.data
+  const isProduction = raw.NODE_ENV === 'production'
+  const config: Config = {
+    ...raw,
+    isProduction,
+    embedded: !raw.DATABASE_URL,
+    devEndpoints: raw.DEV_ENDPOINTS ?? !isProduction,
+    seedDemo: raw.SEED_DEMO ?? !raw.DATABASE_URL,
+    aiProvider: raw.AI_PROVIDER ?? (raw.AI_BASE_URL ? 'openai' : 'local'),
+    apps: raw.APPS.split(',').map((s) => s.trim()).filter(Boolean),
+  }
+  if (isProduction) assertProductionSafe(config)
+  return config
+}
+
+function assertProductionSafe(config: Config) {
+  const problems: string[] = []
+  if (config.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET is the development secret')
+  if (config.OTP_PEPPER === DEV_OTP_PEPPER) problems.push('OTP_PEPPER is the development pepper')
+  if (config.ENCRYPTION_KEYS.split(',').includes(DEV_ENCRYPTION_KEY))
+    problems.push('ENCRYPTION_KEYS contains the development key')
+  if (config.DEV_ENDPOINTS) problems.push('DEV_ENDPOINTS must be off in production')
+  if (problems.length) throw new ConfigError(`Refusing to start in production:\n  ${problems.join('\n  ')}`)
+}
+
+/** Config for tests: embedded defaults, quiet logs, overridable. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', SEED_DEMO: 'false', ...overrides })
+}

@@ -1,0 +1,167 @@
+// One Kysely instance over either embedded PGlite or a pg Pool. PGlite speaks to node-postgres
+// through its own connection adapter, so the same pg.Pool, Kysely dialect and SQL serve both.
+import path from 'node:path'
+import fs from 'node:fs'
+import pg from 'pg'
+import { CamelCasePlugin, Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
+import type { PGlite } from '@electric-sql/pglite'
+import type { Config } from '../config'
+
+// Timestamps come back as Date and bigints (counts, sums) as numbers; both fit JS.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v))
+
+export type Db = Kysely<any>
+export type Tx = Transaction<any>
+export type Executor = Db | Tx
+
+export interface Database {
+  kysely: Db
+  /** Reads that tolerate replica lag; the primary when no replica is configured. */
+  reader: Db
+  pool: pg.Pool
+  driver: 'pglite' | 'postgres'
+  /** pgvector is available (always on PGlite; detected on a server). */
+  hasVector: boolean
+  /** Subscribe to NOTIFY on a channel; returns an unsubscribe function. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>
+  close(): Promise<void>
+  /** The embedded instance, for dump/restore in tests and ops. */
+  pglite?: PGlite
+}
+
+export interface OpenOptions {
+  /** Overrides config.DATABASE_URL (tests pass a per-file database). */
+  url?: string
+  /** PGlite data directory, or 'memory://' for a throwaway database. */
+  dataDir?: string
+  /** Start PGlite from a dump made by pglite.dumpDataDir(). */
+  loadDataDir?: Blob
+}
+
+export async function openDatabase(config: Config, opts: OpenOptions = {}): Promise<Database> {
+  const url = opts.url ?? config.DATABASE_URL
+  return url ? openServer(config, url) : openEmbedded(config, opts)
+}
+
+function kyselyOver(pool: pg.Pool): Db {
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] })
+}
+
+async function openServer(config: Config, url: string): Promise<Database> {
+  const poolConfig = (connectionString: string): pg.PoolConfig => ({
+    connectionString,
+    max: config.DATABASE_POOL_MAX,
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  })
+  const pool = new pg.Pool(poolConfig(url))
+  // A pool emits 'error' when an idle client loses its server; without a listener Node exits.
+  pool.on('error', () => {})
+  const kysely = kyselyOver(pool)
+  let readPool: pg.Pool | undefined
+  let reader = kysely
+  if (config.DATABASE_READ_URL && !config.DATABASE_READ_URL.startsWith(url)) {
+    readPool = new pg.Pool(poolConfig(config.DATABASE_READ_URL))
+    readPool.on('error', () => {})
+    reader = kyselyOver(readPool)
+  }
+  const { rows } = await pool.query(`select count(*)::int as n from pg_available_extensions where name = 'vector'`)
+  const listeners = new Map<string, Set<(p: string) => void>>()
+  let listenClient: pg.Client | undefined
+
+  async function ensureListenClient() {
+    if (listenClient) return listenClient
+    // LISTEN needs a session of its own, outside any pooler.
+    const client = new pg.Client({ connectionString: url })
+    client.on('error', () => {
+      listenClient = undefined
+    })
+    client.on('notification', (msg) => {
+      for (const fn of listeners.get(msg.channel) ?? []) fn(msg.payload ?? '')
+    })
+    await client.connect()
+    for (const channel of listeners.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`)
+    listenClient = client
+    return client
+  }
+
+  return {
+    kysely,
+    reader,
+    pool,
+    driver: 'postgres',
+    hasVector: rows[0].n > 0,
+    async listen(channel, onMessage) {
+      let set = listeners.get(channel)
+      const client = await ensureListenClient()
+      if (!set) {
+        set = new Set()
+        listeners.set(channel, set)
+        await client.query(`listen ${pg.escapeIdentifier(channel)}`)
+      }
+      set.add(onMessage)
+      return async () => {
+        set!.delete(onMessage)
+        if (set!.size === 0) {
+          listeners.delete(channel)
+          await listenClient?.query(`unlisten ${pg.escapeIdentifier(channel)}`).catch(() => {})
+        }
+      }
+    },
+    async close() {
+      await listenClient?.end().catch(() => {})
+      await kysely.destroy()
+      if (readPool) await reader.destroy()
+    },
+  }
+}
+
+async function openEmbedded(config: Config, opts: OpenOptions): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { vector } = await import('@electric-sql/pglite-pgvector')
+  const { cube } = await import('@electric-sql/pglite/contrib/cube')
+  const { earthdistance } = await import('@electric-sql/pglite/contrib/earthdistance')
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
+  const { citext } = await import('@electric-sql/pglite/contrib/citext')
+  const { pgcrypto } = await import('@electric-sql/pglite/contrib/pgcrypto')
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres')
+
+  let dataDir = opts.dataDir ?? config.DATA_DIR
+  if (!dataDir.startsWith('memory://')) {
+    dataDir = path.resolve(dataDir, 'pglite')
+    fs.mkdirSync(dataDir, { recursive: true })
+  }
+  const pglite = await PGlite.create({
+    dataDir,
+    loadDataDir: opts.loadDataDir,
+    extensions: { vector, cube, earthdistance, pg_trgm, citext, pgcrypto },
+  })
+  // PGlite is a single session: a pool of one connection serialises transactions correctly.
+  const pool = new pg.Pool({ ...(createPgConfig(pglite) as unknown as pg.PoolConfig), max: 1 })
+  const kysely = kyselyOver(pool)
+  return {
+    kysely,
+    reader: kysely,
+    pool,
+    driver: 'pglite',
+    hasVector: true,
+    pglite,
+    async listen(channel, onMessage) {
+      const unsub = await pglite.listen(channel, onMessage)
+      return async () => unsub()
+    },
+    async close() {
+      await kysely.destroy()
+      await pglite.close()
+    },
+  }
+}
+
+/** Runs fn in a transaction on the owner role (system and admin work). */
+export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn)
+}
+
+export { sql }

@@ -1,0 +1,204 @@
+// Fastify with zod schemas and OpenAPI. Every error leaves as { error: { code, message, details } }.
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import client from 'prom-client'
+import { sql } from 'kysely'
+import type { Platform } from '../platform'
+import type { AppModule, Http } from '../app'
+import { AppError, fromPostgresError, isConnectionError, type ErrorBody } from './errors'
+import { readMailbox } from '../auth/mailer'
+import { registerIdempotency } from './idempotency'
+import type { Claims } from '../db/with-user'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Verified token claims; set by the auth guard on protected routes. */
+    claims: Claims
+  }
+}
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('One of the closed list of error codes'),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .describe('Error')
+
+export interface BuildOptions {
+  /** Mount /docs (Swagger UI). */
+  docs?: boolean
+}
+
+export async function buildHttp(platform: Platform, apps: AppModule[], opts: BuildOptions = {}): Promise<Http> {
+  const http = Fastify({
+    loggerInstance: platform.log,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 1_048_576,
+    // Stay below the database statement timeout so a slow request fails cleanly with a JSON 5xx.
+    connectionTimeout: 0,
+    disableRequestLogging: platform.config.LOG_LEVEL !== 'debug' && platform.config.LOG_LEVEL !== 'trace',
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<ZodTypeProvider>()
+
+  http.setValidatorCompiler(validatorCompiler)
+  http.setSerializerCompiler(serializerCompiler)
+  http.decorateRequest('claims', null as unknown as Claims)
+  http.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
+
+  await http.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Matchbase API',
+        version: '0.1.0',
+        description:
+          'Matchbase serves several matching marketplaces from one PostgreSQL-backed platform. ' +
+          'Routes live under /v1/<app>. Errors are always { error: { code, message, details } }.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  })
+  if (opts.docs !== false) await http.register(swaggerUi, { routePrefix: '/docs' })
+
+  http.setErrorHandler((err, req, reply) => sendError(platform, err, req, reply))
+  http.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: { code: 'not_found', message: `No route for ${req.method} ${req.url.split('?')[0]}` } })
+  })
+
+  registerMetrics(http)
+  registerHealth(http, platform)
+  registerIdempotency(http, platform)
+  if (platform.config.devEndpoints) registerDevRoutes(http, platform)
+
+  for (const app of apps) {
+    await http.register(async (scope) => app.routes(scope as Http, platform), { prefix: `/v1/${app.name}` })
+  }
+  return http
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const ctx = (err as { validationContext?: string }).validationContext ?? 'body'
+    const details = err.validation.map((v) => ({
+      field: [ctx, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      message: v.message,
+    }))
+    const first = details[0]
+    return new AppError('validation_failed', first ? `${first.field}: ${first.message}` : 'Invalid request', details)
+  }
+  const fe = err as FastifyError & { code?: string }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('invalid_json', `The request body is not valid JSON: ${fe.message}`)
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'The request body is too large')
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('unsupported_media_type', `Unsupported content type: ${fe.message}`)
+    case 'FST_ERR_VALIDATION':
+      return new AppError('validation_failed', fe.message)
+  }
+  if (err instanceof SyntaxError && (fe.statusCode === 400 || /JSON/.test(err.message)))
+    return new AppError('invalid_json', `The request body is not valid JSON: ${err.message}`)
+  const pgError = fromPostgresError(err as { code?: string })
+  if (pgError) return pgError
+  if (isConnectionError(err)) return new AppError('unavailable', 'The database is unavailable, please retry')
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+    return new AppError(fe.statusCode === 404 ? 'not_found' : fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : 'bad_request', fe.message)
+  return new AppError('internal', 'Internal error')
+}
+
+export function sendError(platform: Platform, err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const appError = toAppError(err)
+  if (appError.status >= 500) {
+    const level = appError.code === 'unavailable' ? 'warn' : 'error'
+    req.log[level]({ err, serialization: isResponseSerializationError(err) }, 'request failed')
+  }
+  if (appError.code === 'unavailable') reply.header('retry-after', '1')
+  const body: ErrorBody = { error: { code: appError.code, message: appError.message } }
+  if (appError.details !== undefined) body.error.details = appError.details
+  return reply.code(appError.status).send(body)
+}
+
+function registerHealth(http: Http, platform: Platform) {
+  const ok = z.object({ status: z.string() })
+  http.get('/healthz', { schema: { hide: true, response: { 200: ok } } }, async () => ({ status: 'ok' }))
+  http.get('/readyz', { schema: { hide: true, response: { 200: ok, 503: errorSchema } } }, async () => {
+    try {
+      await sql`select 1`.execute(platform.db.kysely)
+      return { status: 'ready' }
+    } catch (err) {
+      throw new AppError('unavailable', `Database not reachable: ${(err as Error).message}`)
+    }
+  })
+}
+
+const httpDuration = new client.Histogram({
+  name: 'matchbase_http_request_duration_seconds',
+  help: 'HTTP request duration by route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+})
+let defaultMetrics = false
+
+function registerMetrics(http: Http) {
+  if (!defaultMetrics) {
+    client.collectDefaultMetrics()
+    defaultMetrics = true
+  }
+  http.addHook('onResponse', async (req, reply) => {
+    httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
+  http.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', client.register.contentType)
+    return client.register.metrics()
+  })
+}
+
+function registerDevRoutes(http: Http, platform: Platform) {
+  http.get(
+    '/v1/dev/mailbox',
+    {
+      schema: {
+        hide: true,
+        tags: ['dev'],
+        summary: 'Read the dev mailbox (development only)',
+        querystring: z.object({ email: z.string().email() }),
+        response: {
+          200: z.object({
+            messages: z.array(z.object({ id: z.number(), sentAt: z.date(), subject: z.string(), text: z.string() })),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const rows = await readMailbox(platform.db.kysely, req.query.email)
+      return { messages: rows.map((r) => ({ id: r.id, sentAt: r.sentAt, subject: r.subject, text: r.textBody })) }
+    },
+  )
+}

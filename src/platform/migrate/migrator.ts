@@ -1,0 +1,190 @@
+// Ordered, checksummed, reversible SQL migrations. Each file holds an up and a down section:
+//   -- migrate:up
+//   ...
+//   -- migrate:down
+//   ...
+// Each migration runs in its own transaction under an advisory lock, so concurrent starts of
+// the same program against one database apply every migration exactly once.
+import fs from 'node:fs'
+import path from 'node:path'
+import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
+import type { Db, Tx } from '../db/database'
+
+export interface MigrationSource {
+  /** 'platform' or an app name; also the Postgres schema the migrations own. */
+  app: string
+  dir: string
+}
+
+export interface Migration {
+  app: string
+  version: string
+  name: string
+  up: string
+  down: string
+  checksum: string
+}
+
+export interface MigrationStatus extends Migration {
+  appliedAt: Date | null
+  edited: boolean
+}
+
+export class MigrationError extends Error {}
+
+const LOCK_KEY = 727_274_001 // arbitrary, constant: "matchbase migrations"
+const FILE_RE = /^(\d+)_([a-z0-9_]+)\.sql$/
+
+export function readMigrations(sources: MigrationSource[]): Migration[] {
+  const all: Migration[] = []
+  for (const { app, dir } of sources) {
+    if (!fs.existsSync(dir)) continue
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()
+    for (const file of files) {
+      const m = FILE_RE.exec(file)
+      if (!m) throw new MigrationError(`${app}: migration file name ${file} must look like 0001_name.sql`)
+      const text = fs.readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n')
+      const [upPart, downPart] = splitSections(text, `${app}/${file}`)
+      all.push({
+        app,
+        version: m[1],
+        name: m[2],
+        up: upPart,
+        down: downPart,
+        checksum: createHash('sha256').update(text).digest('hex'),
+      })
+    }
+  }
+  return all
+}
+
+function splitSections(text: string, label: string): [string, string] {
+  const upAt = text.indexOf('-- migrate:up')
+  const downAt = text.indexOf('-- migrate:down')
+  if (upAt < 0 || downAt < 0 || downAt < upAt)
+    throw new MigrationError(`${label}: needs a "-- migrate:up" section followed by a "-- migrate:down" section`)
+  return [text.slice(upAt + '-- migrate:up'.length, downAt).trim(), text.slice(downAt + '-- migrate:down'.length).trim()]
+}
+
+async function bootstrap(tx: Tx) {
+  await sql`select pg_advisory_xact_lock(${LOCK_KEY})`.execute(tx)
+  await sql
+    .raw(
+      `create schema if not exists platform;
+       create table if not exists platform.schema_migrations (
+         app text not null,
+         version text not null,
+         name text not null,
+         checksum text not null,
+         applied_at timestamptz not null default clock_timestamp(),
+         primary key (app, version)
+       );`,
+    )
+    .execute(tx)
+}
+
+async function applied(tx: Tx): Promise<Map<string, { checksum: string; appliedAt: Date }>> {
+  const rows = await tx.selectFrom('platform.schemaMigrations').select(['app', 'version', 'checksum', 'appliedAt']).execute()
+  return new Map(rows.map((r) => [`${r.app}/${r.version}`, { checksum: r.checksum, appliedAt: r.appliedAt }]))
+}
+
+function assertUnedited(migrations: Migration[], done: Map<string, { checksum: string }>) {
+  for (const m of migrations) {
+    const row = done.get(`${m.app}/${m.version}`)
+    if (row && row.checksum !== m.checksum)
+      throw new MigrationError(
+        `${m.app}/${m.version}_${m.name} was edited after it was applied (checksum differs). ` +
+          `Write a new migration instead of changing an applied one.`,
+      )
+  }
+}
+
+export interface MigrateEvents {
+  onApply?: (m: Migration, direction: 'up' | 'down') => void
+}
+
+/** Applies every pending migration in order. Returns the ones applied. */
+export async function migrateUp(db: Db, sources: MigrationSource[], events: MigrateEvents = {}): Promise<Migration[]> {
+  const migrations = readMigrations(sources)
+  const appliedNow: Migration[] = []
+  for (const m of migrations) {
+    const didApply = await db.transaction().execute(async (tx) => {
+      await bootstrap(tx)
+      const done = await applied(tx)
+      assertUnedited(migrations, done)
+      if (done.has(`${m.app}/${m.version}`)) return false
+      events.onApply?.(m, 'up')
+      await runSql(tx, m, 'up')
+      await tx
+        .insertInto('platform.schemaMigrations')
+        .values({ app: m.app, version: m.version, name: m.name, checksum: m.checksum })
+        .execute()
+      return true
+    })
+    if (didApply) appliedNow.push(m)
+  }
+  return appliedNow
+}
+
+/** Reverts the last `steps` applied migrations (all of them when steps is Infinity). */
+export async function migrateDown(
+  db: Db,
+  sources: MigrationSource[],
+  steps = 1,
+  events: MigrateEvents = {},
+): Promise<Migration[]> {
+  const migrations = readMigrations(sources)
+  const byKey = new Map(migrations.map((m) => [`${m.app}/${m.version}`, m]))
+  const reverted: Migration[] = []
+  while (reverted.length < steps) {
+    const m = await db.transaction().execute(async (tx) => {
+      await bootstrap(tx)
+      assertUnedited(migrations, await applied(tx))
+      const last = await tx
+        .selectFrom('platform.schemaMigrations')
+        .select(['app', 'version'])
+        .orderBy('appliedAt', 'desc')
+        .orderBy('app', 'desc')
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      if (!last) return null
+      const mig = byKey.get(`${last.app}/${last.version}`)
+      if (!mig) throw new MigrationError(`${last.app}/${last.version} is applied but its file is missing; cannot revert it`)
+      events.onApply?.(mig, 'down')
+      await runSql(tx, mig, 'down')
+      await tx
+        .deleteFrom('platform.schemaMigrations')
+        .where('app', '=', mig.app)
+        .where('version', '=', mig.version)
+        .execute()
+      return mig
+    })
+    if (!m) break
+    reverted.push(m)
+  }
+  return reverted
+}
+
+export async function migrationStatus(db: Db, sources: MigrationSource[]): Promise<MigrationStatus[]> {
+  const migrations = readMigrations(sources)
+  return db.transaction().execute(async (tx) => {
+    await bootstrap(tx)
+    const done = await applied(tx)
+    return migrations.map((m) => {
+      const row = done.get(`${m.app}/${m.version}`)
+      return { ...m, appliedAt: row?.appliedAt ?? null, edited: !!row && row.checksum !== m.checksum }
+    })
+  })
+}
+
+async function runSql(tx: Tx, m: Migration, direction: 'up' | 'down') {
+  const text = direction === 'up' ? m.up : m.down
+  try {
+    // No parameters: node-postgres uses the simple protocol, which runs several statements.
+    await sql.raw(text).execute(tx)
+  } catch (err) {
+    throw new MigrationError(`${m.app}/${m.version}_${m.name} (${direction}) failed: ${(err as Error).message}`)
+  }
+}

@@ -1,0 +1,90 @@
+// The shared capabilities every app receives, built once from Config.
+import { Redis } from 'ioredis'
+import pino, { type Logger } from 'pino'
+import type { Config } from './config'
+import { openDatabase, type Database, type OpenOptions } from './db/database'
+import { systemClock, type Clock } from './clock'
+import { audit } from './audit/audit'
+import type { Audit } from './audit/types'
+import { ledger } from './ledger/ledger'
+import type { Ledger, PaymentProvider } from './ledger/types'
+import { createPaymentProvider } from './ledger/payments'
+import type { AiProvider } from './ai/types'
+import { createAiProvider } from './ai/providers'
+import type { Notifier } from './notify/types'
+import { createNotifier } from './notify/notifier'
+import type { Mailer } from './auth/types'
+import { devMailbox, smtpMailer } from './auth/mailer'
+import { tokenSigner, type TokenSigner } from './auth/jwt'
+import { limiterFactory, type LimiterFactory } from './http/rate-limit'
+
+export interface Platform {
+  config: Config
+  db: Database
+  clock: Clock
+  log: Logger
+  mailer: Mailer
+  ai: AiProvider
+  payments: PaymentProvider
+  notify: Notifier
+  audit: Audit
+  ledger: Ledger
+  tokens: TokenSigner
+  limiter: LimiterFactory
+  redis?: Redis
+  close(): Promise<void>
+}
+
+/** Replaceable parts, for tests and for embedding Matchbase in another program. */
+export interface PlatformOverrides {
+  db?: Database
+  dbOptions?: OpenOptions
+  clock?: Clock
+  mailer?: Mailer
+  ai?: AiProvider
+  payments?: PaymentProvider
+  log?: Logger
+}
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.body.code',
+  'req.body.refreshToken',
+  '*.code',
+  '*.token',
+  '*.refreshToken',
+  '*.accessToken',
+]
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } })
+}
+
+export async function createPlatform(config: Config, o: PlatformOverrides = {}): Promise<Platform> {
+  const log = o.log ?? createLogger(config)
+  const db = o.db ?? (await openDatabase(config, o.dbOptions))
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined
+  redis?.on('error', (err) => log.warn({ err }, 'redis error'))
+  const platform: Platform = {
+    config,
+    db,
+    clock: o.clock ?? systemClock,
+    log,
+    mailer: o.mailer ?? (config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM) : devMailbox(db.kysely)),
+    ai: o.ai ?? (undefined as any),
+    payments: o.payments ?? createPaymentProvider(config),
+    notify: undefined as unknown as Notifier,
+    audit,
+    ledger,
+    tokens: tokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS),
+    limiter: limiterFactory(redis),
+    redis,
+    async close() {
+      await db.close()
+      redis?.disconnect()
+    },
+  }
+  platform.notify = createNotifier(platform)
+  return platform
+}

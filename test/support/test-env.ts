@@ -1,0 +1,86 @@
+// A fresh, migrated database per test file, on PGlite by default or on the Postgres server
+// named by TEST_DATABASE_URL; plus the platform and HTTP server over it.
+import fs from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { describe, inject } from 'vitest'
+import { testConfig, type Config } from '../../src/platform/config'
+import { openDatabase, type Database } from '../../src/platform/db/database'
+import { createPlatform, type Platform, type PlatformOverrides } from '../../src/platform/platform'
+import { buildHttp } from '../../src/platform/http/server'
+import { ManualClock } from '../../src/platform/clock'
+import { ALL_APPS } from '../../src/apps'
+import type { AppModule, Http } from '../../src/platform/app'
+import { withDatabase } from './global-setup'
+
+export const serverUrl = process.env.TEST_DATABASE_URL
+export const onServer = !!serverUrl
+/** For suites that need real concurrency or server tools; PGlite is a single session. */
+export const describeOnServer = onServer ? describe : describe.skip
+
+export interface TestEnvOptions {
+  apps?: AppModule[]
+  /** false: an empty database (for migration tests). */
+  migrated?: boolean
+  config?: Record<string, string>
+  overrides?: PlatformOverrides
+}
+
+export interface TestEnv {
+  platform: Platform
+  http: Http
+  clock: ManualClock
+  config: Config
+  /** Connection string of this file's database (server mode only). */
+  databaseUrl?: string
+  close(): Promise<void>
+}
+
+/** Opens a fresh database: a copy of the migrated template unless migrated is false. */
+export async function freshDatabase(config: Config, migrated = true): Promise<{ db: Database; url?: string; drop(): Promise<void> }> {
+  if (serverUrl) {
+    const name = `mb_t_${process.pid}_${randomBytes(4).toString('hex')}`
+    const admin = new pg.Client({ connectionString: serverUrl })
+    await admin.connect()
+    const template = inject('templateDatabase')
+    await admin.query(migrated ? `create database ${name} template ${template}` : `create database ${name}`)
+    const url = withDatabase(serverUrl, name)
+    const db = await openDatabase(config, { url })
+    return {
+      db,
+      url,
+      async drop() {
+        await db.close().catch(() => {})
+        await admin.query(`drop database if exists ${name} with (force)`)
+        await admin.end()
+      },
+    }
+  }
+  const dump = inject('pgliteDump')
+  const db = await openDatabase(config, {
+    dataDir: 'memory://',
+    loadDataDir: migrated ? new Blob([fs.readFileSync(dump)]) : undefined,
+  })
+  return { db, drop: () => db.close() }
+}
+
+export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {
+  const config = testConfig(opts.config)
+  const { db, url, drop } = await freshDatabase(config, opts.migrated !== false)
+  const clock = new ManualClock()
+  const platform = await createPlatform(config, { db, clock, ...opts.overrides })
+  const http = await buildHttp(platform, opts.apps ?? ALL_APPS, { docs: false })
+  await http.ready()
+  return {
+    platform,
+    http,
+    clock,
+    config,
+    databaseUrl: url,
+    async close() {
+      await http.close()
+      platform.redis?.disconnect()
+      await drop()
+    },
+  }
+}
