@@ -1,0 +1,4 @@
+import type { Http } from '../../../platform/app'
+import type { Platform } from '../../../platform/platform'
+
+export async function designerRoutes(_http: Http, _platform: Platform) {}
