@@ -1,3 +1,6 @@
+// OneDesigner's scheduled jobs; `matchbase maintain <name>` runs one now.
 import type { JobDefinition } from '../../platform/jobs/types'
+import { maintenanceJobs } from './maintenance/jobs'
+import { projectRequestJobs } from './project-requests/jobs'
 
-export const jobs: JobDefinition[] = []
+export const jobs: JobDefinition[] = [...maintenanceJobs, ...projectRequestJobs]

@@ -1,0 +1,3 @@
+import type { JobDefinition } from '../../../platform/jobs/types'
+
+export const projectRequestJobs: JobDefinition[] = []
