@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { sql } from 'kysely'
+import { createTestEnv, type TestEnv } from '../../../test/support/test-env'
+import { defineApp } from '../app'
+import { AppError, ERROR_STATUS } from './errors'
+import { requireRole, bearer } from './auth-guard'
+import { withUser } from '../db/with-user'
+
+// A throwaway app exercising the HTTP layer's contract.
+const probe = defineApp({
+  name: 'probe',
+  migrationsDir: '/nonexistent',
+  routes(http, platform) {
+    http.post(
+      '/echo',
+      { schema: { body: z.object({ name: z.string().min(2), age: z.number().int().min(0) }) } },
+      async (req) => ({ hello: req.body.name }),
+    )
+    http.get('/boom/:code', { schema: { params: z.object({ code: z.string() }) } }, async (req) => {
+      throw new AppError(req.params.code as keyof typeof ERROR_STATUS, 'as asked')
+    })
+    http.get('/pg/:sqlstate', async (req) => {
+      const state = (req.params as { sqlstate: string }).sqlstate
+      if (state === 'unique') {
+        await sql`create temp table if not exists t (id int primary key)`.execute(platform.db.kysely)
+        await sql`insert into t values (1) on conflict do nothing`.execute(platform.db.kysely)
+        await sql`insert into t values (1)`.execute(platform.db.kysely)
+      }
+      if (state === 'invalid') await sql`select ${'x'}::int`.execute(platform.db.kysely)
+      if (state === 'crash') throw new Error('secret internal detail')
+      return {}
+    })
+    http.get('/me', { preHandler: requireRole(platform, 'probe', ['client']), schema: { security: bearer } }, async (req) =>
+      withUser(platform.db.kysely, req.claims, async (tx) => {
+        const { rows } = await sql<{ uid: string; role: string; usr: string }>`select platform.uid() as uid, platform.role() as role, current_user as usr`.execute(tx)
+        return rows[0]
+      }),
+    )
+  },
+})
+
+describe('HTTP contract', () => {
+  let env: TestEnv
+  beforeAll(async () => {
+    env = await createTestEnv({ apps: [probe] })
+  })
+  afterAll(() => env.close())
+
+  it('names the invalid field in a 400 JSON error', async () => {
+    const res = await env.http.inject({ method: 'POST', url: '/v1/probe/echo', payload: { name: 'x', age: -1 } })
+    expect(res.statusCode).toBe(400)
+    const body = res.json()
+    expect(body.error.code).toBe('validation_failed')
+    expect(body.error.message).toMatch(/body\.name/)
+    expect(body.error.details.map((d: { field: string }) => d.field)).toEqual(['body.name', 'body.age'])
+  })
+
+  it('answers malformed JSON and wrong content types with 4xx JSON', async () => {
+    const bad = await env.http.inject({ method: 'POST', url: '/v1/probe/echo', headers: { 'content-type': 'application/json' }, payload: '{"name":' })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error.code).toBe('invalid_json')
+    const wrongType = await env.http.inject({ method: 'POST', url: '/v1/probe/echo', headers: { 'content-type': 'text/xml' }, payload: '<a/>' })
+    expect(wrongType.statusCode).toBe(415)
+    expect(wrongType.json().error.code).toBe('unsupported_media_type')
+  })
+
+  it('maps every error code to its status from one table', async () => {
+    for (const [code, status] of Object.entries(ERROR_STATUS)) {
+      const res = await env.http.inject({ method: 'GET', url: `/v1/probe/boom/${code}` })
+      expect(res.statusCode, code).toBe(status)
+      expect(res.json().error.code).toBe(code)
+    }
+  })
+
+  it('maps Postgres errors by SQLSTATE and hides internal errors', async () => {
+    const dup = await env.http.inject({ method: 'GET', url: '/v1/probe/pg/unique' })
+    expect(dup.statusCode).toBe(409)
+    expect(dup.json().error.code).toBe('conflict')
+    const invalid = await env.http.inject({ method: 'GET', url: '/v1/probe/pg/invalid' })
+    expect(invalid.statusCode).toBe(400)
+    const crash = await env.http.inject({ method: 'GET', url: '/v1/probe/pg/crash' })
+    expect(crash.statusCode).toBe(500)
+    expect(crash.body).not.toContain('secret internal detail')
+    expect(crash.json().error.code).toBe('internal')
+  })
+
+  it('returns JSON 404 for unknown routes and carries a request id', async () => {
+    const res = await env.http.inject({ method: 'GET', url: '/v1/nope', headers: { 'x-request-id': 'req-123' } })
+    expect(res.statusCode).toBe(404)
+    expect(res.json().error.code).toBe('not_found')
+    expect(res.headers['x-request-id']).toBe('req-123')
+  })
+
+  it('guards routes by token audience and role, and runs queries under RLS as the user', async () => {
+    expect((await env.http.inject({ method: 'GET', url: '/v1/probe/me' })).statusCode).toBe(401)
+    const sub = '00000000-0000-4000-8000-000000000001'
+    const other = await env.platform.tokens.sign({ sub, role: 'client', app: 'bandsy' })
+    const wrongApp = await env.http.inject({ method: 'GET', url: '/v1/probe/me', headers: { authorization: `Bearer ${other}` } })
+    expect(wrongApp.statusCode).toBe(401)
+    expect(wrongApp.json().error.message).toMatch(/not issued for probe/)
+    const designer = await env.platform.tokens.sign({ sub, role: 'designer', app: 'probe' })
+    expect((await env.http.inject({ method: 'GET', url: '/v1/probe/me', headers: { authorization: `Bearer ${designer}` } })).statusCode).toBe(403)
+    const token = await env.platform.tokens.sign({ sub, role: 'client', app: 'probe' })
+    const ok = await env.http.inject({ method: 'GET', url: '/v1/probe/me', headers: { authorization: `Bearer ${token}` } })
+    expect(ok.json()).toEqual({ uid: sub, role: 'client', usr: 'matchbase_user' })
+  })
+
+  it('serves health, readiness and metrics', async () => {
+    expect((await env.http.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' })
+    expect((await env.http.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' })
+    const metrics = await env.http.inject({ method: 'GET', url: '/metrics' })
+    expect(metrics.body).toContain('matchbase_http_request_duration_seconds')
+  })
+})
