@@ -49,10 +49,6 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
-    // Stay below the database statement timeout so a slow request fails cleanly with a JSON 5xx.
-    connectionTimeout: 0,
-    disableRequestLogging: platform.config.LOG_LEVEL !== 'debug' && platform.config.LOG_LEVEL !== 'trace',
-    ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>()
 
   http.setValidatorCompiler(validatorCompiler)
