@@ -46,6 +46,9 @@ const positiveInt = (v: string) => {
   return n
 }
 
+// Settings from ./.env when present (see .env.example); the real environment wins.
+if (fs.existsSync('.env')) process.loadEnvFile('.env')
+
 const program = new Command('matchbase').description('Matchbase: one backend for matching marketplaces')
 
 program
