@@ -7,7 +7,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Each file gets its own database; files run in parallel on the two cores.
+    // Each file gets its own database, so files run in parallel (the machines have two cores).
     fileParallelism: true,
+    maxWorkers: 2,
+    minWorkers: 1,
   },
 })
