@@ -1,0 +1,159 @@
+// SQL for unlocks. Every function takes the caller's transaction: under withUser, row-level
+// security decides which matches, unlocks and designers are visible.
+import type { Tx } from '../../../platform/db/database'
+
+export interface MatchForUnlock {
+  id: string
+  clientId: string
+  designerId: string
+  status: 'active' | 'unlocked' | 'expired'
+  expiresAt: Date | null
+}
+
+export interface UnlockRow {
+  id: string
+  clientId: string
+  designerId: string
+  matchId: string | null
+  unlockedVia: string
+  creditsUsed: number
+  unlockedAt: Date
+}
+
+export interface DesignerContact {
+  id: string
+  firstName: string
+  lastName: string
+  email: string
+  professionalTitle: string | null
+  location: string | null
+  timezone: string | null
+  portfolioUrl: string | null
+  availabilityStatus: string | null
+}
+
+const UNLOCK_COLUMNS = ['id', 'clientId', 'designerId', 'matchId', 'unlockedVia', 'creditsUsed', 'unlockedAt'] as const
+const CONTACT_COLUMNS = [
+  'id',
+  'firstName',
+  'lastName',
+  'email',
+  'professionalTitle',
+  'location',
+  'timezone',
+  'portfolioUrl',
+  'availabilityStatus',
+] as const
+
+export async function findClientMatch(tx: Tx, clientId: string, matchId: string): Promise<MatchForUnlock | undefined> {
+  return tx
+    .selectFrom('onedesigner.matches')
+    .select(['id', 'clientId', 'designerId', 'status', 'expiresAt'])
+    .where('id', '=', matchId)
+    .where('clientId', '=', clientId)
+    .executeTakeFirst()
+}
+
+/** Inserts the unlock unless this client already unlocked this designer; undefined then. */
+export async function insertUnlock(
+  tx: Tx,
+  u: { clientId: string; designerId: string; matchId: string; unlockedAt: Date },
+): Promise<UnlockRow | undefined> {
+  return tx
+    .insertInto('onedesigner.clientDesigners')
+    .values({
+      clientId: u.clientId,
+      designerId: u.designerId,
+      matchId: u.matchId,
+      unlockedVia: 'credit',
+      creditsUsed: 1,
+      unlockedAt: u.unlockedAt,
+      createdAt: u.unlockedAt,
+    })
+    .onConflict((oc) => oc.columns(['clientId', 'designerId']).doNothing())
+    .returning(UNLOCK_COLUMNS)
+    .executeTakeFirst()
+}
+
+export async function findUnlock(tx: Tx, clientId: string, designerId: string): Promise<UnlockRow | undefined> {
+  return tx
+    .selectFrom('onedesigner.clientDesigners')
+    .select(UNLOCK_COLUMNS)
+    .where('clientId', '=', clientId)
+    .where('designerId', '=', designerId)
+    .executeTakeFirst()
+}
+
+/** Marks a still-active match unlocked; an unlocked or expired match keeps its state. */
+export async function markMatchUnlocked(tx: Tx, matchId: string, at: Date): Promise<void> {
+  await tx
+    .updateTable('onedesigner.matches')
+    .set({ status: 'unlocked', unlockedAt: at })
+    .where('id', '=', matchId)
+    .where('status', '=', 'active')
+    .execute()
+}
+
+export async function findDesignerContact(tx: Tx, designerId: string): Promise<DesignerContact | undefined> {
+  return tx.selectFrom('onedesigner.designers').select(CONTACT_COLUMNS).where('id', '=', designerId).executeTakeFirst()
+}
+
+export async function creditBalance(tx: Tx, clientId: string): Promise<number> {
+  const row = await tx.selectFrom('onedesigner.clients').select('matchCredits').where('id', '=', clientId).executeTakeFirst()
+  return row?.matchCredits ?? 0
+}
+
+export interface UnlockWithContact extends UnlockRow {
+  designer: DesignerContact | null
+}
+
+/** A client's unlocks, newest first, with the designer's contact where the designer is still listed. */
+export async function listUnlocks(tx: Tx, clientId: string): Promise<UnlockWithContact[]> {
+  const rows = await tx
+    .selectFrom('onedesigner.clientDesigners as cd')
+    .leftJoin('onedesigner.designers as d', 'd.id', 'cd.designerId')
+    .select([
+      'cd.id',
+      'cd.clientId',
+      'cd.designerId',
+      'cd.matchId',
+      'cd.unlockedVia',
+      'cd.creditsUsed',
+      'cd.unlockedAt',
+      'd.id as dId',
+      'd.firstName',
+      'd.lastName',
+      'd.email',
+      'd.professionalTitle',
+      'd.location',
+      'd.timezone',
+      'd.portfolioUrl',
+      'd.availabilityStatus',
+    ])
+    .where('cd.clientId', '=', clientId)
+    .orderBy('cd.unlockedAt', 'desc')
+    .orderBy('cd.id')
+    .execute()
+  return rows.map((r) => ({
+    id: r.id,
+    clientId: r.clientId,
+    designerId: r.designerId,
+    matchId: r.matchId,
+    unlockedVia: r.unlockedVia,
+    creditsUsed: r.creditsUsed,
+    unlockedAt: r.unlockedAt,
+    designer: r.dId
+      ? {
+          id: r.dId,
+          firstName: r.firstName,
+          lastName: r.lastName,
+          email: r.email,
+          professionalTitle: r.professionalTitle,
+          location: r.location,
+          timezone: r.timezone,
+          portfolioUrl: r.portfolioUrl,
+          availabilityStatus: r.availabilityStatus,
+        }
+      : null,
+  }))
+}
