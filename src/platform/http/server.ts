@@ -133,6 +133,8 @@ export function sendError(platform: Platform, err: unknown, req: FastifyRequest,
     req.log[level]({ err, serialization: isResponseSerializationError(err) }, 'request failed')
   }
   if (appError.code === 'unavailable') reply.header('retry-after', '1')
+  const retryAfter = (appError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter))
   const body: ErrorBody = { error: { code: appError.code, message: appError.message } }
   if (appError.details !== undefined) body.error.details = appError.details
   return reply.code(appError.status).send(body)

@@ -1,0 +1,44 @@
+// Parallel requests cannot overspend the wrong-code budget, use one code twice or rotate one
+// refresh token twice. Meaningful on a server (real concurrency); on PGlite they serialize.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
+import { post, requestCode, signIn, uniqueEmail, verify, wrong } from './test-helpers'
+
+describe('accounts under parallel requests', () => {
+  let env: TestEnv
+  beforeAll(async () => {
+    env = await createTestEnv()
+  })
+  afterAll(() => env.close())
+
+  it('20 parallel wrong codes spend exactly the budget of 5', async () => {
+    const email = uniqueEmail('race')
+    const code = await requestCode(env, email, 'client')
+    const answers = await Promise.all(Array.from({ length: 20 }, () => verify(env, { email, type: 'client', code: wrong(code) })))
+    const statuses = answers.map((a) => a.statusCode).sort()
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4)
+    expect(statuses.filter((s) => s === 423)).toHaveLength(16)
+    const rows = await env.platform.db.kysely.selectFrom('onedesigner.authTokens').select('attempts').where('email', '=', email).execute()
+    expect(rows.reduce((n, r) => n + r.attempts, 0)).toBe(5)
+  })
+
+  it('one right code used in parallel signs in once and creates one account', async () => {
+    const email = uniqueEmail('twice')
+    const code = await requestCode(env, email, 'designer')
+    const answers = await Promise.all(Array.from({ length: 8 }, () => verify(env, { email, type: 'designer', code })))
+    expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(1)
+    expect(answers.filter((a) => a.statusCode === 401)).toHaveLength(7)
+    const designers = await env.platform.db.kysely.selectFrom('onedesigner.designers').select('id').where('email', '=', email).execute()
+    expect(designers).toHaveLength(1)
+  })
+
+  it('a refresh token rotated in parallel succeeds once', async () => {
+    const s = await signIn(env, uniqueEmail('rotate'), 'client')
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(env, '/auth/refresh', { refreshToken: s.refreshToken })))
+    const ok = answers.filter((a) => a.statusCode === 200)
+    expect(ok).toHaveLength(1)
+    expect(answers.filter((a) => a.statusCode === 401)).toHaveLength(7)
+    // The replays revoked the family, so the winner's token is dead too.
+    expect((await post(env, '/auth/refresh', { refreshToken: ok[0].json().refreshToken })).statusCode).toBe(401)
+  })
+})
