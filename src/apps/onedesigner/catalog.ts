@@ -107,3 +107,21 @@ export const RATE_RANGES = {
 export type RateRange = keyof typeof RATE_RANGES
 
 export const AVAILABILITY = ['available', 'busy', 'unavailable'] as const
+
+/** Years of experience a designer chooses from (stored in designers.years_experience). */
+export const EXPERIENCE_LEVELS = {
+  '0-2': { min: 0, max: 2 },
+  '3-5': { min: 3, max: 5 },
+  '6-10': { min: 6, max: 10 },
+  '10+': { min: 10, max: 50 },
+} as const
+export type ExperienceLevel = keyof typeof EXPERIENCE_LEVELS
+
+const keysOf = <T extends object>(o: T) => Object.keys(o) as [keyof T & string, ...(keyof T & string)[]]
+export const budgetSchema = z.enum(keysOf(BUDGETS))
+export const timelineSchema = z.enum(keysOf(TIMELINES))
+export const rateRangeSchema = z.enum(keysOf(RATE_RANGES))
+export const experienceSchema = z.enum(keysOf(EXPERIENCE_LEVELS))
+export const industrySchema = z.enum(INDUSTRIES)
+export const styleSchema = z.enum(STYLES)
+export const availabilitySchema = z.enum(AVAILABILITY)

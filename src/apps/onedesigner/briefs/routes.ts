@@ -1,4 +1,97 @@
+import { z } from 'zod'
 import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
+import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import { errorSchema } from '../../../platform/http/server'
+import { briefSchema, briefStatusSchema, createBriefSchema, patchBriefSchema } from './brief-schema'
+import { briefService } from './service'
 
-export async function briefRoutes(_http: Http, _platform: Platform) {}
+const APP = 'onedesigner'
+const tags = ['onedesigner: briefs']
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema }
+const idParams = z.object({ id: z.uuid() })
+
+export async function briefRoutes(http: Http, platform: Platform) {
+  const service = briefService(platform)
+  const clientOnly = requireRole(platform, APP, ['client'])
+
+  http.post(
+    '/briefs',
+    {
+      preHandler: clientOnly,
+      schema: {
+        tags,
+        summary: 'Describe a project',
+        description: 'categorySpecificFields must fit the projectType; a field of another type is refused by name.',
+        security: bearer,
+        body: createBriefSchema,
+        response: { 201: briefSchema, ...errors },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await service.create(req.claims, req.body)),
+  )
+
+  http.get(
+    '/briefs',
+    {
+      preHandler: clientOnly,
+      schema: {
+        tags,
+        summary: 'Your briefs, newest first',
+        security: bearer,
+        querystring: z.object({
+          status: briefStatusSchema.optional(),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+        }),
+        response: {
+          200: z.object({ briefs: z.array(briefSchema), total: z.number(), limit: z.number(), offset: z.number() }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => service.list(req.claims, req.query),
+  )
+
+  http.get(
+    '/briefs/:id',
+    {
+      preHandler: clientOnly,
+      schema: { tags, summary: 'One of your briefs', security: bearer, params: idParams, response: { 200: briefSchema, ...errors } },
+    },
+    async (req) => service.get(req.claims, req.params.id),
+  )
+
+  http.patch(
+    '/briefs/:id',
+    {
+      preHandler: clientOnly,
+      schema: {
+        tags,
+        summary: 'Change an active brief',
+        description: 'Changing projectType re-checks categorySpecificFields against the new type. Cached match scores of the brief are dropped.',
+        security: bearer,
+        params: idParams,
+        body: patchBriefSchema,
+        response: { 200: briefSchema, ...errors, 409: errorSchema },
+      },
+    },
+    async (req) => service.patch(req.claims, req.params.id, req.body),
+  )
+
+  http.post(
+    '/briefs/:id/cancel',
+    {
+      preHandler: clientOnly,
+      schema: {
+        tags,
+        summary: 'Cancel a brief',
+        description: 'Cancelling twice is harmless; a completed brief cannot be cancelled (409).',
+        security: bearer,
+        params: idParams,
+        response: { 200: briefSchema, ...errors, 409: errorSchema },
+      },
+    },
+    async (req) => service.cancel(req.claims, req.params.id),
+  )
+}

@@ -1,0 +1,73 @@
+// SQL over onedesigner.briefs, always inside the caller's withUser transaction (RLS: a client
+// sees only their own briefs).
+import type { Executor } from '../../../platform/db/database'
+
+export interface BriefRow {
+  id: string
+  clientId: string
+  projectType: string
+  industry: string | null
+  budget: string | null
+  timeline: string | null
+  projectTitle: string | null
+  projectDescription: string | null
+  requirements: string | null
+  targetAudience: string | null
+  additionalNotes: string | null
+  styles: string[] | null
+  deliverables: string[] | null
+  referenceMaterials: unknown
+  categorySpecificFields: unknown
+  status: string | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+const COLUMNS = [
+  'id', 'clientId', 'projectType', 'industry', 'budget', 'timeline', 'projectTitle', 'projectDescription',
+  'requirements', 'targetAudience', 'additionalNotes', 'styles', 'deliverables', 'referenceMaterials',
+  'categorySpecificFields', 'status', 'createdAt', 'updatedAt',
+] as const
+
+const JSON_COLUMNS = new Set(['referenceMaterials', 'categorySpecificFields'])
+
+/** node-postgres sends JS arrays as Postgres arrays; jsonb columns need JSON text. */
+function toRow(values: Record<string, unknown>): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) continue
+    row[k] = JSON_COLUMNS.has(k) ? JSON.stringify(v) : v
+  }
+  return row
+}
+
+export async function insertBrief(db: Executor, values: Record<string, unknown>): Promise<BriefRow> {
+  return db.insertInto('onedesigner.briefs').values(toRow(values)).returning(COLUMNS).executeTakeFirstOrThrow()
+}
+
+export async function findBrief(db: Executor, id: string, opts: { forUpdate?: boolean } = {}): Promise<BriefRow | undefined> {
+  let q = db.selectFrom('onedesigner.briefs').select(COLUMNS).where('id', '=', id)
+  if (opts.forUpdate) q = q.forUpdate()
+  return q.executeTakeFirst()
+}
+
+export async function listBriefs(
+  db: Executor,
+  clientId: string,
+  filter: { status?: string; limit: number; offset: number },
+): Promise<{ rows: BriefRow[]; total: number }> {
+  let q = db.selectFrom('onedesigner.briefs').where('clientId', '=', clientId)
+  if (filter.status) q = q.where('status', '=', filter.status)
+  const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
+  const rows = await q.select(COLUMNS).orderBy('createdAt', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
+  return { rows, total: Number(total) }
+}
+
+export async function updateBrief(db: Executor, id: string, values: Record<string, unknown>): Promise<BriefRow> {
+  return db.updateTable('onedesigner.briefs').set(toRow(values)).where('id', '=', id).returning(COLUMNS).executeTakeFirstOrThrow()
+}
+
+/** Cached match scores were computed from the old brief; they must not outlive an edit. */
+export async function forgetCachedMatches(db: Executor, briefId: string): Promise<void> {
+  await db.deleteFrom('onedesigner.matchCache').where('briefId', '=', briefId).execute()
+}

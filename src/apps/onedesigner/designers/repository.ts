@@ -1,0 +1,122 @@
+// SQL over onedesigner.designers and the stats view. Callers pass the transaction: user-facing
+// work arrives here inside withUser, so row-level security decides what a query can see.
+import { sql } from 'kysely'
+import type { Executor } from '../../../platform/db/database'
+
+export interface DesignerRow {
+  id: string
+  email: string
+  firstName: string
+  lastName: string
+  professionalTitle: string | null
+  bio: string | null
+  location: string | null
+  avatarUrl: string | null
+  yearsExperience: string | null
+  categories: string[] | null
+  industriesWorked: string[] | null
+  designStyles: string[] | null
+  tools: string[] | null
+  skills: string[] | null
+  portfolioUrl: string | null
+  portfolioImages: unknown
+  caseStudies: unknown
+  rateRange: string | null
+  availabilityStatus: string | null
+  workingHours: string | null
+  timezone: string | null
+  isVerified: boolean | null
+  isApproved: boolean | null
+  editedAfterApproval: boolean | null
+  lastApprovedAt: Date | null
+  rejectionReason: string | null
+  previousRejectionReason: string | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+export const DESIGNER_COLUMNS = [
+  'id', 'email', 'firstName', 'lastName', 'professionalTitle', 'bio', 'location', 'avatarUrl', 'yearsExperience',
+  'categories', 'industriesWorked', 'designStyles', 'tools', 'skills', 'portfolioUrl', 'portfolioImages',
+  'caseStudies', 'rateRange', 'availabilityStatus', 'workingHours', 'timezone', 'isVerified', 'isApproved',
+  'editedAfterApproval', 'lastApprovedAt', 'rejectionReason', 'createdAt', 'updatedAt',
+  // Kept by the resubmission trigger (migration 0006) when a rejected designer edits their profile.
+  sql<string | null>`metadata->>'last_rejection_reason'`.as('previousRejectionReason'),
+] as const
+
+const JSON_COLUMNS = new Set(['portfolioImages', 'caseStudies'])
+
+/** node-postgres sends JS arrays as Postgres arrays; jsonb columns need JSON text. */
+function toRow(values: Record<string, unknown>): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) continue
+    row[k] = JSON_COLUMNS.has(k) ? JSON.stringify(v) : v
+  }
+  return row
+}
+
+export async function findDesigner(db: Executor, id: string): Promise<DesignerRow | undefined> {
+  return db.selectFrom('onedesigner.designers').select(DESIGNER_COLUMNS).where('id', '=', id).executeTakeFirst()
+}
+
+export async function findApprovedDesigner(db: Executor, id: string): Promise<DesignerRow | undefined> {
+  return db
+    .selectFrom('onedesigner.designers')
+    .select(DESIGNER_COLUMNS)
+    .where('id', '=', id)
+    .where('isApproved', '=', true)
+    .executeTakeFirst()
+}
+
+export async function updateDesigner(db: Executor, id: string, values: Record<string, unknown>): Promise<DesignerRow | undefined> {
+  return db
+    .updateTable('onedesigner.designers')
+    .set(toRow(values))
+    .where('id', '=', id)
+    .returning(DESIGNER_COLUMNS)
+    .executeTakeFirst()
+}
+
+export interface StatsRow {
+  designerId: string
+  totalMatches: number
+  avgMatchScore: number
+  pendingRequests: number
+  acceptedRequests: number
+  priorityScore: number
+}
+
+/** The caller's own row of the materialized stats (the view filters by platform.uid()). */
+export async function findMyStats(db: Executor): Promise<StatsRow | undefined> {
+  return db
+    .selectFrom('onedesigner.myDesignerStats')
+    .select(['designerId', 'totalMatches', 'avgMatchScore', 'pendingRequests', 'acceptedRequests', 'priorityScore'])
+    .executeTakeFirst()
+}
+
+export type ReviewStatus = 'pending' | 'approved' | 'rejected' | 'edited'
+
+/** Designers in one state of the review workflow, oldest waiting first for the queues. */
+export async function listByReviewStatus(
+  db: Executor,
+  status: ReviewStatus,
+  page: { limit: number; offset: number },
+): Promise<{ rows: DesignerRow[]; total: number }> {
+  let q = db.selectFrom('onedesigner.designers')
+  if (status === 'pending') q = q.where('isApproved', 'is not', true).where('rejectionReason', 'is', null)
+  if (status === 'rejected') q = q.where('isApproved', 'is not', true).where('rejectionReason', 'is not', null)
+  if (status === 'approved') q = q.where('isApproved', '=', true)
+  if (status === 'edited') q = q.where('isApproved', '=', true).where('editedAfterApproval', '=', true)
+  const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
+  let rows = q.select(DESIGNER_COLUMNS)
+  rows =
+    status === 'pending'
+      ? rows.orderBy('createdAt', 'asc')
+      : status === 'edited'
+        ? rows.orderBy('updatedAt', 'asc')
+        : status === 'approved'
+          ? rows.orderBy('lastApprovedAt', 'desc')
+          : rows.orderBy('updatedAt', 'desc')
+  return { rows: await rows.orderBy('id').limit(page.limit).offset(page.offset).execute(), total: Number(total) }
+}
