@@ -62,8 +62,13 @@ export const configSchema = z.object({
   AI_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(4096).default(256),
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 
+  /** Payment provider; default: stripe when STRIPE_SECRET_KEY is set, else the local test provider. */
+  PAYMENTS_PROVIDER: z.enum(['local', 'stripe']).optional(),
   STRIPE_SECRET_KEY: optionalString,
+  /** Verifies Stripe webhooks; the local provider signs and verifies its own with it too when set. */
   STRIPE_WEBHOOK_SECRET: optionalString,
+  /** Stripe API base URL (a stub server in tests); the SDK's default when unset. */
+  STRIPE_API_BASE: optionalUrl,
 
   REDIS_URL: optionalUrl,
   /** Run the job scheduler and workers inside `serve`. */

@@ -22,37 +22,52 @@ export interface Ledger {
 export interface CheckoutRequest {
   app: string
   accountId: string
-  /** Our own reference, e.g. the purchase row id. */
+  /** Our own reference, e.g. the purchase row id; travels in the provider's metadata and webhooks. */
   reference: string
   amountCents: number
   currency: string
   description: string
-  /** Provider-side idempotency (Stripe's Idempotency-Key). */
+  /** Provider-side idempotency (Stripe's Idempotency-Key): a retry with the same key is the same payment. */
   idempotencyKey: string
-  /** Provider payment method token; the local provider accepts 'pm_card_visa' and refuses 'pm_card_declined'. */
+  /**
+   * Provider payment method token. The local provider accepts 'pm_card_visa' (the default),
+   * refuses 'pm_card_declined' and leaves 'pm_card_authenticationRequired' pending. Stripe without
+   * one creates an unconfirmed PaymentIntent for the client to confirm (pending + clientSecret).
+   */
   paymentMethod?: string
 }
 
 export interface CheckoutResult {
   provider: string
-  paymentId: string
+  /** Absent only when a payment failed before the provider created one. */
+  paymentId?: string
   status: 'succeeded' | 'pending' | 'failed'
-  /** For providers that need the client to confirm (Stripe PaymentIntent). */
+  /** For payments the client must confirm (Stripe PaymentIntent client secret). */
   clientSecret?: string
   failureMessage?: string
 }
 
 export interface PaymentEvent {
   provider: string
+  /** The provider's event id (evt_...). */
+  eventId: string
   type: 'payment.succeeded' | 'payment.failed' | 'other'
-  paymentId: string
+  /** The provider's event type, e.g. 'payment_intent.succeeded'. */
+  providerType: string
+  paymentId?: string
+  /** CheckoutRequest.reference and .app, echoed from the payment's metadata. */
   reference?: string
   app?: string
+  failureMessage?: string
   raw: unknown
 }
 
 export interface PaymentProvider {
   readonly name: string
+  /**
+   * Charges once per idempotencyKey. A decline is a result (status 'failed'), not an error; a
+   * provider that cannot be reached throws AppError('upstream_failed').
+   */
   charge(req: CheckoutRequest): Promise<CheckoutResult>
   /** Verifies the signature and parses a webhook; throws AppError('unauthorized') if forged. */
   parseWebhook(rawBody: Buffer | string, signature: string | undefined): PaymentEvent

@@ -1,4 +1,218 @@
+// Credits: packages, purchases (Idempotency-Key required), the payment webhook, and the
+// client's balance with its ledger.
+import { z } from 'zod'
 import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
+import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import { errorSchema } from '../../../platform/http/server'
+import { AppError } from '../../../platform/http/errors'
+import { IDEMPOTENCY_HEADER } from '../../../platform/http/idempotency'
+import { SIGNATURE_HEADER } from '../../../platform/ledger/payments'
+import { creditAccount, getPurchase, handlePaymentWebhook, listPackages, listPurchases, purchaseCredits } from './service'
 
-export async function creditRoutes(_http: Http, _platform: Platform) {}
+const TAGS = ['OneDesigner: credits']
+
+export const creditPackageSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    credits: z.number().int().describe('Credits this package adds'),
+    priceCents: z.number().int(),
+    currency: z.string().describe('ISO 4217, lower case'),
+  })
+  .describe('CreditPackage')
+
+export const purchaseSchema = z
+  .object({
+    id: z.uuid(),
+    packageId: z.string(),
+    credits: z.number().int(),
+    amountCents: z.number().int(),
+    currency: z.string(),
+    provider: z.string().describe("'local' (test payments) or 'stripe'"),
+    providerPaymentId: z.string().nullable(),
+    status: z.enum(['pending', 'succeeded', 'failed', 'refunded']),
+    failureMessage: z.string().nullable(),
+    createdAt: z.date(),
+    completedAt: z.date().nullable(),
+  })
+  .describe('CreditPurchase')
+
+export const ledgerEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: z.date(),
+    delta: z.number().int().describe('Credits added (positive) or spent (negative)'),
+    balanceAfter: z.number().int(),
+    reason: z.string().describe("Why: 'purchase', 'unlock', 'grant', 'refund' ..."),
+    reference: z.string().nullable().describe('What it moved for, e.g. the purchase id'),
+  })
+  .describe('LedgerEntry')
+
+const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) })
+
+const purchaseBody = z.object({
+  packageId: z.string().min(1).max(50).describe('A package id from GET /credits/packages'),
+  paymentMethod: z
+    .string()
+    .max(255)
+    .regex(/^pm_[A-Za-z0-9_]+$/, 'must be a payment method id (pm_...)')
+    .optional()
+    .describe(
+      "Payment method to charge. Local test payments: 'pm_card_visa' (default, succeeds), 'pm_card_declined', " +
+        "'pm_card_authenticationRequired' (pending). With Stripe, omit it to get a clientSecret to confirm with Stripe.js.",
+    ),
+})
+
+export async function creditRoutes(http: Http, platform: Platform) {
+  const asClient = requireRole(platform, 'onedesigner', ['client'])
+
+  http.get(
+    '/credits/packages',
+    {
+      preHandler: asClient,
+      schema: {
+        tags: TAGS,
+        summary: 'Credit packages on sale',
+        security: bearer,
+        response: { 200: z.object({ packages: z.array(creditPackageSchema) }), 401: errorSchema, 403: errorSchema },
+      },
+    },
+    async (req) => ({ packages: await listPackages(platform, req.claims) }),
+  )
+
+  http.post(
+    '/credits/purchases',
+    {
+      preHandler: asClient,
+      config: { idempotent: true },
+      schema: {
+        tags: TAGS,
+        summary: 'Buy a credit package',
+        description:
+          'Charges the package price and adds its credits in the same transaction that records the purchase. ' +
+          'Requires an Idempotency-Key header: a retry with the same key and body replays the first answer ' +
+          '(Idempotent-Replayed: true) and never charges twice. A declined payment is a 402 with the failed purchase ' +
+          'in error.details.purchase; a payment that needs the customer to confirm is a 202 with a clientSecret, and ' +
+          'its credits arrive with the payment webhook.',
+        security: bearer,
+        body: purchaseBody,
+        response: {
+          201: z.object({ purchase: purchaseSchema, balance: z.number().int().describe('Credits after this purchase') }).describe('Paid: credits added'),
+          202: z
+            .object({ purchase: purchaseSchema, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
+            .describe('Waiting for the customer to confirm the payment'),
+          400: errorSchema,
+          401: errorSchema,
+          402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
+          403: errorSchema,
+          404: errorSchema.describe('No such active package'),
+          409: errorSchema.describe('idempotency_in_progress: a request with this key is still running'),
+          422: errorSchema.describe('idempotency_key_reused: the key was used for a different request'),
+          502: errorSchema.describe('The payment provider could not be reached; retry with the same key'),
+          503: errorSchema,
+        },
+      },
+    },
+    async (req, reply) => {
+      const idempotencyKey = String(req.headers[IDEMPOTENCY_HEADER])
+      const r = await purchaseCredits(platform, req.claims, { ...req.body, idempotencyKey }, req.id)
+      if (r.status === 'pending') {
+        reply.code(202)
+        return { purchase: r.purchase, clientSecret: r.clientSecret ?? null }
+      }
+      reply.code(201)
+      return { purchase: r.purchase, balance: r.balance }
+    },
+  )
+
+  http.get(
+    '/credits/purchases',
+    {
+      preHandler: asClient,
+      schema: {
+        tags: TAGS,
+        summary: 'Your credit purchases, newest first',
+        security: bearer,
+        querystring: limitQuery,
+        response: { 200: z.object({ purchases: z.array(purchaseSchema) }), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+      },
+    },
+    async (req) => ({ purchases: await listPurchases(platform, req.claims, req.query.limit) }),
+  )
+
+  http.get(
+    '/credits/purchases/:id',
+    {
+      preHandler: asClient,
+      schema: {
+        tags: TAGS,
+        summary: 'One of your credit purchases (e.g. to follow a pending payment)',
+        security: bearer,
+        params: z.object({ id: z.uuid() }),
+        response: { 200: z.object({ purchase: purchaseSchema }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => ({ purchase: await getPurchase(platform, req.claims, req.params.id) }),
+  )
+
+  http.get(
+    '/credits',
+    {
+      preHandler: asClient,
+      schema: {
+        tags: TAGS,
+        summary: 'Your credit balance and ledger, newest entry first',
+        security: bearer,
+        querystring: limitQuery,
+        response: {
+          200: z.object({ balance: z.number().int(), entries: z.array(ledgerEntrySchema) }),
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (req) => creditAccount(platform, req.claims, req.query.limit),
+  )
+
+  // The signature covers the exact bytes sent, so this route keeps its body raw: in a scope of its
+  // own, so the other routes keep parsing JSON.
+  await http.register(async (scope: Http) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
+    scope.post(
+      '/credits/webhook',
+      {
+        schema: {
+          tags: TAGS,
+          summary: 'Payment webhook (Stripe, or the local test provider)',
+          description:
+            `Signed like Stripe's webhooks (${SIGNATURE_HEADER}: t=...,v1=...). A succeeded payment completes its pending ` +
+            'purchase and adds the credits exactly once, however often the event is delivered. No bearer token: the ' +
+            'signature is the authentication.',
+          headers: z.object({
+            [SIGNATURE_HEADER]: z.string().optional().describe('The signature, t=...,v1=...; a request without one is refused with 401'),
+          }),
+          response: {
+            200: z.object({
+              received: z.literal(true),
+              result: z.enum(['credited', 'failed', 'already_settled', 'ignored', 'unknown_payment']),
+              purchaseId: z.uuid().optional(),
+            }),
+            400: errorSchema,
+            401: errorSchema.describe('Missing or forged signature'),
+            503: errorSchema,
+          },
+        },
+      },
+      async (req) => {
+        const body = req.body
+        if (!Buffer.isBuffer(body) || body.length === 0) throw new AppError('bad_request', 'The webhook body is empty')
+        const signature = req.headers[SIGNATURE_HEADER]
+        return handlePaymentWebhook(platform, body, typeof signature === 'string' ? signature : undefined)
+      },
+    )
+  })
+}
