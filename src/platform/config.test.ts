@@ -44,3 +44,13 @@ describe('config', () => {
     ).toThrow(/DEV_ENDPOINTS/)
   })
 })
+
+describe('.env.example', () => {
+  it('lists every setting config.ts reads', async () => {
+    const fs = await import('node:fs')
+    const { configSchema } = await import('./config')
+    const example = fs.readFileSync('.env.example', 'utf8')
+    const missing = Object.keys(configSchema.shape).filter((k) => !new RegExp(`^# ${k}=`, 'm').test(example))
+    expect(missing).toEqual([])
+  })
+})
