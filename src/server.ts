@@ -6,6 +6,8 @@ import { createPlatform, type Platform, type PlatformOverrides } from './platfor
 import { buildHttp } from './platform/http/server'
 import { migrateUp, type MigrationSource } from './platform/migrate/migrator'
 import { startScheduler } from './platform/jobs/scheduler'
+import { platformJobs } from './platform/jobs/platform-jobs'
+import type { JobDefinition } from './platform/jobs/types'
 import { ALL_APPS } from './apps'
 
 export const PLATFORM_MIGRATIONS = fileURLToPath(new URL('./platform/migrations', import.meta.url))
@@ -19,6 +21,11 @@ export function selectApps(config: Config, all: AppModule[] = ALL_APPS): AppModu
 
 export function migrationSources(apps: AppModule[]): MigrationSource[] {
   return [{ app: 'platform', dir: PLATFORM_MIGRATIONS }, ...apps.map((a) => ({ app: a.name, dir: a.migrationsDir }))]
+}
+
+/** Platform-wide maintenance jobs and those of the enabled apps. */
+export function jobsOf(apps: AppModule[]): JobDefinition[] {
+  return [...platformJobs, ...apps.flatMap((a) => a.jobs ?? [])]
 }
 
 export interface Running {
@@ -44,7 +51,7 @@ export async function serve(config: Config, overrides: PlatformOverrides = {}, p
   const address = http.server.address()
   const port = typeof address === 'object' && address ? address.port : config.PORT
   const url = config.PUBLIC_URL ?? `http://localhost:${port}`
-  const scheduler = config.JOBS_ENABLED ? await startScheduler(platform, apps.flatMap((a) => a.jobs ?? [])) : undefined
+  const scheduler = config.JOBS_ENABLED ? await startScheduler(platform, jobsOf(apps)) : undefined
 
   print(`Matchbase is running on ${config.embedded ? 'embedded PGlite (' + config.DATA_DIR + ')' : 'Postgres'}`)
   print(`  API:  ${url}/v1/<app>   apps: ${apps.map((a) => a.name).join(', ')}`)

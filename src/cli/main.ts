@@ -8,7 +8,7 @@ import { migrateDown, migrateUp, migrationStatus } from '../platform/migrate/mig
 import { readMailbox } from '../platform/auth/mailer'
 import { runJob } from '../platform/jobs/scheduler'
 import { openApiDocument, OPENAPI_PATH } from '../platform/http/openapi'
-import { migrationSources, selectApps, serve } from '../server'
+import { jobsOf, migrationSources, selectApps, serve } from '../server'
 import type { AppModule } from '../platform/app'
 
 
@@ -127,7 +127,7 @@ program
   .option('--at <iso-time>', 'act as of this time instead of now')
   .action((job: string, opts: { at?: string }) =>
     withPlatform(async (p, _c, apps) => {
-      const jobs = apps.flatMap((a) => a.jobs ?? [])
+      const jobs = jobsOf(apps)
       if (job === 'list') {
         for (const j of jobs) console.log(`${j.name.padEnd(36)} ${(j.cron ?? 'on demand').padEnd(14)} ${j.description}`)
         return

@@ -3,12 +3,26 @@ import type { FastifyRequest } from 'fastify'
 import { AppError } from './errors'
 import type { Platform } from '../platform'
 
-export function requireRole(platform: Platform, app: string, roles: readonly string[]) {
+export interface GuardOptions {
+  /**
+   * Also accept the token as `?access_token=`. Only for event streams: a browser's EventSource
+   * cannot send headers. A header, when present, still wins.
+   */
+  queryToken?: boolean
+}
+
+export function requireRole(platform: Platform, app: string, roles: readonly string[], opts: GuardOptions = {}) {
   return async (req: FastifyRequest) => {
     const header = req.headers.authorization
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null
-    if (!match) throw new AppError('unauthorized', 'Missing bearer token (Authorization: Bearer <token>)')
-    const claims = await platform.tokens.verify(match[1], app)
+    const fromQuery = opts.queryToken && !header ? (req.query as { access_token?: unknown } | undefined)?.access_token : undefined
+    const token = match?.[1] ?? (typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined)
+    if (!token)
+      throw new AppError(
+        'unauthorized',
+        opts.queryToken ? 'Missing token (Authorization: Bearer <token>, or ?access_token=<token>)' : 'Missing bearer token (Authorization: Bearer <token>)',
+      )
+    const claims = await platform.tokens.verify(token, app)
     if (!roles.includes(claims.role))
       throw new AppError('forbidden', `This needs the ${roles.join(' or ')} role; the token is for ${claims.role}`)
     req.claims = claims

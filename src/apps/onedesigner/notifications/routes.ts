@@ -1,4 +1,126 @@
+// GET /notifications, POST /notifications/:id/read, POST /notifications/read-all, and
+// GET /stream: the user's realtime events as server-sent events. Open to every role.
+import { z } from 'zod'
 import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
+import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import { errorSchema } from '../../../platform/http/server'
+import { eventStreams, HEARTBEAT_MS } from '../../../platform/notify/sse'
+import { listNotifications, markAllRead, markRead } from './service'
 
-export async function notificationRoutes(_http: Http, _platform: Platform) {}
+const APP = 'onedesigner'
+const TAGS = ['OneDesigner: notifications']
+const ROLES = ['client', 'designer', 'admin'] as const
+
+export const notificationSchema = z
+  .object({
+    id: z.uuid(),
+    type: z.string().describe('e.g. project_request.received'),
+    title: z.string(),
+    body: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()).describe('Ids of the things the notification is about'),
+    readAt: z.date().nullable(),
+    createdAt: z.date(),
+  })
+  .describe('Notification')
+
+const boolString = z.enum(['true', 'false']).transform((v) => v === 'true')
+
+export async function notificationRoutes(http: Http, platform: Platform) {
+  const anyone = requireRole(platform, APP, ROLES)
+  const streams = eventStreams(http, platform)
+
+  http.get(
+    '/notifications',
+    {
+      preHandler: anyone,
+      schema: {
+        tags: TAGS,
+        summary: 'Your notifications, newest first, with your unread count',
+        description: 'Pages with `limit` and `cursor` (the `nextCursor` of the previous page).',
+        security: bearer,
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          cursor: z.uuid().optional().describe('nextCursor from the previous page'),
+          unread: boolString.optional().describe('true: only unread notifications'),
+        }),
+        response: {
+          200: z.object({
+            notifications: z.array(notificationSchema),
+            nextCursor: z.uuid().nullable(),
+            unreadCount: z.number().int(),
+          }),
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (req) =>
+      listNotifications(platform, req.claims, { limit: req.query.limit, cursor: req.query.cursor, unreadOnly: req.query.unread ?? false }),
+  )
+
+  http.post(
+    '/notifications/:id/read',
+    {
+      preHandler: anyone,
+      schema: {
+        tags: TAGS,
+        summary: 'Mark one notification read',
+        description: 'Marking it again keeps the first read time.',
+        security: bearer,
+        params: z.object({ id: z.uuid() }),
+        response: {
+          200: z.object({ notification: notificationSchema }),
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+          404: errorSchema.describe('No such notification of yours'),
+        },
+      },
+    },
+    async (req) => ({ notification: await markRead(platform, req.claims, req.params.id) }),
+  )
+
+  http.post(
+    '/notifications/read-all',
+    {
+      preHandler: anyone,
+      schema: {
+        tags: TAGS,
+        summary: 'Mark all your notifications read',
+        security: bearer,
+        response: {
+          200: z.object({ updated: z.number().int().describe('How many were unread') }),
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (req) => markAllRead(platform, req.claims),
+  )
+
+  http.get(
+    '/stream',
+    {
+      preHandler: requireRole(platform, APP, ROLES, { queryToken: true }),
+      schema: {
+        tags: TAGS,
+        summary: 'Your realtime events (server-sent events)',
+        description:
+          'A text/event-stream that stays open. Each event has a name (e.g. `notification`) and JSON data with ids ' +
+          '(e.g. `{ "id": "<notification id>", "type": "project_request.received" }`); fetch details with the REST routes. ' +
+          `A comment line is sent every ${HEARTBEAT_MS / 1000} s. A browser EventSource cannot send headers, so this ` +
+          'route also takes the access token as `?access_token=`.',
+        security: bearer,
+        querystring: z.object({ access_token: z.string().optional().describe('Access token, for EventSource') }),
+        response: {
+          200: z.string().describe('text/event-stream'),
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (req, reply) => streams.open(req, reply, { app: APP, userId: req.claims.sub }),
+  )
+}
