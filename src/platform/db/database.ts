@@ -70,21 +70,39 @@ async function openServer(config: Config, url: string): Promise<Database> {
   const { rows } = await pool.query(`select count(*)::int as n from pg_available_extensions where name = 'vector'`)
   const listeners = new Map<string, Set<(p: string) => void>>()
   let listenClient: pg.Client | undefined
+  let closed = false
+  let reconnectDelay = 250
 
   async function ensureListenClient() {
     if (listenClient) return listenClient
     // LISTEN needs a session of its own, outside any pooler.
     const client = new pg.Client({ connectionString: url })
-    client.on('error', () => {
+    const lost = () => {
+      if (listenClient !== client) return
       listenClient = undefined
-    })
+      scheduleReconnect()
+    }
+    client.on('error', lost)
+    client.on('end', lost)
     client.on('notification', (msg) => {
       for (const fn of listeners.get(msg.channel) ?? []) fn(msg.payload ?? '')
     })
     await client.connect()
     for (const channel of listeners.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`)
     listenClient = client
+    reconnectDelay = 250
     return client
+  }
+
+  // Subscribers must not go silent when the server restarts: reconnect with backoff and LISTEN again.
+  function scheduleReconnect() {
+    if (closed || listeners.size === 0) return
+    setTimeout(() => {
+      ensureListenClient().catch(() => {
+        reconnectDelay = Math.min(reconnectDelay * 2, 5_000)
+        scheduleReconnect()
+      })
+    }, reconnectDelay).unref()
   }
 
   return {
@@ -111,7 +129,10 @@ async function openServer(config: Config, url: string): Promise<Database> {
       }
     },
     async close() {
-      await listenClient?.end().catch(() => {})
+      closed = true
+      const client = listenClient
+      listenClient = undefined
+      await client?.end().catch(() => {})
       await kysely.destroy()
       if (readPool) await reader.destroy()
     },

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { createTestEnv, describeOnServer, type TestEnv } from '../../../test/support/test-env'
+
+const waitFor = async (check: () => boolean, ms = 5_000) => {
+  const until = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+describe('database', () => {
+  let env: TestEnv
+  beforeAll(async () => {
+    env = await createTestEnv()
+  })
+  afterAll(() => env.close())
+
+  it('delivers NOTIFY to listeners, on commit only', async () => {
+    const got: string[] = []
+    const stop = await env.platform.db.listen('db_test', (p) => got.push(p))
+    await env.platform.db.kysely.transaction().execute(async (tx) => {
+      await sql`select pg_notify('db_test', 'committed')`.execute(tx)
+    })
+    await env.platform.db.kysely
+      .transaction()
+      .execute(async (tx) => {
+        await sql`select pg_notify('db_test', 'rolled back')`.execute(tx)
+        throw new Error('rollback')
+      })
+      .catch(() => {})
+    await waitFor(() => got.length > 0)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(got).toEqual(['committed'])
+    await stop()
+  })
+})
+
+// Killing a backend needs a server; PGlite has one session and no other backends.
+describeOnServer('database on a server', () => {
+  let env: TestEnv
+  beforeAll(async () => {
+    env = await createTestEnv()
+  })
+  afterAll(() => env.close())
+
+  it('listens again after its LISTEN connection is killed', async () => {
+    const got: string[] = []
+    await env.platform.db.listen('db_reconnect', (p) => got.push(p))
+    const killed = await sql<{ n: number }>`
+      select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+      where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`.execute(env.platform.db.kysely)
+    expect(killed.rows[0].n).toBe(1)
+    await waitFor(() => {
+      void sql`select pg_notify('db_reconnect', 'after')`.execute(env.platform.db.kysely)
+      return got.includes('after')
+    })
+    expect(got).toContain('after')
+  })
+})
