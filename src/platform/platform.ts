@@ -57,8 +57,25 @@ export const REDACTED_PATHS = [
   '*.accessToken',
 ]
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } })
+/** Query parameters that carry credentials (EventSource cannot send headers). */
+const SECRET_QUERY = /([?&](?:access_token|token|code)=)[^&]*/gi
+
+export const logSerializers = {
+  req(req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remoteAddress?: string } }) {
+    return {
+      method: req.method,
+      url: req.url?.replace(SECRET_QUERY, '$1[redacted]'),
+      host: req.host ?? req.hostname,
+      remoteAddress: req.ip ?? req.socket?.remoteAddress,
+    }
+  },
+}
+
+export function createLogger(config: Config, destination?: pino.DestinationStream): Logger {
+  return pino(
+    { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: logSerializers },
+    destination,
+  )
 }
 
 export async function createPlatform(config: Config, o: PlatformOverrides = {}): Promise<Platform> {
@@ -72,7 +89,7 @@ export async function createPlatform(config: Config, o: PlatformOverrides = {}):
     clock: o.clock ?? systemClock,
     log,
     mailer: o.mailer ?? (config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM) : devMailbox(db.kysely)),
-    ai: o.ai ?? (undefined as any),
+    ai: o.ai ?? createAiProvider(config),
     payments: o.payments ?? createPaymentProvider(config),
     notify: undefined as unknown as Notifier,
     audit,

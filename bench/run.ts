@@ -1,0 +1,16 @@
+// `npm run bench`: runs every benchmark in this folder, one after another, passing arguments on.
+import fs from 'node:fs'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const dir = path.dirname(fileURLToPath(import.meta.url))
+const skip = new Set(['run.ts', 'support.ts'])
+const scripts = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !skip.has(f)).sort()
+let failed = 0
+for (const script of scripts) {
+  console.log(`\n# ${script}`)
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, script), ...process.argv.slice(2)], { stdio: 'inherit' })
+  if (res.status !== 0) failed++
+}
+process.exitCode = failed ? 1 : 0

@@ -1,0 +1,95 @@
+// Shared by benchmarks: a seeded random generator, timing and percentile summaries, and a
+// throwaway database (a fresh one on the server named by DATABASE_URL, or in-memory PGlite).
+import os from 'node:os'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type { Config } from '../src/platform/config'
+import { openDatabase, type Database } from '../src/platform/db/database'
+
+/** mulberry32: small, fast, reproducible. */
+export function rng(seed: number) {
+  let a = seed >>> 0
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)],
+    some: <T>(xs: readonly T[], min: number, max: number) => {
+      const n = min + Math.floor(next() * (max - min + 1))
+      const pool = [...xs]
+      const out: T[] = []
+      while (out.length < n && pool.length) out.push(pool.splice(Math.floor(next() * pool.length), 1)[0])
+      return out
+    },
+  }
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now()
+  const out = await fn()
+  return [performance.now() - t0, out]
+}
+
+export interface Summary {
+  n: number
+  mean: number
+  p50: number
+  p95: number
+  max: number
+}
+
+export function summarize(ms: number[]): Summary {
+  const s = [...ms].sort((a, b) => a - b)
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]
+  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / s.length, p50: at(0.5), p95: at(0.95), max: s[s.length - 1] }
+}
+
+export const fmt = (x: number) => `${x.toFixed(2)} ms`
+
+export function machine() {
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+}
+
+export interface BenchDatabase {
+  db: Database
+  driver: 'postgres' | 'pglite'
+  name: string
+  drop(): Promise<void>
+  /** Closes connections and leaves the database in place, for inspection. */
+  keep(): Promise<void>
+}
+
+/** A fresh database: created on the DATABASE_URL server (and dropped after), or in-memory PGlite. */
+export async function benchDatabase(config: Config): Promise<BenchDatabase> {
+  if (!config.DATABASE_URL) {
+    const db = await openDatabase(config, { dataDir: 'memory://' })
+    return { db, driver: 'pglite', name: 'memory://', drop: () => db.close(), keep: () => db.close() }
+  }
+  const name = `mb_bench_${process.pid}_${randomBytes(3).toString('hex')}`
+  const admin = new pg.Client({ connectionString: config.DATABASE_URL })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  const url = new URL(config.DATABASE_URL)
+  url.pathname = `/${name}`
+  const db = await openDatabase(config, { url: url.toString() })
+  return {
+    db,
+    driver: 'postgres',
+    name,
+    async drop() {
+      await db.close().catch(() => {})
+      await admin.query(`drop database if exists ${name} with (force)`)
+      await admin.end()
+    },
+    async keep() {
+      await db.close().catch(() => {})
+      await admin.end()
+    },
+  }
+}

@@ -1,0 +1,3 @@
+export * from './engine'
+export * from './similarity'
+export * from './vector-codec'
