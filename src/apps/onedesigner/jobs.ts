@@ -1,6 +1,7 @@
 // OneDesigner's scheduled jobs; `matchbase maintain <name>` runs one now.
 import type { JobDefinition } from '../../platform/jobs/types'
 import { maintenanceJobs } from './maintenance/jobs'
+import { matchingJobs } from './matching/jobs'
 import { projectRequestJobs } from './project-requests/jobs'
 
-export const jobs: JobDefinition[] = [...maintenanceJobs, ...projectRequestJobs]
+export const jobs: JobDefinition[] = [...maintenanceJobs, ...matchingJobs, ...projectRequestJobs]
