@@ -96,6 +96,13 @@ export const TIMELINES = {
   flexible: { weeks: 26 },
 } as const
 export type Timeline = keyof typeof TIMELINES
+export const TIMELINE_LABELS: Record<Timeline, string> = {
+  asap: 'as soon as possible',
+  '1-2-weeks': '1–2 weeks',
+  '2-4-weeks': '2–4 weeks',
+  '1-3-months': '1–3 months',
+  flexible: 'flexible',
+}
 
 /** Hourly rate ranges a designer chooses from, in US dollars. */
 export const RATE_RANGES = {

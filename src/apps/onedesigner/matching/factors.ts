@@ -3,7 +3,7 @@
 import type { FactorSpec, ScoreRange } from '../../../platform/match/engine'
 import { cosine, coverage, intersection, rangeFit } from '../../../platform/match/similarity'
 import { words } from '../../../platform/ai/local'
-import { BUDGETS, CATEGORY_LABELS, RATE_RANGES, TIMELINES, type Budget, type Category, type RateRange, type Timeline } from '../catalog'
+import { BUDGETS, CATEGORY_LABELS, RATE_RANGES, TIMELINES, TIMELINE_LABELS, type Budget, type Category, type RateRange, type Timeline } from '../catalog'
 
 /** The seed's CHECK on matches.score. */
 export const SCORE_RANGE: ScoreRange = { min: 50, max: 85 }
@@ -46,6 +46,7 @@ const STOP = new Set(
 const pct = (x: number) => `${Math.round(x * 100)}%`
 const money = (n: number) => (n >= 1000 ? `$${n / 1000}k` : `$${n}`)
 const nice = (s: string) => s.replace(/-/g, ' ')
+const timelineLabel = (t: string) => TIMELINE_LABELS[t as Timeline] ?? nice(t)
 const joinAnd = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`)
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000
 
@@ -153,7 +154,7 @@ export function timelineFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
   const inputs: Record<string, unknown> = { timeline: b.timeline, availability: d.availabilityStatus, weeklyCapacityHours: WEEKLY_CAPACITY_HOURS }
   if (!available) return { name: 'timeline', weight: WEIGHTS.timeline, value: 0, inputs, reason: `Is ${d.availabilityStatus} at the moment` }
   if (!timeline) return { name: 'timeline', weight: WEIGHTS.timeline, value: 0.75, inputs, reason: 'Available now; the brief sets no timeline' }
-  if (!budget || !rate) return { name: 'timeline', weight: WEIGHTS.timeline, value: 0.75, inputs, reason: `Available now for a ${nice(b.timeline!)} timeline` }
+  if (!budget || !rate) return { name: 'timeline', weight: WEIGHTS.timeline, value: 0.75, inputs, reason: `Available now for a ${timelineLabel(b.timeline!)} timeline` }
   // The budget at the designer's mid rate buys so many hours; the timeline spreads them over weeks.
   const hours = (budget.min + budget.max) / 2 / ((rate.min + rate.max) / 2)
   const perWeek = hours / timeline.weeks
@@ -163,7 +164,7 @@ export function timelineFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
     weight: WEIGHTS.timeline,
     value,
     inputs: { ...inputs, weeks: timeline.weeks, estimatedHours: Math.round(hours), hoursPerWeek: round4(perWeek) },
-    reason: `Available now: about ${Math.round(perWeek)} hours a week over ${timeline.weeks} week${timeline.weeks > 1 ? 's' : ''} (${nice(b.timeline!)})`,
+    reason: `Available now: about ${Math.round(perWeek)} hours a week fits the ${timelineLabel(b.timeline!)} timeline`,
   }
 }
 
