@@ -2,14 +2,12 @@ import { z } from 'zod'
 import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { bearer, requireRole } from '../../../platform/http/auth-guard'
-import { errorSchema } from '../../../platform/http/server'
 import { ownProfileSchema } from '../designers/profile-schema'
 import { adminService } from './service'
+import { commonErrors, idParams } from '../../../platform/http/schemas'
 
 const APP = 'onedesigner'
 const tags = ['onedesigner: admin']
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema }
-const idParams = z.object({ id: z.uuid() })
 
 export async function adminRoutes(http: Http, platform: Platform) {
   const service = adminService(platform)
@@ -32,7 +30,7 @@ export async function adminRoutes(http: Http, platform: Platform) {
         }),
         response: {
           200: z.object({ designers: z.array(ownProfileSchema), total: z.number(), limit: z.number(), offset: z.number() }),
-          ...errors,
+          ...commonErrors,
         },
       },
     },
@@ -43,7 +41,7 @@ export async function adminRoutes(http: Http, platform: Platform) {
     '/admin/designers/:id',
     {
       preHandler: adminOnly,
-      schema: { tags, summary: 'Any designer, with email and approval state', security: bearer, params: idParams, response: { 200: ownProfileSchema, ...errors } },
+      schema: { tags, summary: 'Any designer, with email and approval state', security: bearer, params: idParams, response: { 200: ownProfileSchema, ...commonErrors } },
     },
     async (req) => service.get(req.claims, req.params.id),
   )
@@ -59,7 +57,7 @@ export async function adminRoutes(http: Http, platform: Platform) {
           'Makes the designer visible to clients, clears any rejection and the edited flag, then computes the embedding used for matching. An embedding failure is logged and leaves the approval in place (embeddingRefreshed: false).',
         security: bearer,
         params: idParams,
-        response: { 200: z.object({ designer: ownProfileSchema, embeddingRefreshed: z.boolean() }), ...errors },
+        response: { 200: z.object({ designer: ownProfileSchema, embeddingRefreshed: z.boolean() }), ...commonErrors },
       },
     },
     async (req) => service.approve(req.claims, req.params.id, req.id),
@@ -75,7 +73,7 @@ export async function adminRoutes(http: Http, platform: Platform) {
         security: bearer,
         params: idParams,
         body: z.object({ reason: z.string().trim().min(1).max(1000) }).strict(),
-        response: { 200: ownProfileSchema, ...errors },
+        response: { 200: ownProfileSchema, ...commonErrors },
       },
     },
     async (req) => service.reject(req.claims, req.params.id, req.body.reason, req.id),

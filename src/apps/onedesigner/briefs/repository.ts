@@ -1,6 +1,7 @@
 // SQL over onedesigner.briefs, always inside the caller's withUser transaction (RLS: a client
 // sees only their own briefs).
 import type { Executor } from '../../../platform/db/database'
+import { toDbRow } from '../../../platform/db/rows'
 
 export interface BriefRow {
   id: string
@@ -31,15 +32,7 @@ const COLUMNS = [
 
 const JSON_COLUMNS = new Set(['referenceMaterials', 'categorySpecificFields'])
 
-/** node-postgres sends JS arrays as Postgres arrays; jsonb columns need JSON text. */
-function toRow(values: Record<string, unknown>): Record<string, unknown> {
-  const row: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(values)) {
-    if (v === undefined) continue
-    row[k] = JSON_COLUMNS.has(k) ? JSON.stringify(v) : v
-  }
-  return row
-}
+const toRow = (values: Record<string, unknown>) => toDbRow(values, JSON_COLUMNS)
 
 export async function insertBrief(db: Executor, values: Record<string, unknown>): Promise<BriefRow> {
   return db.insertInto('onedesigner.briefs').values(toRow(values)).returning(COLUMNS).executeTakeFirstOrThrow()

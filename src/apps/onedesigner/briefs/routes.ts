@@ -5,11 +5,10 @@ import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { errorSchema } from '../../../platform/http/server'
 import { briefSchema, briefStatusSchema, createBriefSchema, patchBriefSchema } from './brief-schema'
 import { briefService } from './service'
+import { commonErrors, idParams } from '../../../platform/http/schemas'
 
 const APP = 'onedesigner'
 const tags = ['onedesigner: briefs']
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema }
-const idParams = z.object({ id: z.uuid() })
 
 export async function briefRoutes(http: Http, platform: Platform) {
   const service = briefService(platform)
@@ -25,7 +24,7 @@ export async function briefRoutes(http: Http, platform: Platform) {
         description: 'categorySpecificFields must fit the projectType; a field of another type is refused by name.',
         security: bearer,
         body: createBriefSchema,
-        response: { 201: briefSchema, ...errors },
+        response: { 201: briefSchema, ...commonErrors },
       },
     },
     async (req, reply) => reply.code(201).send(await service.create(req.claims, req.body)),
@@ -46,7 +45,7 @@ export async function briefRoutes(http: Http, platform: Platform) {
         }),
         response: {
           200: z.object({ briefs: z.array(briefSchema), total: z.number(), limit: z.number(), offset: z.number() }),
-          ...errors,
+          ...commonErrors,
         },
       },
     },
@@ -57,7 +56,7 @@ export async function briefRoutes(http: Http, platform: Platform) {
     '/briefs/:id',
     {
       preHandler: clientOnly,
-      schema: { tags, summary: 'One of your briefs', security: bearer, params: idParams, response: { 200: briefSchema, ...errors } },
+      schema: { tags, summary: 'One of your briefs', security: bearer, params: idParams, response: { 200: briefSchema, ...commonErrors } },
     },
     async (req) => service.get(req.claims, req.params.id),
   )
@@ -73,7 +72,7 @@ export async function briefRoutes(http: Http, platform: Platform) {
         security: bearer,
         params: idParams,
         body: patchBriefSchema,
-        response: { 200: briefSchema, ...errors, 409: errorSchema },
+        response: { 200: briefSchema, ...commonErrors, 409: errorSchema },
       },
     },
     async (req) => service.patch(req.claims, req.params.id, req.body),
@@ -89,7 +88,7 @@ export async function briefRoutes(http: Http, platform: Platform) {
         description: 'Cancelling twice is harmless; a completed brief cannot be cancelled (409).',
         security: bearer,
         params: idParams,
-        response: { 200: briefSchema, ...errors, 409: errorSchema },
+        response: { 200: briefSchema, ...commonErrors, 409: errorSchema },
       },
     },
     async (req) => service.cancel(req.claims, req.params.id),

@@ -2,6 +2,7 @@
 // work arrives here inside withUser, so row-level security decides what a query can see.
 import { sql } from 'kysely'
 import type { Executor } from '../../../platform/db/database'
+import { toDbRow } from '../../../platform/db/rows'
 
 export interface DesignerRow {
   id: string
@@ -46,15 +47,7 @@ export const DESIGNER_COLUMNS = [
 
 const JSON_COLUMNS = new Set(['portfolioImages', 'caseStudies'])
 
-/** node-postgres sends JS arrays as Postgres arrays; jsonb columns need JSON text. */
-function toRow(values: Record<string, unknown>): Record<string, unknown> {
-  const row: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(values)) {
-    if (v === undefined) continue
-    row[k] = JSON_COLUMNS.has(k) ? JSON.stringify(v) : v
-  }
-  return row
-}
+const toRow = (values: Record<string, unknown>) => toDbRow(values, JSON_COLUMNS)
 
 export async function findDesigner(db: Executor, id: string): Promise<DesignerRow | undefined> {
   return db.selectFrom('onedesigner.designers').select(DESIGNER_COLUMNS).where('id', '=', id).executeTakeFirst()

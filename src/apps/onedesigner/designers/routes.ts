@@ -2,13 +2,12 @@ import { z } from 'zod'
 import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { bearer, requireRole } from '../../../platform/http/auth-guard'
-import { errorSchema } from '../../../platform/http/server'
 import { designerService } from './service'
 import { ownProfileSchema, profilePatchSchema, profilePutSchema, publicProfileSchema, statsSchema } from './profile-schema'
+import { commonErrors, idParams } from '../../../platform/http/schemas'
 
 const APP = 'onedesigner'
 const tags = ['onedesigner: designers']
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema }
 
 export async function designerRoutes(http: Http, platform: Platform) {
   const service = designerService(platform)
@@ -18,7 +17,7 @@ export async function designerRoutes(http: Http, platform: Platform) {
     '/designers/me',
     {
       preHandler: designerOnly,
-      schema: { tags, summary: 'Your designer profile and its approval state', security: bearer, response: { 200: ownProfileSchema, ...errors } },
+      schema: { tags, summary: 'Your designer profile and its approval state', security: bearer, response: { 200: ownProfileSchema, ...commonErrors } },
     },
     async (req) => service.getOwn(req.claims),
   )
@@ -34,7 +33,7 @@ export async function designerRoutes(http: Http, platform: Platform) {
           'Editing an approved profile flags it for re-review (edited_after_approval); the designer stays visible meanwhile.',
         security: bearer,
         body: profilePatchSchema,
-        response: { 200: ownProfileSchema, ...errors },
+        response: { 200: ownProfileSchema, ...commonErrors },
       },
     },
     async (req) => service.patchOwn(req.claims, req.body),
@@ -50,7 +49,7 @@ export async function designerRoutes(http: Http, platform: Platform) {
         description: 'Optional fields left out are cleared. Editing an approved profile flags it for re-review.',
         security: bearer,
         body: profilePutSchema,
-        response: { 200: ownProfileSchema, ...errors },
+        response: { 200: ownProfileSchema, ...commonErrors },
       },
     },
     async (req) => service.replaceOwn(req.claims, req.body),
@@ -60,7 +59,7 @@ export async function designerRoutes(http: Http, platform: Platform) {
     '/designers/me/stats',
     {
       preHandler: designerOnly,
-      schema: { tags, summary: 'Your matches and requests over the last 30 days', security: bearer, response: { 200: statsSchema, ...errors } },
+      schema: { tags, summary: 'Your matches and requests over the last 30 days', security: bearer, response: { 200: statsSchema, ...commonErrors } },
     },
     async (req) => service.stats(req.claims),
   )
@@ -74,8 +73,8 @@ export async function designerRoutes(http: Http, platform: Platform) {
         summary: "An approved designer's public profile",
         description: 'Unapproved designers do not exist for clients (404). Contact details come with an unlock.',
         security: bearer,
-        params: z.object({ id: z.uuid() }),
-        response: { 200: publicProfileSchema, ...errors },
+        params: idParams,
+        response: { 200: publicProfileSchema, ...commonErrors },
       },
     },
     async (req) => service.getPublic(req.claims, req.params.id),

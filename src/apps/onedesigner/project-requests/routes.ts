@@ -7,6 +7,7 @@ import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { errorSchema } from '../../../platform/http/server'
 import { createRequest, getRequest, listRequests, respondToRequest, type Decision } from './service'
 import type { ProjectRequestRow } from './repository'
+import { idParams } from '../../../platform/http/schemas'
 
 const TAGS = ['OneDesigner: project requests']
 const STATUSES = ['pending', 'accepted', 'declined', 'expired'] as const
@@ -40,7 +41,6 @@ export const projectRequestSchema = z
   .describe('ProjectRequest')
 
 const one = z.object({ request: projectRequestSchema })
-const idParams = z.object({ id: z.uuid() })
 
 const present = (r: ProjectRequestRow) => ({
   id: r.id,
