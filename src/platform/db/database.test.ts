@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createTestEnv, describeOnServer, type TestEnv } from '../../../test/support/test-env'
+import { fromPostgresError, isConnectionError } from '../http/errors'
 
 const waitFor = async (check: () => boolean, ms = 5_000) => {
   const until = Date.now() + ms
@@ -57,5 +58,45 @@ describeOnServer('database on a server', () => {
       return got.includes('after')
     })
     expect(got).toContain('after')
+  })
+})
+
+describeOnServer('database on a server, losing a connection mid-transaction', () => {
+  let env: TestEnv
+  beforeAll(async () => {
+    env = await createTestEnv()
+  })
+  afterAll(() => env.close())
+
+  // Regression (test/faults): a checked-out client whose server went away emitted an unhandled
+  // 'error', an uncaught exception that would end the process.
+  it('fails the transaction as unavailable without an uncaught error, and the pool serves again', async () => {
+    const uncaught: unknown[] = []
+    const onUncaught = (err: unknown) => uncaught.push(err)
+    process.on('uncaughtException', onUncaught)
+    try {
+      const err = await env.platform.db.kysely
+        .transaction()
+        .execute(async (tx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)
+          // Killed from another session while this one sits idle in its transaction.
+          await sql`select pg_terminate_backend(${rows[0].pid})`.execute(env.platform.db.kysely)
+          await new Promise((r) => setTimeout(r, 200))
+          await sql`select 1`.execute(tx)
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      expect(err).toBeDefined()
+      const appError = fromPostgresError(err as { code?: string }) ?? (isConnectionError(err) ? 'unavailable' : err)
+      expect(appError === 'unavailable' || (appError as { code?: string }).code === 'unavailable').toBe(true)
+      await new Promise((r) => setTimeout(r, 50))
+      expect(uncaught).toEqual([])
+      const { rows } = await sql<{ n: number }>`select 1 as n`.execute(env.platform.db.kysely)
+      expect(rows[0].n).toBe(1)
+    } finally {
+      process.off('uncaughtException', onUncaught)
+    }
   })
 })

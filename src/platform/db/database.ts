@@ -48,6 +48,14 @@ function kyselyOver(pool: pg.Pool): Db {
   return new Kysely<any>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] })
 }
 
+// The pool listens for 'error' on idle clients only. A client checked out between two statements
+// (inside a transaction) that loses its server - crash, restart, pg_terminate_backend - emits
+// 'error' with no listener, an uncaught exception that would end the process. Its work fails on
+// its own (the next statement rejects: a 503 'unavailable') and the pool drops it on release.
+function keepCheckedOutClientsAlive(pool: pg.Pool) {
+  pool.on('connect', (client) => client.on('error', () => {}))
+}
+
 async function openServer(config: Config, url: string): Promise<Database> {
   const poolConfig = (connectionString: string): pg.PoolConfig => ({
     connectionString,
@@ -59,12 +67,14 @@ async function openServer(config: Config, url: string): Promise<Database> {
   const pool = new pg.Pool(poolConfig(url))
   // A pool emits 'error' when an idle client loses its server; without a listener Node exits.
   pool.on('error', () => {})
+  keepCheckedOutClientsAlive(pool)
   const kysely = kyselyOver(pool)
   let readPool: pg.Pool | undefined
   let reader = kysely
   if (config.DATABASE_READ_URL && !config.DATABASE_READ_URL.startsWith(url)) {
     readPool = new pg.Pool(poolConfig(config.DATABASE_READ_URL))
     readPool.on('error', () => {})
+    keepCheckedOutClientsAlive(readPool)
     reader = kyselyOver(readPool)
   }
   const { rows } = await pool.query(`select count(*)::int as n from pg_available_extensions where name = 'vector'`)
