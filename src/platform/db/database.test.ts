@@ -100,3 +100,31 @@ describeOnServer('database on a server, losing a connection mid-transaction', ()
     }
   })
 })
+
+// A frozen server (SIGSTOP on our backend) keeps the connection open but never answers: only the
+// client-side query_timeout ends the wait. Needs a server backend to freeze, and root to signal it.
+describeOnServer('database on a server that stops answering', () => {
+  let env: TestEnv
+  beforeAll(async () => {
+    env = await createTestEnv({ config: { DATABASE_STATEMENT_TIMEOUT_MS: '200' } })
+  })
+  afterAll(() => env.close())
+
+  it.runIf(process.getuid?.() === 0)('gives up after statement timeout + 5 s and maps it to 504 timeout', async () => {
+    const client = await env.platform.db.pool.connect()
+    const { rows } = await client.query('select pg_backend_pid() as pid')
+    const pid = rows[0].pid as number
+    process.kill(pid, 'SIGSTOP')
+    const started = Date.now()
+    try {
+      const err = await client.query('select 1').catch((e) => e)
+      const waited = Date.now() - started
+      expect(String(err?.message)).toMatch(/Query read timeout/)
+      expect(waited).toBeGreaterThanOrEqual(5_000)
+      expect(waited).toBeLessThan(8_000)
+    } finally {
+      process.kill(pid, 'SIGCONT')
+      client.release(true)
+    }
+  }, 15_000)
+})

@@ -61,6 +61,9 @@ async function openServer(config: Config, url: string): Promise<Database> {
     connectionString,
     max: config.DATABASE_POOL_MAX,
     statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    // The server enforces statement_timeout; this client-side bound also ends a query whose server
+    // stopped answering without closing the connection (a partition, a frozen host).
+    query_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS + 5_000,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   })

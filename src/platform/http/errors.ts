@@ -100,6 +100,11 @@ export function fromPostgresError(err: { code?: string; message?: string; detail
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'])
 
+/** node-postgres's client-side query_timeout fired: the server did not answer in time. */
+export function isQueryTimeout(err: unknown): boolean {
+  return /Query read timeout/.test((err as { message?: string })?.message ?? '')
+}
+
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string }
   return (

@@ -29,6 +29,8 @@ const probe = defineApp({
       }
       if (state === 'invalid') await sql`select ${'x'}::int`.execute(platform.db.kysely)
       if (state === 'crash') throw new Error('secret internal detail')
+      if (state === 'frozen') throw new Error('Query read timeout')
+      if (state === 'down') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
       return {}
     })
     http.get('/me', { preHandler: requireRole(platform, 'probe', ['client']), schema: { security: bearer } }, async (req) =>
@@ -83,6 +85,10 @@ describe('HTTP contract', () => {
     expect(crash.statusCode).toBe(500)
     expect(crash.body).not.toContain('secret internal detail')
     expect(crash.json().error.code).toBe('internal')
+    const frozen = await env.http.inject({ method: 'GET', url: '/v1/probe/pg/frozen' })
+    expect([frozen.statusCode, frozen.json().error.code]).toEqual([504, 'timeout'])
+    const down = await env.http.inject({ method: 'GET', url: '/v1/probe/pg/down' })
+    expect([down.statusCode, down.json().error.code, down.headers['retry-after']]).toEqual([503, 'unavailable', '1'])
   })
 
   it('returns JSON 404 for unknown routes and carries a request id', async () => {

@@ -16,7 +16,7 @@ import client from 'prom-client'
 import { sql } from 'kysely'
 import type { Platform } from '../platform'
 import type { AppModule, Http } from '../app'
-import { AppError, fromPostgresError, isConnectionError, type ErrorBody } from './errors'
+import { AppError, fromPostgresError, isConnectionError, isQueryTimeout, type ErrorBody } from './errors'
 import { readMailbox } from '../auth/mailer'
 import { registerIdempotency } from './idempotency'
 import type { Claims } from '../db/with-user'
@@ -120,6 +120,7 @@ function toAppError(err: unknown): AppError {
     return new AppError('invalid_json', `The request body is not valid JSON: ${err.message}`)
   const pgError = fromPostgresError(err as { code?: string })
   if (pgError) return pgError
+  if (isQueryTimeout(err)) return new AppError('timeout', 'The database took too long to answer')
   if (isConnectionError(err)) return new AppError('unavailable', 'The database is unavailable, please retry')
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
     return new AppError(fe.statusCode === 404 ? 'not_found' : fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : 'bad_request', fe.message)
