@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ENGINE_VERSION, explain, factor, rank, recompute, roundDiv, score, strongestFactors } from './engine'
+import { ENGINE_VERSION, explain, factor, rank, rankByRaw, rawFromValues, recompute, roundDiv, score, strongestFactors } from './engine'
 import { activity, cosine, cosineFactor, coverage, distanceDecay, haversineKm, jaccard, rangeFit, recency } from './similarity'
 import { decodeFloat32, encodeFloat32, toFloat32 } from './vector-codec'
 
@@ -57,6 +57,23 @@ describe('match engine', () => {
     const two = rank([...cands].reverse(), f, { limit: 2 }).map((r) => r.candidate.id)
     expect(one).toEqual(['a', 'b'])
     expect(two).toEqual(one)
+  })
+
+  it('ranks from raw scores alone exactly as from factors', () => {
+    const weights = [35, 20, 15, 15, 10, 5]
+    let seed = 7
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    // Values on the rounding edges and out of range, as well as random ones.
+    const edges = [0, 1, 0.5, 0.00005, 0.99995, -0.2, 1.7, Number.NaN]
+    const cands = Array.from({ length: 300 }, (_, i) => ({
+      id: `c${String(i).padStart(3, '0')}`,
+      values: weights.map((_, j) => (i % 3 === 0 ? edges[(i + j) % edges.length] : next())),
+    }))
+    const specs = (c: (typeof cands)[number]) => weights.map((w, j) => spec(`f${j}`, w, c.values[j]))
+    for (const c of cands) expect(rawFromValues(weights, c.values)).toBe(score(specs(c)).raw)
+    const full = rank(cands, specs, { limit: 10 })
+    const quick = rankByRaw(cands, (c) => rawFromValues(weights, c.values), 10)
+    expect(quick.map((r) => [r.candidate.id, r.raw])).toEqual(full.map((r) => [r.candidate.id, r.raw]))
   })
 })
 

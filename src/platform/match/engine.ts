@@ -67,6 +67,20 @@ export function factor(spec: FactorSpec): Factor {
   return { ...spec, value, points: Math.round(value * POINTS) }
 }
 
+/**
+ * The raw score from weights and values alone: exactly what score() computes, without building
+ * factors, inputs or reasons. For ranking many candidates, where only the order matters.
+ */
+export function rawFromValues(weights: readonly number[], values: readonly number[]): number {
+  let num = 0
+  let den = 0
+  for (let i = 0; i < weights.length; i++) {
+    num += weights[i] * Math.round(clamp01(values[i]) * POINTS)
+    den += weights[i]
+  }
+  return den === 0 ? 0 : roundDiv(num, den)
+}
+
 export function rawScore(factors: Pick<Factor, 'weight' | 'points'>[]): number {
   let num = 0
   let den = 0
@@ -105,6 +119,9 @@ export function strongestFactors(factors: Factor[], n: number): Factor[] {
     .map((x) => x.f)
 }
 
+const byRawThenId = <C extends { id: string }>(a: { raw: number; candidate: C }, b: { raw: number; candidate: C }) =>
+  b.raw - a.raw || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0)
+
 /**
  * Scores every candidate and keeps the best `limit`, ordered by score (then raw score, then id)
  * so the order never depends on input order.
@@ -116,6 +133,17 @@ export function rank<C extends { id: string }>(
 ): (Scored & { candidate: C })[] {
   const range = opts.range ?? { min: 0, max: 100 }
   const scored = candidates.map((c) => ({ candidate: c, ...score(factorsOf(c), range) }))
-  scored.sort((a, b) => b.raw - a.raw || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0))
+  scored.sort(byRawThenId)
   return scored.slice(0, opts.limit)
+}
+
+/**
+ * rank() for many candidates: `rawOf` gives each one's raw score (rawFromValues over the same
+ * weights and values its factors would have), so no factor, input or reason is built for the
+ * candidates that are dropped. Same order as rank(); score the kept ones with score().
+ */
+export function rankByRaw<C extends { id: string }>(candidates: C[], rawOf: (c: C) => number, limit: number): { candidate: C; raw: number }[] {
+  const scored = candidates.map((c) => ({ candidate: c, raw: rawOf(c) }))
+  scored.sort(byRawThenId)
+  return scored.slice(0, limit)
 }

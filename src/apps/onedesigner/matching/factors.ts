@@ -1,6 +1,6 @@
 // OneDesigner's factors: how well an approved, available designer in the brief's category fits
 // the brief. Each factor names the facts it used; the three strongest become the match reasons.
-import type { FactorSpec, ScoreRange } from '../../../platform/match/engine'
+import { rawFromValues, type FactorSpec, type ScoreRange } from '../../../platform/match/engine'
 import { cosine, coverage, intersection, rangeFit } from '../../../platform/match/similarity'
 import { words } from '../../../platform/ai/local'
 import { BUDGETS, CATEGORY_LABELS, RATE_RANGES, TIMELINES, TIMELINE_LABELS, type Budget, type Category, type RateRange, type Timeline } from '../catalog'
@@ -61,8 +61,15 @@ export function sharedWords(briefText: string, designerText: string, max = 3): s
   return out
 }
 
+// Each factor's value has a function of its own: factorsFor() builds the explained factors from
+// them, and rawScoreFor() ranks hundreds of candidates from them without building any text.
+const semanticValue = (cos: number) => Math.max(0, cos) / SEMANTIC_FULL
+const categoryValue = (b: BriefFacts, d: DesignerFacts) => (d.categories.includes(b.projectType) ? 1 : 0)
+const industryValue = (b: BriefFacts, d: DesignerFacts) => (!b.industry ? 0.5 : d.industriesWorked.includes(b.industry) ? 1 : 0)
+const stylesValue = (b: BriefFacts, d: DesignerFacts) => (b.styles.length === 0 ? 0.5 : coverage(b.styles, d.designStyles))
+
 export function semanticFactor(cos: number, shared: string[], model: string): FactorSpec {
-  const value = Math.max(0, cos) / SEMANTIC_FULL
+  const value = semanticValue(cos)
   const reason = shared.length
     ? `Profile speaks to the brief (${pct(Math.max(0, cos))} text similarity), sharing ${joinAnd(shared.map((w) => `"${w}"`))}`
     : `Profile text is ${pct(Math.max(0, cos))} similar to the brief`
@@ -70,12 +77,12 @@ export function semanticFactor(cos: number, shared: string[], model: string): Fa
 }
 
 export function categoryFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
-  const has = d.categories.includes(b.projectType)
+  const has = categoryValue(b, d) === 1
   const name = CATEGORY_LABELS[b.projectType as Category] ?? b.projectType
   return {
     name: 'category',
     weight: WEIGHTS.category,
-    value: has ? 1 : 0,
+    value: categoryValue(b, d),
     inputs: { projectType: b.projectType, categories: d.categories },
     reason: has ? `Works in ${name}, the brief's project type` : `Does not list ${name} among their categories`,
   }
@@ -83,12 +90,13 @@ export function categoryFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
 
 export function industryFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
   const inputs = { industry: b.industry, industriesWorked: d.industriesWorked }
-  if (!b.industry) return { name: 'industry', weight: WEIGHTS.industry, value: 0.5, inputs, reason: `The brief names no industry; has worked in ${joinAnd(d.industriesWorked.map(nice)) || 'no listed industry'}` }
-  const has = d.industriesWorked.includes(b.industry)
+  if (!b.industry) return { name: 'industry', weight: WEIGHTS.industry, value: industryValue(b, d), inputs, reason: `The brief names no industry; has worked in ${joinAnd(d.industriesWorked.map(nice)) || 'no listed industry'}` }
+  const value = industryValue(b, d)
+  const has = value === 1
   return {
     name: 'industry',
     weight: WEIGHTS.industry,
-    value: has ? 1 : 0,
+    value,
     inputs,
     reason: has
       ? `Has worked in ${nice(b.industry)}, the brief's industry`
@@ -99,9 +107,9 @@ export function industryFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
 export function stylesFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
   const inputs = { wanted: b.styles, offered: d.designStyles }
   if (b.styles.length === 0)
-    return { name: 'styles', weight: WEIGHTS.styles, value: 0.5, inputs, reason: `The brief asks for no style; designs in ${joinAnd(d.designStyles.map(nice)) || 'no listed style'}` }
+    return { name: 'styles', weight: WEIGHTS.styles, value: stylesValue(b, d), inputs, reason: `The brief asks for no style; designs in ${joinAnd(d.designStyles.map(nice)) || 'no listed style'}` }
   const shared = intersection(b.styles, d.designStyles)
-  const value = coverage(b.styles, d.designStyles)
+  const value = stylesValue(b, d)
   return {
     name: 'styles',
     weight: WEIGHTS.styles,
@@ -125,14 +133,22 @@ export function ratesFittingBudget(budget: string | null): string[] {
   return (Object.keys(RATE_RANGES) as RateRange[]).filter((r) => rangeFit(wanted, RATE_RANGES[r]) > 0.5)
 }
 
+const BUDGET_UNKNOWN = 0.5
+function budgetValue(b: BriefFacts, d: DesignerFacts): number {
+  const budget = budgetOf(b.budget)
+  const rate = rateOf(d.rateRange)
+  if (!budget || !rate) return BUDGET_UNKNOWN
+  return rangeFit({ min: budget.min / PROJECT_HOURS, max: budget.max / PROJECT_HOURS }, rate)
+}
+
 export function budgetFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
   const budget = budgetOf(b.budget)
   const rate = rateOf(d.rateRange)
   const inputs: Record<string, unknown> = { budget: b.budget, rateRange: d.rateRange, projectHours: PROJECT_HOURS }
-  if (!budget) return { name: 'budget', weight: WEIGHTS.budget, value: 0.5, inputs, reason: `The brief names no budget; charges ${d.rateRange ?? 'an unstated rate'}` }
-  if (!rate) return { name: 'budget', weight: WEIGHTS.budget, value: 0.5, inputs, reason: `Has not stated a rate for the ${b.budget} budget` }
+  if (!budget) return { name: 'budget', weight: WEIGHTS.budget, value: BUDGET_UNKNOWN, inputs, reason: `The brief names no budget; charges ${d.rateRange ?? 'an unstated rate'}` }
+  if (!rate) return { name: 'budget', weight: WEIGHTS.budget, value: BUDGET_UNKNOWN, inputs, reason: `Has not stated a rate for the ${b.budget} budget` }
   const wanted = { min: budget.min / PROJECT_HOURS, max: budget.max / PROJECT_HOURS }
-  const value = rangeFit(wanted, rate)
+  const value = budgetValue(b, d)
   const hours = `${Math.round(budget.min / rate.max)}-${Math.round(budget.max / rate.min)} hours`
   return {
     name: 'budget',
@@ -146,24 +162,32 @@ export function budgetFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
   }
 }
 
-export function timelineFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
+/** How the timeline judges a designer; the factor explains it, the ranking needs only `value`. */
+function timelineFit(b: BriefFacts, d: DesignerFacts) {
   const timeline = timelineOf(b.timeline)
   const budget = budgetOf(b.budget)
   const rate = rateOf(d.rateRange)
-  const available = d.availabilityStatus === 'available'
-  const inputs: Record<string, unknown> = { timeline: b.timeline, availability: d.availabilityStatus, weeklyCapacityHours: WEEKLY_CAPACITY_HOURS }
-  if (!available) return { name: 'timeline', weight: WEIGHTS.timeline, value: 0, inputs, reason: `Is ${d.availabilityStatus} at the moment` }
-  if (!timeline) return { name: 'timeline', weight: WEIGHTS.timeline, value: 0.75, inputs, reason: 'Available now; the brief sets no timeline' }
-  if (!budget || !rate) return { name: 'timeline', weight: WEIGHTS.timeline, value: 0.75, inputs, reason: `Available now for a ${timelineLabel(b.timeline!)} timeline` }
+  if (d.availabilityStatus !== 'available') return { value: 0, case: 'unavailable' as const }
+  if (!timeline) return { value: 0.75, case: 'no-timeline' as const }
+  if (!budget || !rate) return { value: 0.75, case: 'no-estimate' as const }
   // The budget at the designer's mid rate buys so many hours; the timeline spreads them over weeks.
   const hours = (budget.min + budget.max) / 2 / ((rate.min + rate.max) / 2)
   const perWeek = hours / timeline.weeks
-  const value = perWeek <= WEEKLY_CAPACITY_HOURS ? 1 : WEEKLY_CAPACITY_HOURS / perWeek
+  return { value: perWeek <= WEEKLY_CAPACITY_HOURS ? 1 : WEEKLY_CAPACITY_HOURS / perWeek, case: 'estimated' as const, weeks: timeline.weeks, hours, perWeek }
+}
+
+export function timelineFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
+  const inputs: Record<string, unknown> = { timeline: b.timeline, availability: d.availabilityStatus, weeklyCapacityHours: WEEKLY_CAPACITY_HOURS }
+  const fit = timelineFit(b, d)
+  if (fit.case === 'unavailable') return { name: 'timeline', weight: WEIGHTS.timeline, value: fit.value, inputs, reason: `Is ${d.availabilityStatus} at the moment` }
+  if (fit.case === 'no-timeline') return { name: 'timeline', weight: WEIGHTS.timeline, value: fit.value, inputs, reason: 'Available now; the brief sets no timeline' }
+  if (fit.case === 'no-estimate') return { name: 'timeline', weight: WEIGHTS.timeline, value: fit.value, inputs, reason: `Available now for a ${timelineLabel(b.timeline!)} timeline` }
+  const { value, weeks, hours, perWeek } = fit
   return {
     name: 'timeline',
     weight: WEIGHTS.timeline,
     value,
-    inputs: { ...inputs, weeks: timeline.weeks, estimatedHours: Math.round(hours), hoursPerWeek: round4(perWeek) },
+    inputs: { ...inputs, weeks, estimatedHours: Math.round(hours), hoursPerWeek: round4(perWeek) },
     reason: `Available now: about ${Math.round(perWeek)} hours a week fits the ${timelineLabel(b.timeline!)} timeline`,
   }
 }
@@ -177,6 +201,13 @@ export function factorsFor(b: BriefFacts, d: DesignerFacts, semantic: { cosine: 
     timelineFactor(b, d),
     categoryFactor(b, d),
   ]
+}
+
+const WEIGHT_LIST = [WEIGHTS.semantic, WEIGHTS.industry, WEIGHTS.styles, WEIGHTS.budget, WEIGHTS.timeline, WEIGHTS.category]
+
+/** score(factorsFor(b, d, ...)).raw, computed from the values alone: for ranking many candidates. */
+export function rawScoreFor(b: BriefFacts, d: DesignerFacts, cos: number): number {
+  return rawFromValues(WEIGHT_LIST, [semanticValue(cos), industryValue(b, d), stylesValue(b, d), budgetValue(b, d), timelineFit(b, d).value, categoryValue(b, d)])
 }
 
 export { cosine }

@@ -122,6 +122,11 @@ describe('POST /briefs/:id/matches', () => {
     expect(res.json().cached).toBe(false)
     const e = (await get(client, `/matches/${res.json().matches[0].id}/explain`)).json()
     expect(e.factors.find((f: any) => f.name === 'industry').inputs.industry).toBe('food-beverage')
+    // The cache now holds this run only (the earlier run's rows for other designers are gone), so a repeat is a hit.
+    const cache = await env.platform.db.kysely.selectFrom('onedesigner.matchCache').select(['designerId', 'cacheHits']).where('briefId', '=', ids.brief).execute()
+    expect(cache.map((c) => c.designerId).sort()).toEqual(res.json().matches.map((m: any) => m.designerId).sort())
+    expect(cache.every((c) => c.cacheHits === 0)).toBe(true)
+    expect((await post(client, ids.brief)).json().cached).toBe(true)
     await env.platform.db.kysely.updateTable('onedesigner.briefs').set({ industry: 'technology' }).where('id', '=', ids.brief).execute()
   })
 
@@ -219,5 +224,48 @@ describe('access and bad input', () => {
     const missing = await get(client, '/matches/00000000-0000-4000-8000-000000000000')
     expect(missing.statusCode).toBe(404)
     expect((await post(client, '00000000-0000-4000-8000-000000000000')).json().error.code).toBe('not_found')
+  })
+})
+
+describe('candidates follow designer changes (designer_match_facets)', () => {
+  it('matches a designer only while approved, available and in the category, with current facts', async () => {
+    const p = env.platform
+    const db = p.db.kysely
+    const me = await aClient(p)
+    const facets = async (id: string) =>
+      (await db.selectFrom('onedesigner.designerMatchFacets').select(['category', 'industriesWorked']).where('designerId', '=', id).orderBy('category').execute()) as {
+        category: string
+        industriesWorked: string[]
+      }[]
+    const zed = await aDesigner(p, { firstName: 'Zed', categories: ['packaging', 'illustration'], industries: ['retail'], approved: false })
+    expect(await facets(zed.id)).toEqual([])
+    const matchedIds = async () => {
+      const brief = await aBrief(p, me, { projectType: 'packaging', industry: 'retail' })
+      const res = await post(me, brief.id)
+      expect(res.statusCode).toBe(200)
+      return res.json().matches.map((m: any) => m.designerId)
+    }
+    expect(await matchedIds()).not.toContain(zed.id)
+
+    await db.updateTable('onedesigner.designers').set({ isApproved: true }).where('id', '=', zed.id).execute()
+    expect(await facets(zed.id)).toEqual([
+      { category: 'illustration', industriesWorked: ['retail'] },
+      { category: 'packaging', industriesWorked: ['retail'] },
+    ])
+    expect(await matchedIds()).toContain(zed.id)
+
+    await db.updateTable('onedesigner.designers').set({ industriesWorked: ['food-beverage'] }).where('id', '=', zed.id).execute()
+    expect((await facets(zed.id)).map((f) => f.industriesWorked)).toEqual([['food-beverage'], ['food-beverage']])
+
+    await db.updateTable('onedesigner.designers').set({ availabilityStatus: 'busy' }).where('id', '=', zed.id).execute()
+    expect(await facets(zed.id)).toEqual([])
+    expect(await matchedIds()).not.toContain(zed.id)
+
+    await db.updateTable('onedesigner.designers').set({ availabilityStatus: 'available', categories: ['illustration'] }).where('id', '=', zed.id).execute()
+    expect((await facets(zed.id)).map((f) => f.category)).toEqual(['illustration'])
+    expect(await matchedIds()).not.toContain(zed.id)
+
+    await db.deleteFrom('onedesigner.designers').where('id', '=', zed.id).execute()
+    expect(await facets(zed.id)).toEqual([])
   })
 })

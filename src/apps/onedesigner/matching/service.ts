@@ -1,17 +1,17 @@
-// Matching a client's brief with designers. One request reads under RLS (brief, live cache,
-// candidates), computes outside any transaction (embeddings, engine, AI messages) and writes
-// under RLS (matches, cache, the brief's embedding). Repeats within 24 hours are served from
+// Matching a client's brief with designers. One request reads under RLS (brief with its live
+// cache, then candidates), computes outside any transaction (embeddings, engine, AI messages) and
+// writes under RLS (matches, cache, the brief's embedding, in one statement). Repeats within 24 hours are served from
 // match_cache; a brief edited since then is recomputed.
 import { createHash } from 'node:crypto'
 import { AppError, notFound } from '../../../platform/http/errors'
 import { withUser, type Claims } from '../../../platform/db/with-user'
 import type { Platform } from '../../../platform/platform'
-import { ENGINE_VERSION, explain, rank, recompute, score, strongestFactors, type Explanation } from '../../../platform/match/engine'
+import { ENGINE_VERSION, explain, rankByRaw, recompute, score, strongestFactors, type Explanation } from '../../../platform/match/engine'
 import { cosine } from '../../../platform/match/similarity'
 import { decodeFloat32, encodeFloat32, toFloat32 } from '../../../platform/match/vector-codec'
 import { DAY, HOUR, addMs } from '../../../platform/clock'
 import { briefText, designerProfileText, textHash } from './embeddings'
-import { SCORE_RANGE, factorsFor, ratesFittingBudget, sharedWords, type BriefFacts } from './factors'
+import { SCORE_RANGE, factorsFor, ratesFittingBudget, rawScoreFor, sharedWords, type BriefFacts } from './factors'
 import * as repo from './repository'
 
 /** Matches stored per brief. */
@@ -105,8 +105,8 @@ function briefKey(b: repo.BriefRow, text: string, model: string) {
     .slice(0, 32)
 }
 
-async function loadOwnBrief(tx: Parameters<typeof repo.findBrief>[0], briefId: string) {
-  const brief = await repo.findBrief(tx, briefId)
+async function loadOwnBrief(tx: Parameters<typeof repo.findBriefWithCache>[0], briefId: string, now: Date) {
+  const brief = await repo.findBriefWithCache(tx, briefId, now)
   // RLS hides other clients' briefs: theirs and missing ones look the same.
   if (!brief) throw notFound('Brief', { briefId })
   return brief
@@ -118,17 +118,14 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
   const now = platform.clock.now()
 
   const read = await withUser(platform.db.kysely, claims, async (tx) => {
-    const brief = await loadOwnBrief(tx, briefId)
+    const brief = await loadOwnBrief(tx, briefId, now)
     if (brief.status !== 'active')
       throw new AppError('conflict', `Only an active brief can be matched; this one is ${brief.status}`, { status: brief.status })
     const text = briefText(brief)
     const key = briefKey(brief, text, ai.embeddingModel)
-    const cache = await repo.freshCache(tx, briefId, now)
-    if (cache.length > 0 && cache.every((c) => c.briefKey === key)) {
-      await repo.countCacheHit(tx, briefId, now)
-      const rows = await repo.listBriefMatches(tx, briefId, cache.map((c) => c.designerId))
-      return { hit: true as const, rows }
-    }
+    const cached = brief.cacheDesignerIds
+    if (cached.length > 0 && brief.cacheBriefKeys.every((k) => k === key))
+      return { hit: true as const, rows: await repo.serveCached(tx, briefId, cached, now) }
     const candidates = await repo.findCandidates(tx, {
       projectType: brief.projectType,
       industry: brief.industry,
@@ -136,7 +133,7 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
       fittingRates: ratesFittingBudget(brief.budget),
       limit: CANDIDATE_LIMIT,
     })
-    return { hit: false as const, brief, text, key, candidates, staleCache: cache.length > 0 }
+    return { hit: false as const, brief, text, key, candidates }
   })
   if (read.hit) return { briefId, cached: true, candidatesConsidered: 0, matches: read.rows.map(toView) }
 
@@ -176,10 +173,8 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
     availabilityStatus: c.availabilityStatus,
   })
   const cosines = new Map(candidates.map((c) => [c.id, cosine(briefVector, vectors.get(c.id)!)]))
-  const top = rank(candidates, (c) => factorsFor(facts, designerFacts(c), { cosine: cosines.get(c.id)!, shared: [], model: ai.embeddingModel }), {
-    limit: TOP_N,
-    range: SCORE_RANGE,
-  })
+  // Ranking needs only the values; the explained factors are built for the kept few below.
+  const top = rankByRaw(candidates, (c) => rawScoreFor(facts, designerFacts(c), cosines.get(c.id)!), TOP_N)
 
   // Shared words only change the semantic reason, never a value: the scores stay as ranked.
   const results = top.map(({ candidate: c }) => {
@@ -205,58 +200,41 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
   )
 
   const processingTime = Math.round(performance.now() - started)
-  const expiresAt = addMs(now, MATCH_TTL_MS)
-  const rows: repo.NewMatch[] = results.map(({ c, s, reasons }, i) => ({
-    clientId: brief.clientId,
-    designerId: c.id,
-    briefId,
-    score: s.score,
-    reasons,
-    aiMessage: messages[i].text,
-    aiAnalysis: {
-      ...explain(s, SCORE_RANGE),
-      rank: i + 1,
-      briefKey: key,
-      embeddingModel: ai.embeddingModel,
-      textModel: ai.textModel,
-      candidates: { considered: candidates.length, preRankLimit: CANDIDATE_LIMIT, embeddedNow: missing.length },
-      tokens: { message: messages[i].tokens, briefEmbedding: briefTokens, designerEmbeddings: designerTokens },
-    },
-    matchVersion: ENGINE_VERSION,
-    aiProvider: ai.name,
-    processingTime,
-    tokensUsed: messages[i].tokens,
-    expiresAt,
-    createdAt: now,
-  }))
-
-  const saved = await withUser(platform.db.kysely, claims, async (tx) => {
-    if (!reuse)
-      await repo.saveBriefEmbedding(tx, { briefId, embeddingF32: encodeFloat32(briefVector), textHash: hash, modelVersion: ai.embeddingModel, tokens: briefTokens, createdAt: now })
-    if (read.staleCache) await repo.clearCache(tx, briefId)
-    await repo.upsertMatches(tx, rows)
-    await repo.upsertCache(
-      tx,
-      rows.map((r) => ({
-        briefId,
-        designerId: r.designerId,
-        score: r.score,
-        reasons: r.reasons,
-        message: r.aiMessage,
-        aiAnalysis: r.aiAnalysis,
-        expiresAt: addMs(now, CACHE_TTL_MS),
-        createdAt: now,
-        generationTime: processingTime,
+  const saved = await withUser(platform.db.kysely, claims, (tx) =>
+    repo.saveMatchRun(tx, {
+      clientId: brief.clientId,
+      briefId,
+      matchVersion: ENGINE_VERSION,
+      aiProvider: ai.name,
+      processingTime,
+      createdAt: now,
+      expiresAt: addMs(now, MATCH_TTL_MS),
+      cacheExpiresAt: addMs(now, CACHE_TTL_MS),
+      briefEmbedding: reuse ? null : { embeddingF32: encodeFloat32(briefVector), textHash: hash, modelVersion: ai.embeddingModel, tokens: briefTokens },
+      matches: results.map(({ s, reasons, c }, i) => ({
+        designerId: c.id,
+        score: s.score,
+        reasons,
+        aiMessage: messages[i].text,
+        tokensUsed: messages[i].tokens,
+        aiAnalysis: {
+          ...explain(s, SCORE_RANGE),
+          rank: i + 1,
+          briefKey: key,
+          embeddingModel: ai.embeddingModel,
+          textModel: ai.textModel,
+          candidates: { considered: candidates.length, preRankLimit: CANDIDATE_LIMIT, embeddedNow: missing.length },
+          tokens: { message: messages[i].tokens, briefEmbedding: briefTokens, designerEmbeddings: designerTokens },
+        },
       })),
-    )
-    return repo.listBriefMatches(tx, briefId, rows.map((r) => r.designerId))
-  })
+    }),
+  )
   return { briefId, cached: false, candidatesConsidered: candidates.length, matches: saved.map(toView) }
 }
 
 export async function listMatches(platform: Platform, claims: Claims, briefId: string): Promise<MatchView[]> {
   return withUser(platform.db.kysely, claims, async (tx) => {
-    await loadOwnBrief(tx, briefId)
+    await loadOwnBrief(tx, briefId, platform.clock.now())
     return (await repo.listBriefMatches(tx, briefId)).map(toView)
   })
 }
