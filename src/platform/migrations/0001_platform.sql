@@ -39,9 +39,10 @@ create function platform.uid() returns uuid
 create function platform.role() returns text
   language sql stable
   as $$ select platform.claims() ->> 'role' $$;
-create function platform.is_admin() returns boolean
+-- An admin of one app is not an admin of another: tokens are per app, and so are policies.
+create function platform.is_admin(app text) returns boolean
   language sql stable
-  as $$ select coalesce(platform.claims() ->> 'role' = 'admin', false) $$;
+  as $$ select coalesce(platform.claims() ->> 'role' = 'admin' and platform.claims() ->> 'app' = app, false) $$;
 
 -- Shared trigger: keep updated_at current.
 create function platform.touch_updated_at() returns trigger
@@ -193,7 +194,7 @@ drop table platform.ledger_entries;
 drop table platform.audit_log;
 drop function platform.refuse_change();
 drop function platform.touch_updated_at();
-drop function platform.is_admin();
+drop function platform.is_admin(text);
 drop function platform.role();
 drop function platform.uid();
 drop function platform.claims();

@@ -155,6 +155,8 @@ describe('admin approval workflow', () => {
     for (const claims of [
       { sub: client.id, role: 'client', app: 'onedesigner' },
       { sub: (await aDesigner(env.platform)).id, role: 'designer', app: 'onedesigner' },
+      // An admin of another app is nobody here.
+      { sub: admin.id, role: 'admin', app: 'bandsy' },
     ]) {
       const seen = await withUser(db, claims, (tx) => tx.selectFrom('onedesigner.designers').select('id').where('isApproved', '=', false).execute())
       expect(seen).toEqual([])

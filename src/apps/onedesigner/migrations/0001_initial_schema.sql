@@ -380,7 +380,7 @@ create function onedesigner.guard_designer_approval() returns trigger
   language plpgsql
   as $$
 begin
-  if current_user = 'matchbase_user' and not platform.is_admin() and (
+  if current_user = 'matchbase_user' and not platform.is_admin('onedesigner') and (
     old.is_approved is distinct from new.is_approved or
     old.is_verified is distinct from new.is_verified or
     old.last_approved_at is distinct from new.last_approved_at or
@@ -429,7 +429,7 @@ grant update (first_name, last_name, profile_completed, metadata, match_credits)
 create policy "Clients can view their own data" on onedesigner.clients for all to matchbase_user
   using (id = (select platform.uid())) with check (id = (select platform.uid()));
 create policy clients_admin_read on onedesigner.clients for select to matchbase_user
-  using ((select platform.is_admin()));
+  using ((select platform.is_admin('onedesigner')));
 
 alter table onedesigner.designers enable row level security;
 alter table onedesigner.designers force row level security;
@@ -439,13 +439,13 @@ create policy "Clients can view approved designers" on onedesigner.designers for
 create policy "Designers can view their own data" on onedesigner.designers for all to matchbase_user
   using (id = (select platform.uid())) with check (id = (select platform.uid()));
 create policy designers_admin_all on onedesigner.designers for all to matchbase_user
-  using ((select platform.is_admin())) with check ((select platform.is_admin()));
+  using ((select platform.is_admin('onedesigner'))) with check ((select platform.is_admin('onedesigner')));
 
 alter table onedesigner.admins enable row level security;
 alter table onedesigner.admins force row level security;
 grant select on onedesigner.admins to matchbase_user;
 create policy admins_read_self on onedesigner.admins for select to matchbase_user
-  using (id = (select platform.uid()) and (select platform.is_admin()));
+  using (id = (select platform.uid()) and (select platform.is_admin('onedesigner')));
 
 alter table onedesigner.briefs enable row level security;
 alter table onedesigner.briefs force row level security;
@@ -453,7 +453,7 @@ grant select, insert, update, delete on onedesigner.briefs to matchbase_user;
 create policy briefs_client_own on onedesigner.briefs for all to matchbase_user
   using (client_id = (select platform.uid())) with check (client_id = (select platform.uid()));
 create policy briefs_admin_read on onedesigner.briefs for select to matchbase_user
-  using ((select platform.is_admin()));
+  using ((select platform.is_admin('onedesigner')));
 
 alter table onedesigner.matches enable row level security;
 alter table onedesigner.matches force row level security;
@@ -466,7 +466,7 @@ create policy matches_client_insert on onedesigner.matches for insert to matchba
 create policy matches_client_update on onedesigner.matches for update to matchbase_user
   using (client_id = (select platform.uid())) with check (client_id = (select platform.uid()));
 create policy matches_admin_read on onedesigner.matches for select to matchbase_user
-  using ((select platform.is_admin()));
+  using ((select platform.is_admin('onedesigner')));
 
 alter table onedesigner.client_designers enable row level security;
 alter table onedesigner.client_designers force row level security;
@@ -478,7 +478,7 @@ create policy client_designers_client_insert on onedesigner.client_designers for
 create policy client_designers_designer_read on onedesigner.client_designers for select to matchbase_user
   using (designer_id = (select platform.uid()));
 create policy client_designers_admin_read on onedesigner.client_designers for select to matchbase_user
-  using ((select platform.is_admin()));
+  using ((select platform.is_admin('onedesigner')));
 
 alter table onedesigner.project_requests enable row level security;
 alter table onedesigner.project_requests force row level security;
@@ -495,7 +495,7 @@ create policy project_requests_designer_read on onedesigner.project_requests for
 create policy project_requests_designer_update on onedesigner.project_requests for update to matchbase_user
   using (designer_id = (select platform.uid())) with check (designer_id = (select platform.uid()));
 create policy project_requests_admin_read on onedesigner.project_requests for select to matchbase_user
-  using ((select platform.is_admin()));
+  using ((select platform.is_admin('onedesigner')));
 
 -- OTP rows are only ever touched by the auth service on the owner role.
 alter table onedesigner.auth_tokens enable row level security;

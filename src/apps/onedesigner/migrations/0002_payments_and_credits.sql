@@ -42,7 +42,7 @@ grant update (status, provider_payment_id, failure_message, completed_at) on one
 create policy credit_purchases_client_own on onedesigner.credit_purchases for all to matchbase_user
   using (client_id = (select platform.uid())) with check (client_id = (select platform.uid()));
 create policy credit_purchases_admin_read on onedesigner.credit_purchases for select to matchbase_user
-  using ((select platform.is_admin()));
+  using ((select platform.is_admin('onedesigner')));
 
 insert into onedesigner.credit_packages (id, name, credits, price_cents, currency, sort_order) values
   ('starter', 'Starter', 3, 2900, 'usd', 1),
