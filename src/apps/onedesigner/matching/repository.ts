@@ -191,8 +191,13 @@ export async function serveCached(tx: Tx, briefId: string, designerIds: string[]
       db
         .updateTable('onedesigner.matchCache')
         .set({ cacheHits: sql`cache_hits + 1` })
-        .where('briefId', '=', briefId)
-        .where('expiresAt', '>', now),
+        // Lock the brief's cache rows in id order first: two hits updating the same rows in
+        // different physical orders would otherwise deadlock.
+        .where(
+          'id',
+          'in',
+          sql<string>`(select id from onedesigner.match_cache where brief_id = ${briefId} and expires_at > ${now} order by id for update)`,
+        ),
     )
     .selectFrom('onedesigner.matches as m')
     .innerJoin('onedesigner.designers as d', 'd.id', 'm.designerId')
@@ -228,6 +233,9 @@ export interface MatchRun {
  */
 export async function saveMatchRun(tx: Tx, run: MatchRun): Promise<MatchRow[]> {
   if (run.matches.length === 0) return []
+  // Take the brief's cache rows in id order, as serveCached does, so a save and a concurrent
+  // cache hit queue up instead of deadlocking.
+  await sql`select id from onedesigner.match_cache where brief_id = ${run.briefId} order by id for update`.execute(tx)
   const e = run.briefEmbedding
   const rows = JSON.stringify(
     run.matches.map((m) => ({ designer_id: m.designerId, score: m.score, reasons: m.reasons, ai_message: m.aiMessage, ai_analysis: m.aiAnalysis, tokens_used: m.tokensUsed })),
