@@ -68,6 +68,10 @@ export function fromPostgresError(err: { code?: string; message?: string; detail
       return new AppError('constraint_violated', `The values break a rule: ${err.constraint ?? err.message}`, details)
     case '23502':
       return new AppError('validation_failed', `A required value is missing: ${err.column ?? ''}`.trim(), details)
+    case '22021':
+    case '22P05':
+      // Postgres text cannot hold NUL (\u0000); JSON and HTTP can, so clients may send it.
+      return new AppError('validation_failed', 'Text must be valid UTF-8 without NUL (\\u0000) characters', details)
     case '22P02':
     case '22007':
     case '22008':

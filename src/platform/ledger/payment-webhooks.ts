@@ -1,6 +1,7 @@
 // Webhooks in Stripe's format and signature scheme (HMAC-SHA256 over `${t}.${body}`, header
 // `Stripe-Signature: t=...,v1=...`), verified and signed by the Stripe SDK. Both providers use them.
 import Stripe from 'stripe'
+import { z } from 'zod'
 import { AppError } from '../http/errors'
 import type { PaymentEvent } from './types'
 
@@ -16,7 +17,7 @@ export function parseSignedWebhook(
 ): PaymentEvent {
   if (!secret) throw new AppError('unavailable', 'Webhooks are not configured: set STRIPE_WEBHOOK_SECRET')
   if (!signature) throw new AppError('unauthorized', `Missing ${SIGNATURE_HEADER} header`)
-  let event: Stripe.Event
+  let event: unknown
   try {
     event = Stripe.webhooks.constructEvent(rawBody, signature, secret)
   } catch (err) {
@@ -25,15 +26,29 @@ export function parseSignedWebhook(
   return toPaymentEvent(provider, event)
 }
 
-function toPaymentEvent(provider: string, event: Stripe.Event): PaymentEvent {
-  const base = { provider, eventId: event.id, providerType: event.type, raw: event }
+// A correct signature says who sent the body, not that it has the shape we read: check it.
+const eventShape = z.object({ id: z.string().min(1), type: z.string().min(1), data: z.object({ object: z.unknown() }).optional() })
+const intentShape = z.object({
+  id: z.string().min(1),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+  last_payment_error: z.object({ message: z.unknown() }).nullish(),
+})
+const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined)
+
+function toPaymentEvent(provider: string, raw: unknown): PaymentEvent {
+  const parsed = eventShape.safeParse(raw)
+  if (!parsed.success) throw new AppError('bad_request', 'The webhook body is not an event (needs a string id and type)')
+  const event = parsed.data
+  const base = { provider, eventId: event.id, providerType: event.type, raw }
   if (!event.type.startsWith('payment_intent.')) return { ...base, type: 'other' }
-  const intent = event.data.object as Stripe.PaymentIntent
+  const found = intentShape.safeParse(event.data?.object)
+  if (!found.success) throw new AppError('bad_request', `The ${event.type} event carries no payment intent (data.object with a string id)`)
+  const intent = found.data
   const common = {
     ...base,
     paymentId: intent.id,
-    reference: intent.metadata?.reference || undefined,
-    app: intent.metadata?.app || undefined,
+    reference: text(intent.metadata?.reference),
+    app: text(intent.metadata?.app),
   }
   switch (event.type) {
     case 'payment_intent.succeeded':
@@ -43,7 +58,7 @@ function toPaymentEvent(provider: string, event: Stripe.Event): PaymentEvent {
       return {
         ...common,
         type: 'payment.failed',
-        failureMessage: intent.last_payment_error?.message ?? (event.type === 'payment_intent.canceled' ? 'The payment was canceled' : 'The payment failed'),
+        failureMessage: text(intent.last_payment_error?.message) ?? (event.type === 'payment_intent.canceled' ? 'The payment was canceled' : 'The payment failed'),
       }
     default:
       return { ...common, type: 'other' }

@@ -5,6 +5,7 @@ import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { ownProfileSchema } from '../designers/profile-schema'
 import { adminService } from './service'
 import { commonErrors, idParams } from '../../../platform/http/schemas'
+import { errorSchema } from '../../../platform/http/server'
 
 const APP = 'onedesigner'
 const tags = ['onedesigner: admin']
@@ -57,7 +58,11 @@ export async function adminRoutes(http: Http, platform: Platform) {
           'Makes the designer visible to clients, clears any rejection and the edited flag, then computes the embedding used for matching. An embedding failure is logged and leaves the approval in place (embeddingRefreshed: false).',
         security: bearer,
         params: idParams,
-        response: { 200: z.object({ designer: ownProfileSchema, embeddingRefreshed: z.boolean() }), ...commonErrors },
+        response: {
+          200: z.object({ designer: ownProfileSchema, embeddingRefreshed: z.boolean() }),
+          ...commonErrors,
+          422: errorSchema.describe('The profile cannot be approved yet: it has no design category'),
+        },
       },
     },
     async (req) => service.approve(req.claims, req.params.id, req.id),

@@ -116,6 +116,7 @@ export async function notificationRoutes(http: Http, platform: Platform) {
         querystring: z.object({ access_token: z.string().optional().describe('Access token, for EventSource') }),
         response: {
           200: z.string().describe('text/event-stream'),
+          400: errorSchema.describe('A malformed query, e.g. access_token given twice'),
           401: errorSchema,
           403: errorSchema,
         },
