@@ -4,9 +4,10 @@ import { createLogger } from './platform'
 import { testConfig } from './config'
 
 describe('request logs', () => {
+  // Request lines are logged at debug (off at info for throughput: docs/benchmarks.md).
   it('carry the request id and never a token from the query string or the Authorization header', async () => {
     const lines: string[] = []
-    const log = createLogger(testConfig({ LOG_LEVEL: 'info' }), { write: (s: string) => void lines.push(s) })
+    const log = createLogger(testConfig({ LOG_LEVEL: 'debug' }), { write: (s: string) => void lines.push(s) })
     const env = await createTestEnv({ overrides: { log } })
     try {
       await env.http.inject({

@@ -1,6 +1,6 @@
 // Fastify with zod schemas and OpenAPI. Every error leaves as { error: { code, message, details } }.
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import {
@@ -19,6 +19,7 @@ import type { AppModule, Http } from '../app'
 import { AppError, fromPostgresError, isConnectionError, isQueryTimeout, type ErrorBody } from './errors'
 import { readMailbox } from '../auth/mailer'
 import { registerIdempotency } from './idempotency'
+import { authBeforeValidation } from './auth-guard'
 import type { Claims } from '../db/with-user'
 
 declare module 'fastify' {
@@ -49,7 +50,23 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
+    // Two info lines per request cost about a quarter of a simple read's throughput (see
+    // docs/benchmarks.md, "Load and soak"); request lines come back at LOG_LEVEL=debug. Errors
+    // are still logged, and per-route counts and durations are in /metrics.
+    logController: new LogController({ disableRequestLogging: !platform.log.isLevelEnabled('debug') }),
+    // A URL the router cannot decode or a path parameter past maxParamLength: our error shape too.
+    frameworkErrors: (err, req, reply) => sendError(platform, err, req, reply),
   }).withTypeProvider<ZodTypeProvider>()
+
+  // JSON nested deeper than any body of ours is refused before parsing: the recursive code after
+  // the parser (validation, idempotency hashing, jsonb) would run out of stack on 10,000 levels.
+  const parseJson = http.getDefaultJsonParser('error', 'error')
+  http.removeContentTypeParser('application/json')
+  http.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (jsonNestsDeeperThan(body as string, MAX_JSON_DEPTH))
+      return done(new AppError('invalid_json', `The request body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined)
+    parseJson(req, body as string, done)
+  })
 
   http.setValidatorCompiler(validatorCompiler)
   http.setSerializerCompiler(serializerCompiler)
@@ -83,6 +100,7 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
 
   registerMetrics(http)
   registerHealth(http, platform)
+  authBeforeValidation(http)
   registerIdempotency(http, platform)
   if (platform.config.devEndpoints) registerDevRoutes(http, platform)
 
@@ -90,6 +108,26 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     await http.register(async (scope) => app.routes(scope as Http, platform), { prefix: `/v1/${app.name}` })
   }
   return http
+}
+
+/** Deepest nesting of arrays and objects a JSON body may have. */
+export const MAX_JSON_DEPTH = 64
+
+/** Whether a JSON text nests arrays/objects deeper than max (brackets inside strings do not count). */
+export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
 }
 
 function toAppError(err: unknown): AppError {
@@ -115,6 +153,11 @@ function toAppError(err: unknown): AppError {
       return new AppError('unsupported_media_type', `Unsupported content type: ${fe.message}`)
     case 'FST_ERR_VALIDATION':
       return new AppError('validation_failed', fe.message)
+    // Their messages quote the whole path, which may be megabytes of the caller's own input.
+    case 'FST_ERR_BAD_URL':
+      return new AppError('bad_request', 'The URL is not valid: a percent-encoded part does not decode')
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('bad_request', 'A path parameter is too long')
   }
   if (err instanceof SyntaxError && (fe.statusCode === 400 || /JSON/.test(err.message)))
     return new AppError('invalid_json', `The request body is not valid JSON: ${err.message}`)

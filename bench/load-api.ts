@@ -1,0 +1,39 @@
+// The API process of bench/load-soak.ts: the real server (createPlatform + buildHttp) on
+// 127.0.0.1 and a free port, over DATABASE_URL or in-memory PGlite, with the demo data loaded.
+// It tells its parent the port over IPC and answers memory questions (after a full GC).
+import { loadConfig } from '../src/platform/config'
+import { createPlatform } from '../src/platform/platform'
+import { buildHttp } from '../src/platform/http/server'
+import { migrateUp } from '../src/platform/migrate/migrator'
+import { migrationSources, selectApps } from '../src/server'
+
+const send = (m: unknown) => process.send!(m)
+
+async function main() {
+  const config = loadConfig({ ...process.env, JOBS_ENABLED: 'false' })
+  const apps = selectApps(config)
+  const platform = await createPlatform(config, config.DATABASE_URL ? {} : { dbOptions: { dataDir: 'memory://' } })
+  await migrateUp(platform.db.kysely, migrationSources(apps))
+  for (const app of apps) if (app.seed && !(await app.isSeeded?.(platform))) await app.seed(platform)
+  const http = await buildHttp(platform, apps, { docs: false })
+  await http.listen({ host: '127.0.0.1', port: 0 })
+  const address = http.server.address()
+  process.on('message', async (m: { type: string }) => {
+    if (m.type === 'memory') {
+      global.gc?.()
+      const { rss, heapUsed, heapTotal } = process.memoryUsage()
+      send({ type: 'memory', rss, heapUsed, heapTotal })
+    }
+    if (m.type === 'stop') {
+      await http.close()
+      await platform.close()
+      process.exit(0)
+    }
+  })
+  send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0, driver: platform.db.driver })
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
