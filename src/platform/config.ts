@@ -34,6 +34,8 @@ export const configSchema = z.object({
   DATABASE_URL: optionalUrl,
   /** Optional read replica for lag-tolerant reads. */
   DATABASE_READ_URL: optionalUrl,
+  /** A direct server connection (not through PgBouncer) for LISTEN; defaults to DATABASE_URL. */
+  DATABASE_DIRECT_URL: optionalUrl,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   /** Milliseconds a single statement may run before Postgres cancels it. */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
@@ -71,6 +73,8 @@ export const configSchema = z.object({
   STRIPE_API_BASE: optionalUrl,
 
   REDIS_URL: optionalUrl,
+  /** Prefix for every Redis key, so several deployments (or test runs) can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default(''),
   /** Run the job scheduler and workers inside `serve`. */
   JOBS_ENABLED: bool.default(true),
   /** Load demo data on first start (embedded mode default). */
@@ -102,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config: Config = {
     ...raw,
     isProduction,
+    DATABASE_DIRECT_URL: raw.DATABASE_DIRECT_URL ?? raw.DATABASE_URL,
     embedded: !raw.DATABASE_URL,
     devEndpoints: raw.DEV_ENDPOINTS ?? !isProduction,
     seedDemo: raw.SEED_DEMO ?? !raw.DATABASE_URL,

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import type { Config } from './config'
 import { openDatabase, type Database, type OpenOptions } from './db/database'
+import { enableReadRouting } from './db/read-routing'
 import { systemClock, type Clock } from './clock'
 import { audit } from './audit/audit'
 import type { Audit } from './audit/types'
@@ -81,8 +82,11 @@ export function createLogger(config: Config, destination?: pino.DestinationStrea
 export async function createPlatform(config: Config, o: PlatformOverrides = {}): Promise<Platform> {
   const log = o.log ?? createLogger(config)
   const db = o.db ?? (await openDatabase(config, o.dbOptions))
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2, keyPrefix: config.REDIS_KEY_PREFIX })
+    : undefined
   redis?.on('error', (err) => log.warn({ err }, 'redis error'))
+  enableReadRouting(db, redis)
   const platform: Platform = {
     config,
     db,

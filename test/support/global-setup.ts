@@ -19,7 +19,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const serverUrl = process.env.TEST_DATABASE_URL
+  // Migrations and CREATE DATABASE go to the server directly, not through a pooler (PgBouncer):
+  // its idle server connections to the template would block copying it.
+  const serverUrl = process.env.TEST_DATABASE_DIRECT_URL || process.env.TEST_DATABASE_URL
   const config = testConfig()
   if (serverUrl) {
     const name = `mb_template_${process.pid}`

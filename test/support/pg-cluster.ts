@@ -112,6 +112,40 @@ async function run(bin: string, args: string[]): Promise<{ stdout: string; stder
 export async function createCluster(): Promise<PgCluster> {
   const bin = postgresBinDir()
   if (!bin) throw new Error(clusterUnavailableReason())
+  const cluster = await clusterInTempDir(bin)
+  try {
+    await run(path.join(bin, 'initdb'), ['-D', cluster.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions'])
+    await cluster.start()
+  } catch (err) {
+    await cluster.destroy().catch(() => {})
+    throw err
+  }
+  return cluster
+}
+
+/**
+ * A hot standby of primary: pg_basebackup -R (which writes standby.signal and primary_conninfo)
+ * into a temp folder, started on a free port, streaming from the primary. The primary needs
+ * wal_level = replica or higher (the default) and a free WAL sender (max_wal_senders, default 10).
+ */
+export async function createReplica(primary: PgCluster): Promise<PgCluster> {
+  const bin = postgresBinDir()
+  if (!bin) throw new Error(clusterUnavailableReason())
+  const replica = await clusterInTempDir(bin)
+  try {
+    await run(path.join(bin, 'pg_basebackup'), [
+      '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres',
+      '-D', replica.dataDir, '-R', '-X', 'stream', '-c', 'fast',
+    ])
+    await replica.start()
+  } catch (err) {
+    await replica.destroy().catch(() => {})
+    throw err
+  }
+  return replica
+}
+
+async function clusterInTempDir(bin: string): Promise<PgCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'matchbase-pgcluster-'))
   const dataDir = path.join(dir, 'data')
   const logFile = path.join(dir, 'server.log')
@@ -171,12 +205,5 @@ export async function createCluster(): Promise<PgCluster> {
     log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''),
   }
 
-  try {
-    await run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions'])
-    await cluster.start()
-  } catch (err) {
-    await cluster.destroy().catch(() => {})
-    throw err
-  }
   return cluster
 }

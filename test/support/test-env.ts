@@ -14,7 +14,11 @@ import type { AppModule, Http } from '../../src/platform/app'
 import { withDatabase } from './global-setup'
 
 export const serverUrl = process.env.TEST_DATABASE_URL
+/** The server itself when TEST_DATABASE_URL goes through a pooler (PgBouncer): LISTEN and admin work. */
+export const directServerUrl = process.env.TEST_DATABASE_DIRECT_URL || serverUrl
 export const onServer = !!serverUrl
+/** The suites run through a transaction pooler rather than straight to the server. */
+export const behindPooler = onServer && directServerUrl !== serverUrl
 /** For suites that need real concurrency or server tools; PGlite is a single session. */
 export const describeOnServer = onServer ? describe : describe.skip
 
@@ -33,22 +37,31 @@ export interface TestEnv {
   config: Config
   /** Connection string of this file's database (server mode only). */
   databaseUrl?: string
+  /** The same database straight on the server, bypassing any pooler (server mode only). */
+  databaseDirectUrl?: string
   close(): Promise<void>
 }
 
 /** Opens a fresh database: a copy of the migrated template unless migrated is false. */
-export async function freshDatabase(config: Config, migrated = true): Promise<{ db: Database; url?: string; drop(): Promise<void> }> {
+export async function freshDatabase(
+  config: Config,
+  migrated = true,
+): Promise<{ db: Database; url?: string; directUrl?: string; drop(): Promise<void> }> {
   if (serverUrl) {
     const name = `mb_t_${process.pid}_${randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: serverUrl })
+    // CREATE DATABASE ... TEMPLATE needs the template free of sessions, which a pooler's idle
+    // server connections are not; admin work goes to the server directly.
+    const admin = new pg.Client({ connectionString: directServerUrl })
     await admin.connect()
     const template = inject('templateDatabase')
     await admin.query(migrated ? `create database ${name} template ${template}` : `create database ${name}`)
     const url = withDatabase(serverUrl, name)
-    const db = await openDatabase(config, { url })
+    const directUrl = withDatabase(directServerUrl!, name)
+    const db = await openDatabase(config, { url, directUrl })
     return {
       db,
       url,
+      directUrl,
       async drop() {
         await db.close().catch(() => {})
         await admin.query(`drop database if exists ${name} with (force)`)
@@ -66,7 +79,7 @@ export async function freshDatabase(config: Config, migrated = true): Promise<{ 
 
 export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {
   const config = testConfig(opts.config)
-  const { db, url, drop } = await freshDatabase(config, opts.migrated !== false)
+  const { db, url, directUrl, drop } = await freshDatabase(config, opts.migrated !== false)
   const clock = new ManualClock()
   const platform = await createPlatform(config, { db, clock, ...opts.overrides })
   const http = await buildHttp(platform, opts.apps ?? ALL_APPS, { docs: false })
@@ -77,6 +90,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     clock,
     config,
     databaseUrl: url,
+    databaseDirectUrl: directUrl,
     async close() {
       await http.close()
       platform.redis?.disconnect()

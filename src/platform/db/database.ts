@@ -33,6 +33,8 @@ export interface Database {
 export interface OpenOptions {
   /** Overrides config.DATABASE_URL (tests pass a per-file database). */
   url?: string
+  /** Overrides config.DATABASE_DIRECT_URL, the session used for LISTEN; defaults to url when url is given. */
+  directUrl?: string
   /** PGlite data directory, or 'memory://' for a throwaway database. */
   dataDir?: string
   /** Start PGlite from a dump made by pglite.dumpDataDir(). */
@@ -41,7 +43,9 @@ export interface OpenOptions {
 
 export async function openDatabase(config: Config, opts: OpenOptions = {}): Promise<Database> {
   const url = opts.url ?? config.DATABASE_URL
-  return url ? openServer(config, url) : openEmbedded(config, opts)
+  if (!url) return openEmbedded(config, opts)
+  const directUrl = opts.directUrl ?? (opts.url ? opts.url : (config.DATABASE_DIRECT_URL ?? url))
+  return openServer(config, url, directUrl)
 }
 
 function kyselyOver(pool: pg.Pool): Db {
@@ -56,7 +60,7 @@ function keepCheckedOutClientsAlive(pool: pg.Pool) {
   pool.on('connect', (client) => client.on('error', () => {}))
 }
 
-async function openServer(config: Config, url: string): Promise<Database> {
+async function openServer(config: Config, url: string, directUrl: string): Promise<Database> {
   const poolConfig = (connectionString: string): pg.PoolConfig => ({
     connectionString,
     max: config.DATABASE_POOL_MAX,
@@ -88,8 +92,9 @@ async function openServer(config: Config, url: string): Promise<Database> {
 
   async function ensureListenClient() {
     if (listenClient) return listenClient
-    // LISTEN needs a session of its own, outside any pooler.
-    const client = new pg.Client({ connectionString: url })
+    // LISTEN needs a session of its own: a transaction pooler (PgBouncer) hands the server
+    // connection to someone else after each transaction, so this one goes to the server directly.
+    const client = new pg.Client({ connectionString: directUrl })
     const lost = () => {
       if (listenClient !== client) return
       listenClient = undefined

@@ -2,6 +2,8 @@
 // set transaction-locally in one round trip (works behind PgBouncer in transaction mode).
 import { sql } from 'kysely'
 import type { Db, Tx } from './database'
+import { readRoutingOf, type ReadRouting } from './read-routing'
+import type { Platform } from '../platform'
 
 export const USER_ROLE = 'matchbase_user'
 
@@ -22,9 +24,61 @@ export async function asUser(tx: Tx, claims: Claims): Promise<void> {
 }
 
 /** Runs fn in a transaction under row-level security as the given user. */
-export function withUser<T>(db: Db, claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function withUser<T>(db: Db, claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const routing = readRoutingOf(db)
+  if (!routing) return runAsUser(db, claims, fn)
+  // With a replica, remember where this user's writes end so their next reads can wait for it.
+  let wrote = false
+  const result = await db.transaction().execute(async (tx) => {
+    await asUser(tx, claims)
+    const out = await fn(tx)
+    const { rows } = await sql<{ wrote: boolean }>`select pg_current_xact_id_if_assigned() is not null as wrote`.execute(tx)
+    wrote = rows[0].wrote
+    return out
+  })
+  if (wrote) await routing.noteWrite(userKey(claims))
+  return result
+}
+
+function runAsUser<T>(db: Db, claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (tx) => {
     await asUser(tx, claims)
     return fn(tx)
   })
+}
+
+const userKey = (claims: Claims) => `${claims.app}:${claims.sub}`
+
+/**
+ * A read that tolerates replica lag, under row-level security as the given user: on the replica
+ * (DATABASE_READ_URL) unless this user's own last write has not reached it yet, then on the
+ * primary. Without a replica it is withUser on the primary. fn must not write.
+ */
+export async function withUserRead<T>(platform: Pick<Platform, 'db'>, claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const routing = readRoutingOf(platform.db.kysely)
+  if (!routing) return runAsUser(platform.db.kysely, claims, fn)
+  const target = await pickReader(routing, claims)
+  if (target === routing.primary) return runAsUser(target, claims, fn)
+  try {
+    return await runAsUser(target, claims, fn)
+  } catch (err) {
+    // A replica that is down or restarting must not fail reads the primary can serve.
+    if (!isConnectionError(err)) throw err
+    return runAsUser(routing.primary, claims, fn)
+  }
+}
+
+async function pickReader(routing: ReadRouting, claims: Claims): Promise<Db> {
+  try {
+    return (await routing.readerFor(userKey(claims))).db
+  } catch {
+    return routing.primary
+  }
+}
+
+function isConnectionError(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown }
+  if (typeof code === 'string')
+    return code.startsWith('08') || code.startsWith('57P') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)
+  return typeof message === 'string' && /connection terminated|timeout exceeded when trying to connect/i.test(message)
 }

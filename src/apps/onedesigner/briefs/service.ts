@@ -2,7 +2,7 @@
 // against the project type with catalog.CATEGORY_FIELDS.
 import type { z } from 'zod'
 import type { Platform } from '../../../platform/platform'
-import { withUser, type Claims } from '../../../platform/db/with-user'
+import { withUser, withUserRead, type Claims } from '../../../platform/db/with-user'
 import { AppError, conflict, notFound } from '../../../platform/http/errors'
 import { CATEGORY_FIELDS, type Category } from '../catalog'
 import { findBrief, forgetCachedMatches, insertBrief, listBriefs, updateBrief, type BriefRow } from './repository'
@@ -72,7 +72,9 @@ export function briefService(platform: Platform) {
     },
 
     async list(claims: Claims, filter: { status?: string; limit: number; offset: number }) {
-      const { rows, total } = await withUser(db, claims, (tx) => listBriefs(tx, claims.sub, filter))
+      // Lag-tolerant: the replica when one is set, and the client's own new or edited brief is
+      // always in the list (read-your-writes).
+      const { rows, total } = await withUserRead(platform, claims, (tx) => listBriefs(tx, claims.sub, filter))
       return { briefs: rows.map(toBrief), total, limit: filter.limit, offset: filter.offset }
     },
 

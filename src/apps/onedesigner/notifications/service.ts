@@ -1,6 +1,6 @@
 // A user's notifications: listing with a keyset cursor, marking read, and the realtime stream's
 // subscription. Reads and writes run under the caller's row-level security.
-import { withUser, type Claims } from '../../../platform/db/with-user'
+import { withUser, withUserRead, type Claims } from '../../../platform/db/with-user'
 import { AppError, notFound } from '../../../platform/http/errors'
 import type { Platform } from '../../../platform/platform'
 import * as repo from './repository'
@@ -17,8 +17,9 @@ export async function listNotifications(
   claims: Claims,
   q: { limit: number; cursor?: string; unreadOnly: boolean },
 ): Promise<NotificationPage> {
-  // The primary, not a replica: a user who just marked something read must see it read.
-  return withUser(platform.db.kysely, claims, async (tx) => {
+  // The replica when one is set: read-your-writes keeps what this user just marked read shown as
+  // read; a notification another user's action just created may arrive a replica lag later.
+  return withUserRead(platform, claims, async (tx) => {
     if (q.cursor && !(await repo.exists(tx, claims.sub, q.cursor)))
       throw new AppError('validation_failed', 'query.cursor: not one of your notifications; use the nextCursor of a previous page', {
         field: 'query.cursor',
