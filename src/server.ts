@@ -58,7 +58,7 @@ export async function serve(config: Config, overrides: PlatformOverrides = {}, p
   print(`  Docs: ${url}/docs`)
   for (const line of seedLines) print(`  ${line}`)
   if (platform.mailer.kind === 'dev')
-    print(`  Mail goes to the dev mailbox: ${url}/v1/dev/mailbox?email=<address>  or  npx matchbase mailbox <address>`)
+    print(`  Mail goes to the dev mailbox: ${url}/v1/dev/mailbox?email=<address>`)
 
   return {
     platform,

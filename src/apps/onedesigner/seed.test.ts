@@ -70,7 +70,7 @@ describe('OneDesigner demo data', () => {
     expect(steps.length).toBeGreaterThan(1)
     expect(steps.at(-1)![0]).toBe(steps.at(-1)![1])
     expect(lines.join('\n')).toMatch(/alex@client\.local/)
-    expect(lines.join('\n')).toMatch(/npx matchbase mailbox alex@client\.local/)
+    expect(lines.join('\n')).toMatch(/\/v1\/dev\/mailbox\?email=alex@client\.local/)
     expect(lines.join('\n')).toMatch(new RegExp(DEMO_ADMIN))
   })
 

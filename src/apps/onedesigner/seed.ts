@@ -142,7 +142,7 @@ export async function seed(platform: Platform, opts: SeedOptions = {}): Promise<
 
   const designer = designers.find((d) => d.review === 'approved')
   const login = (email: string, type: string) =>
-    `POST /v1/onedesigner/auth/otp {"email":"${email}","type":"${type}"}, read the code with \`npx matchbase mailbox ${email}\`, ` +
+    `POST /v1/onedesigner/auth/otp {"email":"${email}","type":"${type}"}, read the code at GET /v1/dev/mailbox?email=${email}, ` +
     `then POST /v1/onedesigner/auth/otp/verify {"email":"${email}","type":"${type}","code":"<code>"}`
   lines.push(
     `Log in as client ${DEMO_CLIENTS[0].email} (${DEMO_CLIENTS[0].credits} credits, one active brief): ${login(DEMO_CLIENTS[0].email, 'client')}`,
