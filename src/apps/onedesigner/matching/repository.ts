@@ -2,20 +2,15 @@
 // security decides what a client can see: their own briefs, matches and cache, approved designers.
 import { sql, type RawBuilder } from 'kysely'
 import type { Tx } from '../../../platform/db/database'
+import type { BriefRow as Brief } from '../briefs/repository'
 
-export interface BriefRow {
-  id: string
-  clientId: string
-  projectType: string
-  industry: string | null
-  budget: string | null
-  timeline: string | null
-  projectTitle: string | null
-  projectDescription: string | null
-  requirements: string | null
-  targetAudience: string | null
-  styles: string[] | null
-  deliverables: string[] | null
+/** The brief facts matching reads, with its cached embedding and live cache entries. */
+export interface BriefRow
+  extends Pick<
+    Brief,
+    | 'id' | 'clientId' | 'projectType' | 'industry' | 'budget' | 'timeline' | 'projectTitle'
+    | 'projectDescription' | 'requirements' | 'targetAudience' | 'styles' | 'deliverables'
+  > {
   status: string
   embeddingF32: Buffer | null
   embeddingHash: string | null
