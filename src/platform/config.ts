@@ -72,6 +72,28 @@ export const configSchema = z.object({
   /** Stripe API base URL (a stub server in tests); the SDK's default when unset. */
   STRIPE_API_BASE: optionalUrl,
 
+  /** File storage folder (disk backend); default ${DATA_DIR}/files. */
+  STORAGE_DIR: optionalString,
+  /** S3-compatible bucket; when set, files go there instead of to disk. */
+  STORAGE_S3_BUCKET: optionalString,
+  STORAGE_S3_REGION: z.string().default('us-east-1'),
+  /** S3-compatible endpoint (MinIO, R2, a stub in tests); AWS when unset. */
+  STORAGE_S3_ENDPOINT: optionalUrl,
+  /** Static credentials, both or neither; neither = the AWS SDK's default chain (env, profile, role). */
+  STORAGE_S3_ACCESS_KEY_ID: optionalString,
+  STORAGE_S3_SECRET_ACCESS_KEY: optionalString,
+  /** Bucket in the path instead of the host name; default: on when STORAGE_S3_ENDPOINT is set. */
+  STORAGE_S3_FORCE_PATH_STYLE: bool.optional(),
+
+  /** JWKS of an external identity provider (Clerk, Auth0...); unset = external sign-in off. */
+  IDP_JWKS_URL: optionalUrl,
+  /** Required with IDP_JWKS_URL: the exact `iss` of the provider's tokens. */
+  IDP_ISSUER: optionalString,
+  /** Expected `aud`, comma-separated for several; unset = not checked (Clerk session tokens have none). */
+  IDP_AUDIENCE: optionalString,
+  /** Accepted signature algorithms, comma-separated; asymmetric only. */
+  IDP_ALGORITHMS: z.string().default('RS256,ES256'),
+
   REDIS_URL: optionalUrl,
   /** Prefix for every Redis key, so several deployments (or test runs) can share one Redis. */
   REDIS_KEY_PREFIX: z.string().default(''),

@@ -18,6 +18,9 @@ import type { Mailer } from './auth/types'
 import { devMailbox, smtpMailer } from './auth/mailer'
 import { tokenSigner, type TokenSigner } from './auth/jwt'
 import { limiterFactory, type LimiterFactory } from './http/rate-limit'
+import { createStorage } from './storage/storage'
+import type { Storage } from './storage/types'
+import { createExternalIdentity, type ExternalIdentity } from './auth/external-idp'
 
 export interface Platform {
   config: Config
@@ -32,6 +35,10 @@ export interface Platform {
   ledger: Ledger
   tokens: TokenSigner
   limiter: LimiterFactory
+  /** Files: local disk by default, S3-compatible when STORAGE_S3_BUCKET is set. */
+  storage: Storage
+  /** Tokens from an external identity provider (IDP_JWKS_URL); enabled is false when unset. */
+  identity: ExternalIdentity
   redis?: Redis
   close(): Promise<void>
 }
@@ -44,6 +51,8 @@ export interface PlatformOverrides {
   mailer?: Mailer
   ai?: AiProvider
   payments?: PaymentProvider
+  storage?: Storage
+  identity?: ExternalIdentity
   log?: Logger
 }
 
@@ -100,6 +109,8 @@ export async function createPlatform(config: Config, o: PlatformOverrides = {}):
     ledger,
     tokens: tokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS),
     limiter: limiterFactory(redis),
+    storage: o.storage ?? createStorage(config),
+    identity: o.identity ?? createExternalIdentity(config, { clock: o.clock }),
     redis,
     async close() {
       await db.close()
