@@ -1,0 +1,104 @@
+// Sign-in: POST /auth/otp and /auth/otp/verify (email code), POST /auth/external (identity
+// provider token), /auth/refresh, /auth/logout.
+import { z } from 'zod'
+import type { Http } from '../../../platform/app'
+import type { Platform } from '../../../platform/platform'
+import { errorSchema } from '../../../platform/http/server'
+import { createAccountService } from './service'
+
+const tags = ['Bandsy: accounts']
+const email = z.email().max(255).describe('Email address; case does not matter')
+const refreshToken = z.string().min(16).max(256).describe('Refresh token from sign-in or the last refresh')
+
+export const sessionSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().describe('Seconds the access token lives'),
+    user: z.object({ id: z.uuid(), email: z.string(), role: z.literal('musician') }),
+  })
+  .describe('BandsySession')
+
+export async function accountRoutes(http: Http, platform: Platform) {
+  const accounts = createAccountService(platform)
+  http.addHook('onClose', async () => accounts.otp.drain())
+
+  http.post(
+    '/auth/otp',
+    {
+      schema: {
+        tags,
+        summary: 'Email a sign-in code',
+        description: 'Sends a 6-digit code valid for 10 minutes. The answer is the same whether or not the address has an account.',
+        body: z.object({ email }),
+        response: { 202: z.object({ status: z.literal('sent'), expiresInSeconds: z.number().int() }), 400: errorSchema, 429: errorSchema },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await accounts.requestCode(req.body.email, req.ip)),
+  )
+
+  http.post(
+    '/auth/otp/verify',
+    {
+      schema: {
+        tags,
+        summary: 'Exchange a code for a session',
+        description:
+          'The first verified code creates the account, with a username made from the address (change it with PATCH /me). ' +
+          'Five wrong codes lock the email for an hour.',
+        body: z.object({
+          email,
+          code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
+          displayName: z.string().trim().min(1).max(100).optional().describe('Used only when this creates the account'),
+        }),
+        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 423: errorSchema },
+      },
+    },
+    async (req) => (await accounts.verifyCode(req.body)) as z.infer<typeof sessionSchema>,
+  )
+
+  http.post(
+    '/auth/external',
+    {
+      schema: {
+        tags,
+        summary: "Exchange an identity provider's token (e.g. Clerk) for a session",
+        description:
+          'The token is verified against the provider’s JWKS (IDP_JWKS_URL, IDP_ISSUER, IDP_AUDIENCE). Its subject is the ' +
+          'account’s external auth id; the first exchange creates the account. 404 when no provider is configured.',
+        body: z.object({ token: z.string().min(16).max(8192).describe('The provider-issued JWT') }),
+        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 502: errorSchema, 503: errorSchema },
+      },
+    },
+    async (req) => (await accounts.exchangeExternal(req.body.token)) as z.infer<typeof sessionSchema>,
+  )
+
+  http.post(
+    '/auth/refresh',
+    {
+      schema: {
+        tags,
+        summary: 'Rotate a refresh token for a new session',
+        body: z.object({ refreshToken }),
+        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema },
+      },
+    },
+    async (req) => (await accounts.refresh(req.body.refreshToken)) as z.infer<typeof sessionSchema>,
+  )
+
+  http.post(
+    '/auth/logout',
+    {
+      schema: {
+        tags,
+        summary: 'End a session',
+        body: z.object({ refreshToken }),
+        response: { 200: z.object({ status: z.literal('signed_out') }), 400: errorSchema },
+      },
+    },
+    async (req) => {
+      await accounts.logout(req.body.refreshToken)
+      return { status: 'signed_out' as const }
+    },
+  )
+}

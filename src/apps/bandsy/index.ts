@@ -1,0 +1,22 @@
+// Bandsy: musicians discover each other by instrument, genre, skill and distance; mutual likes
+// make matches and conversations; groups, events, subscriptions. Seed: shared/seeds/002_7ba1d4d081316c00.txt.
+import { fileURLToPath } from 'node:url'
+import { defineApp } from '../../platform/app'
+import { accountRoutes } from './accounts/routes'
+import { profileRoutes } from './profiles/routes'
+import { jobs } from './jobs'
+
+export const APP = 'bandsy'
+
+export const bandsy = defineApp({
+  name: APP,
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  async routes(http, platform) {
+    for (const register of [
+      accountRoutes, // email OTP and external identity provider sign-in; sessions
+      profileRoutes, // own profile, instruments, genres, match profile; public profiles; catalog
+    ])
+      await register(http, platform)
+  },
+  jobs,
+})

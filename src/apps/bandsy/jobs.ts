@@ -1,0 +1,5 @@
+// Bandsy's scheduled jobs; `matchbase maintain <name>` runs one now.
+import type { JobDefinition } from '../../platform/jobs/types'
+import { maintenanceJobs } from './maintenance/jobs'
+
+export const jobs: JobDefinition[] = [...maintenanceJobs]

@@ -1,0 +1,26 @@
+// Bandsy housekeeping. Each acts as of ctx.now, so `matchbase maintain <job> --at <time>` and
+// tests can move time.
+import { sql } from 'kysely'
+import type { JobDefinition } from '../../../platform/jobs/types'
+
+export const refreshActivityScores: JobDefinition = {
+  name: 'bandsy-refresh-activity',
+  cron: '17 * * * *',
+  description: "recount each musician's activity score: likes, passes and messages of the last 30 days",
+  async run({ platform, now }) {
+    const { rows } = await sql<{ n: number }>`select bandsy.refresh_activity_scores(${now}) as n`.execute(platform.db.kysely)
+    return { updated: rows[0].n }
+  },
+}
+
+export const cleanupTokens: JobDefinition = {
+  name: 'bandsy-cleanup-tokens',
+  cron: '7 * * * *',
+  description: 'delete sign-in codes past their expiry',
+  async run({ platform, now }) {
+    const r = await platform.db.kysely.deleteFrom('bandsy.authTokens').where('expiresAt', '<', now).executeTakeFirst()
+    return { deleted: Number(r.numDeletedRows) }
+  },
+}
+
+export const maintenanceJobs: JobDefinition[] = [refreshActivityScores, cleanupTokens]

@@ -1,0 +1,155 @@
+// SQL for musicians' profiles. Every function takes the caller's transaction: under withUser,
+// row-level security decides what is visible (soft-deleted users are not) and what is writable
+// (only one's own rows).
+import { sql } from 'kysely'
+import type { Tx } from '../../../platform/db/database'
+
+export type Skill = 'beginner' | 'intermediate' | 'advanced' | 'professional'
+
+export interface UserRow {
+  id: string
+  email: string | null
+  username: string
+  displayName: string
+  bio: string | null
+  age: number | null
+  showAge: boolean | null
+  city: string | null
+  region: string | null
+  country: string | null
+  latitude: number | null
+  longitude: number | null
+  profileImageUrl: string | null
+  isActive: boolean | null
+  lastActiveAt: Date | null
+  createdAt: Date
+  updatedAt: Date | null
+}
+
+export interface InstrumentOfUser {
+  instrumentId: string
+  name: string
+  category: string | null
+  skillLevel: Skill
+  yearsOfExperience: number | null
+  isPrimary: boolean
+}
+
+export interface GenreOfUser {
+  genreId: string
+  name: string
+  parentGenreId: string | null
+  preference: number
+}
+
+export interface MatchProfileRow {
+  searchRadius: number
+  ageRangeMin: number | null
+  ageRangeMax: number | null
+  lookingFor: string
+  skillLevelAverage: number | null
+  activityScore: number
+  isActive: boolean
+  lastActive: Date | null
+  profileComplete: boolean
+  locationLat: number | null
+  locationLng: number | null
+  city: string | null
+  region: string | null
+  country: string | null
+  updatedAt: Date
+}
+
+const USER_COLUMNS = [
+  'id', 'email', 'username', 'displayName', 'bio', 'age', 'showAge', 'city', 'region', 'country', 'latitude', 'longitude',
+  'profileImageUrl', 'isActive', 'lastActiveAt', 'createdAt', 'updatedAt',
+] as const
+
+export const findUser = (tx: Tx, id: string): Promise<UserRow | undefined> =>
+  tx.selectFrom('bandsy.users').select(USER_COLUMNS).where('id', '=', id).where('deletedAt', 'is', null).executeTakeFirst()
+
+export const findUserByUsername = (tx: Tx, username: string): Promise<UserRow | undefined> =>
+  tx.selectFrom('bandsy.users').select(USER_COLUMNS).where('username', '=', username).where('deletedAt', 'is', null).executeTakeFirst()
+
+export async function updateUser(tx: Tx, id: string, values: Partial<Omit<UserRow, 'id' | 'email' | 'createdAt' | 'updatedAt'>>) {
+  if (Object.keys(values).length === 0) return
+  await tx.updateTable('bandsy.users').set(values).where('id', '=', id).execute()
+}
+
+export async function softDelete(tx: Tx, id: string, now: Date) {
+  await tx.updateTable('bandsy.users').set({ deletedAt: now, isActive: false }).where('id', '=', id).execute()
+}
+
+export const instrumentsOf = (tx: Tx, userId: string): Promise<InstrumentOfUser[]> =>
+  tx
+    .selectFrom('bandsy.userInstruments as ui')
+    .innerJoin('bandsy.instruments as i', 'i.id', 'ui.instrumentId')
+    .select(['ui.instrumentId', 'i.name', 'i.category', 'ui.skillLevel', 'ui.yearsOfExperience', sql<boolean>`coalesce(ui.is_primary, false)`.as('isPrimary')])
+    .where('ui.userId', '=', userId)
+    .orderBy('ui.isPrimary', 'desc')
+    .orderBy('i.name')
+    .execute()
+
+export const genresOf = (tx: Tx, userId: string): Promise<GenreOfUser[]> =>
+  tx
+    .selectFrom('bandsy.userGenres as ug')
+    .innerJoin('bandsy.genres as g', 'g.id', 'ug.genreId')
+    .select(['ug.genreId', 'g.name', 'g.parentGenreId', sql<number>`coalesce(ug.preference, 1)`.as('preference')])
+    .where('ug.userId', '=', userId)
+    .orderBy('ug.preference', 'desc')
+    .orderBy('g.name')
+    .execute()
+
+/** Ids among `ids` that do not exist in the lookup table. */
+export async function missingIds(tx: Tx, table: 'bandsy.instruments' | 'bandsy.genres', ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const found = await tx.selectFrom(table).select('id').where('id', 'in', ids).execute()
+  const have = new Set(found.map((r) => r.id))
+  return ids.filter((id) => !have.has(id))
+}
+
+export async function replaceInstruments(
+  tx: Tx,
+  userId: string,
+  rows: { instrumentId: string; skillLevel: Skill; yearsOfExperience: number | null; isPrimary: boolean }[],
+) {
+  await tx.deleteFrom('bandsy.userInstruments').where('userId', '=', userId).execute()
+  if (rows.length) await tx.insertInto('bandsy.userInstruments').values(rows.map((r) => ({ userId, ...r }))).execute()
+}
+
+export async function replaceGenres(tx: Tx, userId: string, rows: { genreId: string; preference: number }[]) {
+  await tx.deleteFrom('bandsy.userGenres').where('userId', '=', userId).execute()
+  if (rows.length) await tx.insertInto('bandsy.userGenres').values(rows.map((r) => ({ userId, ...r }))).execute()
+}
+
+export const matchProfileOf = (tx: Tx, userId: string): Promise<MatchProfileRow | undefined> =>
+  tx
+    .selectFrom('bandsy.userMatchProfiles')
+    .select([
+      'searchRadius', 'ageRangeMin', 'ageRangeMax', 'lookingFor', 'skillLevelAverage', 'activityScore', 'isActive', 'lastActive',
+      'profileComplete', 'locationLat', 'locationLng', 'city', 'region', 'country', 'updatedAt',
+    ])
+    .where('userId', '=', userId)
+    .executeTakeFirst()
+
+export async function updateMatchProfile(
+  tx: Tx,
+  userId: string,
+  values: Partial<Pick<MatchProfileRow, 'searchRadius' | 'ageRangeMin' | 'ageRangeMax' | 'lookingFor' | 'isActive'>>,
+) {
+  if (Object.keys(values).length === 0) return
+  await tx.updateTable('bandsy.userMatchProfiles').set(values).where('userId', '=', userId).execute()
+}
+
+export const listInstruments = (tx: Tx) =>
+  tx.selectFrom('bandsy.instruments').select(['id', 'name', 'category']).orderBy('category').orderBy('name').execute()
+
+export const listGenres = (tx: Tx) =>
+  tx.selectFrom('bandsy.genres').select(['id', 'name', 'parentGenreId']).orderBy('name').execute()
+
+/** Whether the caller has blocked `other` or `other` has blocked the caller. */
+export async function isBlockedEitherWay(tx: Tx, other: string): Promise<boolean> {
+  const { rows } = await sql<{ blocked: boolean }>`
+    select exists (select 1 from bandsy.blocked_by_or_blocking_me() b where b = ${other}::uuid) as blocked`.execute(tx)
+  return rows[0].blocked
+}
