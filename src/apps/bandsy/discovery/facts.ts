@@ -1,0 +1,111 @@
+// What the compatibility factors read about a musician, loaded under row-level security as the
+// caller. Instruments and genres come aggregated per musician in the same row, so ranking a pool
+// of candidates costs one query, not one per candidate.
+import { sql, type RawBuilder } from 'kysely'
+import type { Tx } from '../../../platform/db/database'
+
+export interface InstrumentFact {
+  id: string
+  /** 1 beginner .. 4 professional (bandsy.skill_rank). */
+  skill: number
+  years: number | null
+  primary: boolean
+}
+
+export interface GenreFact {
+  id: string
+  /** 1..5 */
+  preference: number
+}
+
+export interface MusicianFacts {
+  id: string
+  lat: number | null
+  lng: number | null
+  skillAverage: number | null
+  activityScore: number
+  lastActive: Date | null
+  instruments: InstrumentFact[]
+  genres: GenreFact[]
+}
+
+export interface Reference {
+  instruments: Map<string, { name: string; category: string | null }>
+  /** Each genre with its ancestors, itself first (the tree is at most three levels deep). */
+  genres: Map<string, { name: string; lineage: string[] }>
+}
+
+/** The instrument and genre catalogs (a few dozen rows each), for names, families and the genre tree. */
+export async function loadReference(tx: Tx): Promise<Reference> {
+  const { rows } = await sql<{ kind: 'i' | 'g'; id: string; name: string; extra: string | null }>`
+    select 'i' as kind, id, name, category as extra from bandsy.instruments
+    union all
+    select 'g', id, name, parent_genre_id::text from bandsy.genres`.execute(tx)
+  const instruments = new Map<string, { name: string; category: string | null }>()
+  const parents = new Map<string, { name: string; parent: string | null }>()
+  for (const r of rows) {
+    if (r.kind === 'i') instruments.set(r.id, { name: r.name, category: r.extra })
+    else parents.set(r.id, { name: r.name, parent: r.extra })
+  }
+  const genres = new Map<string, { name: string; lineage: string[] }>()
+  for (const [id, g] of parents) {
+    const lineage = [id]
+    for (let p = g.parent; p && lineage.length < 5 && !lineage.includes(p); p = parents.get(p)?.parent ?? null) lineage.push(p)
+    genres.set(id, { name: g.name, lineage })
+  }
+  return { instruments, genres }
+}
+
+/** SQL columns `instruments` and `genres` (json arrays, in id order) for the musician `userId`. */
+export const aggregatedSkills = (userId: RawBuilder<unknown>) => sql`
+  coalesce((select json_agg(json_build_array(ui.instrument_id, bandsy.skill_rank(ui.skill_level), ui.years_of_experience, coalesce(ui.is_primary, false)) order by ui.instrument_id)
+              from bandsy.user_instruments ui where ui.user_id = ${userId}), '[]'::json) as instruments,
+  coalesce((select json_agg(json_build_array(ug.genre_id, coalesce(ug.preference, 1)) order by ug.genre_id)
+              from bandsy.user_genres ug where ug.user_id = ${userId}), '[]'::json) as genres`
+
+export interface FactsRow {
+  id: string
+  lat: number | null
+  lng: number | null
+  skillAverage: number | null
+  activityScore: number | null
+  lastActive: Date | string | null
+  instruments: [string, number, number | null, boolean][] | string
+  genres: [string, number][] | string
+}
+
+const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v)
+
+export function factsFromRow(r: FactsRow): MusicianFacts {
+  return {
+    id: r.id,
+    lat: r.lat === null ? null : Number(r.lat),
+    lng: r.lng === null ? null : Number(r.lng),
+    skillAverage: r.skillAverage === null ? null : Number(r.skillAverage),
+    activityScore: Number(r.activityScore ?? 0),
+    lastActive: r.lastActive === null ? null : new Date(r.lastActive),
+    instruments: json(r.instruments).map(([id, skill, years, primary]) => ({ id, skill, years, primary })),
+    genres: json(r.genres).map(([id, preference]) => ({ id, preference })),
+  }
+}
+
+/**
+ * Both musicians' facts and the distance between them (km, earthdistance, as discovery filters
+ * it). The other one's match profile is only visible while they are discoverable; without it
+ * their location, skill and activity read as unknown.
+ */
+export async function loadPairFacts(tx: Tx, meId: string, otherId: string): Promise<{ me: MusicianFacts; other: MusicianFacts; distanceKm: number | null } | undefined> {
+  const { rows } = await sql<FactsRow & { km: number | null }>`
+    select u.id, p.location_lat as lat, p.location_lng as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
+           ${aggregatedSkills(sql`u.id`)},
+           case when p.location_lat is not null and mine.location_lat is not null
+                then earth_distance(ll_to_earth(mine.location_lat, mine.location_lng), ll_to_earth(p.location_lat, p.location_lng)) / 1000 end as km
+      from bandsy.users u
+      left join bandsy.user_match_profiles p on p.user_id = u.id
+      left join bandsy.user_match_profiles mine on mine.user_id = ${meId}::uuid
+     where u.id in (${meId}::uuid, ${otherId}::uuid)`.execute(tx)
+  const me = rows.find((r) => r.id === meId)
+  const other = rows.find((r) => r.id === otherId)
+  if (!me || !other || meId === otherId) return undefined
+  return { me: factsFromRow(me), other: factsFromRow(other), distanceKm: other.km === null ? null : Number(other.km) }
+}
