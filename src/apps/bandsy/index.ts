@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { defineApp } from '../../platform/app'
 import { accountRoutes } from './accounts/routes'
 import { profileRoutes } from './profiles/routes'
+import { interactionRoutes } from './interactions/routes'
+import { matchRoutes } from './matches/routes'
 import { jobs } from './jobs'
 
 export const APP = 'bandsy'
@@ -15,6 +17,8 @@ export const bandsy = defineApp({
     for (const register of [
       accountRoutes, // email OTP and external identity provider sign-in; sessions
       profileRoutes, // own profile, instruments, genres, match profile; public profiles; catalog
+      interactionRoutes, // like, pass, super like, block; who liked you
+      matchRoutes, // matches: list, read, unmatch
     ])
       await register(http, platform)
   },
