@@ -8,7 +8,8 @@
 --     chats), which messages.is_read alone cannot hold;
 --   * media_samples.file_key: the storage key, so deleting a sample can delete its file;
 --   * events.latitude/longitude: "listed by distance" needs a place;
---   * group_invitations: groups are joined by invitation, up to max_members;
+--   * group_invitations: groups are joined by invitation, up to max_members; groups.created_by;
+--   * policies that make rows public make them public to Bandsy musicians only (bandsy.is_musician);
 --   * CHECKs for every enumerated varchar, ranges (preference 1..5, age, radius), the
 --     match-xor-group rule of conversations, user1_id < user2_id of matches.
 -- migrate:up
@@ -229,6 +230,7 @@ create table bandsy.groups (
   image_url varchar(500),
   is_active boolean default true,
   max_members integer default 10 check (max_members between 2 and 100),
+  created_by uuid default platform.uid() references bandsy.users (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz default now()
 );
@@ -490,6 +492,12 @@ create function bandsy.plan_rank(plan text) returns integer
   language sql immutable
   as $$ select coalesce(array_position(array['free', 'basic', 'premium', 'pro'], plan), 1) - 1 $$;
 
+-- Whether the request is a Bandsy musician's: rows that are public within Bandsy are not public
+-- to a signed-in user of another app (every app's requests share the matchbase_user role).
+create function bandsy.is_musician() returns boolean
+  language sql stable
+  as $$ select coalesce(platform.claims() ->> 'app' = 'bandsy' and platform.uid() is not null, false) $$;
+
 -- Access helpers for policies. Security definer so a policy on one table can ask about another
 -- table's rows without that table's own policies applying (and without recursion).
 
@@ -690,14 +698,14 @@ grant update (username, display_name, bio, age, show_age, city, region, country,
   profile_image_url, is_active, last_active_at, deleted_at) on bandsy.users to matchbase_user;
 -- Soft-deleted users are hidden everywhere, from everyone but the system.
 create policy users_read_visible on bandsy.users for select to matchbase_user
-  using (deleted_at is null or id = (select platform.uid()));
+  using ((deleted_at is null and (select bandsy.is_musician())) or id = (select platform.uid()));
 create policy users_update_self on bandsy.users for update to matchbase_user
   using (id = (select platform.uid()) and deleted_at is null) with check (id = (select platform.uid()));
 
 alter table bandsy.instruments enable row level security;
 alter table bandsy.instruments force row level security;
 grant select, insert, update on bandsy.instruments to matchbase_user;
-create policy instruments_read on bandsy.instruments for select to matchbase_user using (true);
+create policy instruments_read on bandsy.instruments for select to matchbase_user using ((select bandsy.is_musician()));
 create policy instruments_admin_write on bandsy.instruments for insert to matchbase_user
   with check ((select platform.is_admin('bandsy')));
 create policy instruments_admin_update on bandsy.instruments for update to matchbase_user
@@ -706,7 +714,7 @@ create policy instruments_admin_update on bandsy.instruments for update to match
 alter table bandsy.genres enable row level security;
 alter table bandsy.genres force row level security;
 grant select, insert, update on bandsy.genres to matchbase_user;
-create policy genres_read on bandsy.genres for select to matchbase_user using (true);
+create policy genres_read on bandsy.genres for select to matchbase_user using ((select bandsy.is_musician()));
 create policy genres_admin_write on bandsy.genres for insert to matchbase_user
   with check ((select platform.is_admin('bandsy')));
 create policy genres_admin_update on bandsy.genres for update to matchbase_user
@@ -718,7 +726,7 @@ grant select, insert, delete on bandsy.media_samples to matchbase_user;
 grant update (title, description, instrument_id, is_public) on bandsy.media_samples to matchbase_user;
 -- Seed: "Private samples are only visible to the owner".
 create policy media_samples_public on bandsy.media_samples for select to matchbase_user
-  using (is_public and bandsy.is_visible_user(user_id));
+  using (is_public and (select bandsy.is_musician()) and bandsy.is_visible_user(user_id));
 create policy media_samples_own on bandsy.media_samples for all to matchbase_user
   using (user_id = (select platform.uid())) with check (user_id = (select platform.uid()));
 
@@ -737,7 +745,7 @@ alter table bandsy.user_instruments enable row level security;
 alter table bandsy.user_instruments force row level security;
 grant select, insert, update, delete on bandsy.user_instruments to matchbase_user;
 create policy user_instruments_read on bandsy.user_instruments for select to matchbase_user
-  using (bandsy.is_visible_user(user_id));
+  using ((select bandsy.is_musician()) and bandsy.is_visible_user(user_id));
 create policy user_instruments_own on bandsy.user_instruments for all to matchbase_user
   using (user_id = (select platform.uid())) with check (user_id = (select platform.uid()));
 
@@ -745,7 +753,7 @@ alter table bandsy.user_genres enable row level security;
 alter table bandsy.user_genres force row level security;
 grant select, insert, update, delete on bandsy.user_genres to matchbase_user;
 create policy user_genres_read on bandsy.user_genres for select to matchbase_user
-  using (bandsy.is_visible_user(user_id));
+  using ((select bandsy.is_musician()) and bandsy.is_visible_user(user_id));
 create policy user_genres_own on bandsy.user_genres for all to matchbase_user
   using (user_id = (select platform.uid())) with check (user_id = (select platform.uid()));
 
@@ -755,7 +763,7 @@ grant select on bandsy.user_match_profiles to matchbase_user;
 grant update (search_radius, age_range_min, age_range_max, looking_for, is_active) on bandsy.user_match_profiles to matchbase_user;
 -- Discovery reads other musicians' profiles while they are active; the rest only their own.
 create policy user_match_profiles_discoverable on bandsy.user_match_profiles for select to matchbase_user
-  using (is_active and profile_complete);
+  using (is_active and profile_complete and (select bandsy.is_musician()));
 create policy user_match_profiles_own on bandsy.user_match_profiles for all to matchbase_user
   using (user_id = (select platform.uid())) with check (user_id = (select platform.uid()));
 
@@ -811,11 +819,13 @@ create policy messages_mark_read on bandsy.messages for update to matchbase_user
 
 alter table bandsy.groups enable row level security;
 alter table bandsy.groups force row level security;
-grant select, insert, update, delete on bandsy.groups to matchbase_user;
+grant select, insert, delete on bandsy.groups to matchbase_user;
+grant update (name, description, image_url, is_active, max_members) on bandsy.groups to matchbase_user;
 create policy groups_read on bandsy.groups for select to matchbase_user
-  using (is_active or bandsy.is_group_member(id));
+  using ((is_active and (select bandsy.is_musician())) or bandsy.is_group_member(id));
 -- Any musician may found a group; bandsy.found_group makes them its admin.
-create policy groups_create on bandsy.groups for insert to matchbase_user with check ((select platform.uid()) is not null);
+create policy groups_create on bandsy.groups for insert to matchbase_user
+  with check ((select bandsy.is_musician()) and created_by = (select platform.uid()));
 create policy groups_admin_update on bandsy.groups for update to matchbase_user
   using (bandsy.is_group_admin(id)) with check (bandsy.is_group_admin(id));
 create policy groups_admin_delete on bandsy.groups for delete to matchbase_user
@@ -881,7 +891,7 @@ alter table bandsy.events enable row level security;
 alter table bandsy.events force row level security;
 grant select, insert, update, delete on bandsy.events to matchbase_user;
 create policy events_read on bandsy.events for select to matchbase_user
-  using (is_public or bandsy.is_group_member(group_id));
+  using ((is_public and (select bandsy.is_musician())) or bandsy.is_group_member(group_id));
 create policy events_admin_write on bandsy.events for all to matchbase_user
   using (bandsy.is_group_admin(group_id)) with check (bandsy.is_group_admin(group_id));
 
@@ -940,6 +950,7 @@ drop function bandsy.is_group_admin(uuid);
 drop function bandsy.is_group_member(uuid);
 drop function bandsy.is_participant(uuid);
 drop function bandsy.is_visible_user(uuid);
+drop function bandsy.is_musician();
 drop function bandsy.plan_rank(text);
 drop function bandsy.plan_of(uuid, timestamptz);
 drop function bandsy.refresh_activity_scores(timestamptz);
