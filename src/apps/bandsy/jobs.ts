@@ -1,5 +1,6 @@
 // Bandsy's scheduled jobs; `matchbase maintain <name>` runs one now.
 import type { JobDefinition } from '../../platform/jobs/types'
 import { maintenanceJobs } from './maintenance/jobs'
+import { discoveryJobs } from './discovery/jobs'
 
-export const jobs: JobDefinition[] = [...maintenanceJobs]
+export const jobs: JobDefinition[] = [...maintenanceJobs, ...discoveryJobs]
