@@ -6,6 +6,8 @@ import { accountRoutes } from './accounts/routes'
 import { profileRoutes } from './profiles/routes'
 import { interactionRoutes } from './interactions/routes'
 import { matchRoutes } from './matches/routes'
+import { groupRoutes } from './groups/routes'
+import { eventRoutes } from './events/routes'
 import { discoveryRoutes } from './discovery/routes'
 import { jobs } from './jobs'
 
@@ -20,6 +22,8 @@ export const bandsy = defineApp({
       profileRoutes, // own profile, instruments, genres, match profile; public profiles; catalog
       interactionRoutes, // like, pass, super like, block; who liked you
       matchRoutes, // matches: list, read, unmatch
+      groupRoutes, // groups: founding, members and roles, genres, invitations
+      eventRoutes, // group events; public upcoming events by date and distance
       discoveryRoutes, // discovery feed: ranked candidates within radius and age range, cursor pages
     ])
       await register(http, platform)
