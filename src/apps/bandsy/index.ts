@@ -9,6 +9,7 @@ import { matchRoutes } from './matches/routes'
 import { groupRoutes } from './groups/routes'
 import { eventRoutes } from './events/routes'
 import { discoveryRoutes } from './discovery/routes'
+import { subscriptionRoutes } from './subscriptions/routes'
 import { jobs } from './jobs'
 
 export const APP = 'bandsy'
@@ -25,6 +26,7 @@ export const bandsy = defineApp({
       groupRoutes, // groups: founding, members and roles, genres, invitations
       eventRoutes, // group events; public upcoming events by date and distance
       discoveryRoutes, // discovery feed: ranked candidates within radius and age range, cursor pages
+      subscriptionRoutes, // plans, buying and cancelling a subscription, payment webhook
     ])
       await register(http, platform)
   },

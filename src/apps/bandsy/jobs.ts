@@ -1,6 +1,7 @@
 // Bandsy's scheduled jobs; `matchbase maintain <name>` runs one now.
 import type { JobDefinition } from '../../platform/jobs/types'
 import { maintenanceJobs } from './maintenance/jobs'
+import { expireSubscriptions } from './subscriptions/jobs'
 import { discoveryJobs } from './discovery/jobs'
 
-export const jobs: JobDefinition[] = [...maintenanceJobs, ...discoveryJobs]
+export const jobs: JobDefinition[] = [...maintenanceJobs, expireSubscriptions, ...discoveryJobs]

@@ -1,0 +1,221 @@
+// Subscriptions: the public plan list, a musician's plan with its history, buying a plan
+// (Idempotency-Key required), cancelling, and the payment webhook.
+import { z } from 'zod'
+import type { Http } from '../../../platform/app'
+import type { Platform } from '../../../platform/platform'
+import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import { errorSchema } from '../../../platform/http/server'
+import { AppError } from '../../../platform/http/errors'
+import { IDEMPOTENCY_HEADER } from '../../../platform/http/idempotency'
+import { SIGNATURE_HEADER } from '../../../platform/ledger/payments'
+import { PAID_PLANS, PLANS } from '../plans'
+import { cancelSubscription, listPlans, mySubscription, purchaseSubscription } from './service'
+import { handlePaymentWebhook } from './settlement'
+
+const tags = ['Bandsy: subscriptions']
+
+const featuresSchema = z
+  .object({
+    maxSearchRadiusKm: z.number().int().describe('Largest search radius the plan allows'),
+    superLikesPerDay: z.number().int().nullable().describe('Super likes per UTC day; null: unlimited'),
+    seeWhoLikedYou: z.boolean().describe('Sees plain likes sent to them (super likes are always seen)'),
+  })
+  .describe('BandsyPlanFeatures')
+
+const planSchema = z
+  .object({
+    plan: z.enum(PLANS),
+    priceCents: z.number().int().describe('Price of one period (0 for free)'),
+    currency: z.string().describe('ISO 4217, lower case'),
+    periodDays: z.number().int(),
+    features: featuresSchema,
+  })
+  .describe('BandsyPlan')
+
+const subscriptionSchema = z
+  .object({
+    id: z.uuid(),
+    planType: z.enum(PAID_PLANS),
+    status: z.enum(['active', 'cancelled', 'expired']).describe('A cancelled subscription keeps its features until endDate'),
+    startDate: z.date(),
+    endDate: z.date().nullable(),
+    createdAt: z.date(),
+  })
+  .describe('BandsySubscription')
+
+const purchaseSchema = z
+  .object({
+    id: z.uuid(),
+    planType: z.enum(PAID_PLANS),
+    amountCents: z.number().int(),
+    currency: z.string(),
+    provider: z.string().describe("'local' (test payments) or 'stripe'"),
+    providerPaymentId: z.string().nullable(),
+    status: z.enum(['pending', 'succeeded', 'failed', 'refunded']),
+    failureMessage: z.string().nullable(),
+    subscriptionId: z.uuid().nullable().describe('The subscription this purchase started or extended'),
+    createdAt: z.date(),
+    completedAt: z.date().nullable(),
+  })
+  .describe('BandsySubscriptionPurchase')
+
+const purchaseBody = z.object({
+  plan: z.enum(PAID_PLANS).describe('The plan to buy one period of'),
+  paymentMethod: z
+    .string()
+    .max(255)
+    .regex(/^pm_[A-Za-z0-9_]+$/, 'must be a payment method id (pm_...)')
+    .optional()
+    .describe(
+      "Payment method to charge. Local test payments: 'pm_card_visa' (default, succeeds), 'pm_card_declined', " +
+        "'pm_card_authenticationRequired' (pending). With Stripe, omit it to get a clientSecret to confirm with Stripe.js.",
+    ),
+})
+
+const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50).describe('Most history rows and purchases to list') })
+const authErrors = { 401: errorSchema, 403: errorSchema }
+
+export async function subscriptionRoutes(http: Http, platform: Platform) {
+  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+
+  http.get(
+    '/plans',
+    {
+      schema: {
+        tags,
+        summary: 'Plans, prices and what each unlocks (public)',
+        response: { 200: z.object({ plans: z.array(planSchema) }) },
+      },
+    },
+    async () => ({ plans: listPlans() }),
+  )
+
+  http.get(
+    '/subscription',
+    {
+      preHandler: asMusician,
+      schema: {
+        tags,
+        summary: 'Your plan, its features, the subscription giving it, and your history',
+        security: bearer,
+        querystring: limitQuery,
+        response: {
+          200: z.object({
+            plan: z.enum(PLANS),
+            features: featuresSchema,
+            subscription: subscriptionSchema.nullable().describe('The subscription giving your plan now (active, or cancelled and not yet ended)'),
+            history: z.array(subscriptionSchema).describe('Your subscriptions, newest first'),
+            purchases: z.array(purchaseSchema).describe('Your purchases, newest first'),
+          }),
+          400: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (req) => mySubscription(platform, req.claims, req.query.limit),
+  )
+
+  http.post(
+    '/subscriptions',
+    {
+      preHandler: asMusician,
+      config: { idempotent: true },
+      schema: {
+        tags,
+        summary: 'Buy a period of a plan',
+        description:
+          'Charges the plan price and, in the transaction that records the payment, starts a subscription for 30 days; buying ' +
+          'the plan you hold adds 30 days to it (and undoes a cancellation); a higher plan replaces the one you hold at once. ' +
+          'A lower plan than the one you hold is refused (409) until yours has ended. Requires an Idempotency-Key header: a ' +
+          'retry with the same key and body replays the first answer and never charges twice. A declined payment is a 402 ' +
+          'with the failed purchase in error.details.purchase; a payment the customer must confirm is a 202, and its ' +
+          'subscription starts with the payment webhook.',
+        security: bearer,
+        body: purchaseBody,
+        response: {
+          201: z
+            .object({ purchase: purchaseSchema, subscription: subscriptionSchema, plan: z.enum(PLANS).describe('Your plan after this purchase') })
+            .describe('Paid: the subscription started or was extended'),
+          202: z
+            .object({ purchase: purchaseSchema, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
+            .describe('Waiting for the customer to confirm the payment'),
+          400: errorSchema,
+          ...authErrors,
+          402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
+          409: errorSchema.describe('conflict: you hold a higher plan; idempotency_in_progress: a request with this key is still running'),
+          422: errorSchema.describe('idempotency_key_reused: the key was used for a different request'),
+          502: errorSchema.describe('The payment provider could not be reached; retry with the same key'),
+          503: errorSchema,
+        },
+      },
+    },
+    async (req, reply) => {
+      const idempotencyKey = String(req.headers[IDEMPOTENCY_HEADER])
+      const r = await purchaseSubscription(platform, req.claims, { ...req.body, idempotencyKey }, req.id)
+      if (r.status === 'pending') {
+        reply.code(202)
+        return { purchase: r.purchase, clientSecret: r.clientSecret ?? null }
+      }
+      reply.code(201)
+      return { purchase: r.purchase, subscription: r.subscription, plan: r.plan }
+    },
+  )
+
+  http.post(
+    '/subscription/cancel',
+    {
+      preHandler: asMusician,
+      schema: {
+        tags,
+        summary: 'Cancel your active subscription',
+        description: 'It keeps its features until its endDate; cancelling only stops it from being renewed. 409 when nothing is active.',
+        security: bearer,
+        response: {
+          200: z.object({ subscription: subscriptionSchema, plan: z.enum(PLANS), features: featuresSchema }),
+          ...authErrors,
+          409: errorSchema.describe('You have no active subscription'),
+        },
+      },
+    },
+    async (req) => cancelSubscription(platform, req.claims),
+  )
+
+  // The signature covers the exact bytes sent, so this route keeps its body raw: in a scope of its
+  // own, so the other routes keep parsing JSON.
+  await http.register(async (scope: Http) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
+    scope.post(
+      '/payments/webhook',
+      {
+        schema: {
+          tags,
+          summary: 'Payment webhook for subscription purchases (Stripe, or the local test provider)',
+          description:
+            `Signed like Stripe's webhooks (${SIGNATURE_HEADER}: t=...,v1=...). A succeeded payment completes its pending ` +
+            'purchase and starts its subscription exactly once, however often the event is delivered. No bearer token: ' +
+            'the signature is the authentication.',
+          headers: z.object({
+            [SIGNATURE_HEADER]: z.string().optional().describe('The signature, t=...,v1=...; a request without one is refused with 401'),
+          }),
+          response: {
+            200: z.object({
+              received: z.literal(true),
+              result: z.enum(['subscribed', 'failed', 'already_settled', 'ignored', 'unknown_payment']),
+              purchaseId: z.uuid().optional(),
+            }),
+            400: errorSchema,
+            401: errorSchema.describe('Missing or forged signature'),
+            503: errorSchema,
+          },
+        },
+      },
+      async (req) => {
+        const body = req.body
+        if (!Buffer.isBuffer(body) || body.length === 0) throw new AppError('bad_request', 'The webhook body is empty')
+        const signature = req.headers[SIGNATURE_HEADER]
+        return handlePaymentWebhook(platform, body, typeof signature === 'string' ? signature : undefined)
+      },
+    )
+  })
+}

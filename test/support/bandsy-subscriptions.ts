@@ -1,0 +1,62 @@
+// Helpers for Bandsy subscription tests: a payment provider that counts charges, and the
+// subscription routes as one-line calls.
+import { randomUUID } from 'node:crypto'
+import { createPaymentProvider, LOCAL_WEBHOOK_SECRET, signedPaymentWebhook } from '../../src/platform/ledger/payments'
+import { testConfig } from '../../src/platform/config'
+import { AppError } from '../../src/platform/http/errors'
+import type { CheckoutRequest, PaymentProvider } from '../../src/platform/ledger/types'
+import type { TestEnv } from './test-env'
+import { BANDSY, bearer, type Musician } from './bandsy'
+
+/** The local provider, counting charges; `failNext` makes the next charge an outage. */
+export function countingProvider() {
+  const local = createPaymentProvider(testConfig())
+  const p = {
+    charges: [] as CheckoutRequest[],
+    failNext: 0,
+    name: local.name,
+    async charge(req: CheckoutRequest) {
+      if (p.failNext > 0) {
+        p.failNext--
+        throw new AppError('upstream_failed', 'The payment provider did not answer')
+      }
+      p.charges.push(req)
+      return local.charge(req)
+    },
+    parseWebhook: (raw: Buffer | string, sig: string | undefined) => local.parseWebhook(raw, sig),
+  }
+  return p satisfies PaymentProvider
+}
+
+export function subscriptionApi(env: TestEnv) {
+  return {
+    buy: (m: Musician, body: unknown, key: string | null = randomUUID()) =>
+      env.http.inject({
+        method: 'POST',
+        url: `${BANDSY}/subscriptions`,
+        headers: { ...bearer(m), ...(key === null ? {} : { 'idempotency-key': key }) },
+        payload: body as object,
+      }),
+    mine: (m: Musician) => env.http.inject({ method: 'GET', url: `${BANDSY}/subscription`, headers: bearer(m) }),
+    cancel: (m: Musician) => env.http.inject({ method: 'POST', url: `${BANDSY}/subscription/cancel`, headers: bearer(m) }),
+    webhook: (payload: string, signature?: string, contentType = 'application/json; charset=utf-8') =>
+      env.http.inject({
+        method: 'POST',
+        url: `${BANDSY}/payments/webhook`,
+        headers: { 'content-type': contentType, ...(signature ? { 'stripe-signature': signature } : {}) },
+        payload,
+      }),
+  }
+}
+
+/** A signed 'payment succeeded' (or failed) event for a pending purchase, as the provider sends it. */
+export function paymentEvent(p: { id: string; providerPaymentId: string }, o: { failed?: string; eventId?: string; app?: string } = {}) {
+  return signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, {
+    type: o.failed ? 'payment_intent.payment_failed' : 'payment_intent.succeeded',
+    paymentId: p.providerPaymentId,
+    app: o.app ?? 'bandsy',
+    reference: p.id,
+    eventId: o.eventId,
+    failureMessage: o.failed,
+  })
+}
