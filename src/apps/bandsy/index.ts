@@ -10,6 +10,7 @@ import { groupRoutes } from './groups/routes'
 import { eventRoutes } from './events/routes'
 import { discoveryRoutes } from './discovery/routes'
 import { subscriptionRoutes } from './subscriptions/routes'
+import { mediaSampleRoutes } from './media/routes'
 import { jobs } from './jobs'
 
 export const APP = 'bandsy'
@@ -27,6 +28,7 @@ export const bandsy = defineApp({
       eventRoutes, // group events; public upcoming events by date and distance
       discoveryRoutes, // discovery feed: ranked candidates within radius and age range, cursor pages
       subscriptionRoutes, // plans, buying and cancelling a subscription, payment webhook
+      mediaSampleRoutes, // audio/video samples: multipart upload, files in platform.storage, genre tags
     ])
       await register(http, platform)
   },

@@ -1,0 +1,110 @@
+// Reads an uploaded file (spooled to a temporary file) for what the sample stores: its real type,
+// its duration and its format. Seed: "Duration is extracted from audio/video files automatically";
+// a duration sent by the client is never used.
+import fsp from 'node:fs/promises'
+import { parseFile } from 'music-metadata'
+import { AppError } from '../../../platform/http/errors'
+import { containerName, MEDIA_TYPES, sniffContainer, SNIFF_BYTES, type MediaKind, type MediaType } from './formats'
+
+export interface MediaFormat {
+  container: string | null
+  codec: string | null
+  bitrate: number | null
+  sampleRate: number | null
+  channels: number | null
+  size: number
+  contentType: MediaType
+}
+
+export interface ProbedMedia {
+  kind: MediaKind
+  contentType: MediaType
+  ext: string
+  /** Whole seconds, rounded; null when the file does not say. */
+  duration: number | null
+  metadata: MediaFormat
+}
+
+export async function probeMedia(file: string, size: number, declared: MediaType): Promise<ProbedMedia> {
+  const type = MEDIA_TYPES[declared]
+  const container = sniffContainer(await readAt(file, 0, SNIFF_BYTES))
+  if (!container)
+    throw new AppError('unsupported_media_type', `The file declared as ${declared} is not a recognised audio or video file`, { declared })
+  if (!(type.containers as readonly string[]).includes(container))
+    throw new AppError('unsupported_media_type', `The file declared as ${declared} is ${containerName(container)}`, { declared, detected: containerName(container) })
+
+  let format
+  try {
+    // No type hint: given one, music-metadata trusts it and "parses" anything.
+    format = (await parseFile(file, { duration: true, skipCovers: true })).format
+  } catch (err) {
+    throw new AppError('unprocessable', `The ${containerName(container)} file could not be read: ${(err as Error).message}`, { declared })
+  }
+  let seconds = format.duration
+  // music-metadata times MP4 files by their audio track only; a silent clip has the movie header.
+  if (container === 'isobmff' && !seconds) seconds = await movieHeaderSeconds(file, size)
+  return {
+    kind: type.kind,
+    contentType: declared,
+    ext: type.ext,
+    duration: seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds) : null,
+    metadata: {
+      container: format.container ?? null,
+      codec: format.codec ?? null,
+      bitrate: format.bitrate !== undefined ? Math.round(format.bitrate) : null,
+      sampleRate: format.sampleRate ?? null,
+      channels: format.numberOfChannels ?? null,
+      size,
+      contentType: declared,
+    },
+  }
+}
+
+async function readAt(file: string, position: number, length: number): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r')
+  try {
+    const buf = Buffer.alloc(length)
+    const { bytesRead } = await handle.read(buf, 0, length, position)
+    return buf.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Length from the ISO BMFF movie header (moov/mvhd), wherever moov sits in the file. */
+async function movieHeaderSeconds(file: string, size: number): Promise<number | undefined> {
+  const moov = await findBox(file, 0, size, 'moov')
+  const mvhd = moov && (await findBox(file, moov.start, moov.end, 'mvhd'))
+  if (!mvhd) return undefined
+  const body = await readAt(file, mvhd.start, 32)
+  const version = body[0]
+  if (version === 0 && body.length >= 20) {
+    const timescale = body.readUInt32BE(12)
+    return timescale ? body.readUInt32BE(16) / timescale : undefined
+  }
+  if (version === 1 && body.length >= 32) {
+    const timescale = body.readUInt32BE(20)
+    return timescale ? Number(body.readBigUInt64BE(24)) / timescale : undefined
+  }
+  return undefined
+}
+
+/** The first box of the given type among the boxes between start and end: its body's range. */
+async function findBox(file: string, start: number, end: number, type: string): Promise<{ start: number; end: number } | undefined> {
+  let at = start
+  for (let n = 0; at + 8 <= end && n < 10_000; n++) {
+    const head = await readAt(file, at, 16)
+    if (head.length < 8) return undefined
+    let size = head.readUInt32BE(0)
+    let headerBytes = 8
+    if (size === 1) {
+      if (head.length < 16) return undefined
+      size = Number(head.readBigUInt64BE(8))
+      headerBytes = 16
+    } else if (size === 0) size = end - at
+    if (size < headerBytes) return undefined
+    if (head.toString('latin1', 4, 8) === type) return { start: at + headerBytes, end: Math.min(at + size, end) }
+    at += size
+  }
+  return undefined
+}
