@@ -11,6 +11,7 @@ import { eventRoutes } from './events/routes'
 import { discoveryRoutes } from './discovery/routes'
 import { subscriptionRoutes } from './subscriptions/routes'
 import { mediaSampleRoutes } from './media/routes'
+import { conversationRoutes } from './conversations/routes'
 import { jobs } from './jobs'
 
 export const APP = 'bandsy'
@@ -29,6 +30,7 @@ export const bandsy = defineApp({
       discoveryRoutes, // discovery feed: ranked candidates within radius and age range, cursor pages
       subscriptionRoutes, // plans, buying and cancelling a subscription, payment webhook
       mediaSampleRoutes, // audio/video samples: multipart upload, files in platform.storage, genre tags
+      conversationRoutes, // conversations, messages (text and media files), read state, unread counts, realtime stream
     ])
       await register(http, platform)
   },

@@ -111,7 +111,7 @@ export function createMessaging(platform: Pick<Platform, 'notify' | 'clock'>, op
 
   return {
     async listConversations(tx, userId, page) {
-      const after = page.cursor ? decodeCursor(page.cursor, 'query.cursor') : undefined
+      const after = page.cursor ? decodeCursor(page.cursor, 'querystring.cursor') : undefined
       // One extra row tells whether another page follows.
       const rows = await summaries(tx, userId, { after, limit: page.limit + 1 })
       const shown = rows.slice(0, page.limit)
@@ -130,9 +130,9 @@ export function createMessaging(platform: Pick<Platform, 'notify' | 'clock'>, op
 
     async listMessages(tx, conversationId, page): Promise<MessagePage> {
       if (page.before && page.after)
-        throw new AppError('validation_failed', 'query: give before or after, not both', { field: 'query.before' })
-      const before = page.before ? decodeCursor(page.before, 'query.before') : undefined
-      const after = page.after ? decodeCursor(page.after, 'query.after') : undefined
+        throw new AppError('validation_failed', 'querystring: give before or after, not both', { field: 'querystring.before' })
+      const before = page.before ? decodeCursor(page.before, 'querystring.before') : undefined
+      const after = page.after ? decodeCursor(page.after, 'querystring.after') : undefined
       const n = page.limit + 1
       let rows: MessageRow[]
       if (after) {
