@@ -22,24 +22,25 @@ export interface InteractionRow {
 const COLUMNS = ['id', 'fromUserId', 'toUserId', 'type', 'context', 'createdAt'] as const
 
 /**
- * Serialises one musician's interactions: their swipe on a target is replaced atomically, and
- * today's super likes are counted with no other super like of theirs in flight.
+ * Serialises one musician's super likes, so today's are counted with no other of theirs in flight.
+ * Taken before lockSwipe when both are needed, never after.
  */
-export async function lockUser(tx: Tx, userId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${'bandsy.interactions:' + userId}, 0))`.execute(tx)
+export async function lockSuperLikes(tx: Tx, userId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${'bandsy.super_likes:' + userId}, 0))`.execute(tx)
 }
 
-/** The target exists and is not soft-deleted (users_read_visible hides deleted users). */
-export async function isVisibleUser(tx: Tx, userId: string): Promise<boolean> {
-  const row = await tx.selectFrom('bandsy.users').select('id').where('id', '=', userId).where('deletedAt', 'is', null).executeTakeFirst()
-  return !!row
-}
-
-/** Either of the two has blocked the other. */
-export async function isBlockedEitherWay(tx: Tx, otherId: string): Promise<boolean> {
-  const { rows } = await sql<{ blocked: boolean }>`
-    select exists (select 1 from bandsy.blocked_by_or_blocking_me() b where b = ${otherId}::uuid) as blocked`.execute(tx)
-  return rows[0].blocked
+/**
+ * Takes the lock on the caller's swipe on `toUserId` (so a racing pass and like cannot both
+ * stay), and says whether the target is visible (not soft-deleted: users_read_visible hides
+ * them) and whether either has blocked the other. One round trip.
+ */
+export async function lockSwipe(tx: Tx, fromUserId: string, toUserId: string): Promise<{ visible: boolean; blocked: boolean }> {
+  // The lock is taken in FROM, before the checks run.
+  const { rows } = await sql<{ visible: boolean; blocked: boolean }>`
+    select exists (select 1 from bandsy.users where id = ${toUserId}::uuid and deleted_at is null) as visible,
+           exists (select 1 from bandsy.blocked_by_or_blocking_me() b where b = ${toUserId}::uuid) as blocked
+    from (select pg_advisory_xact_lock(hashtextextended(${'bandsy.swipe:' + fromUserId + ':' + toUserId}, 0))) as locked`.execute(tx)
+  return rows[0]
 }
 
 export async function findInteraction(tx: Tx, fromUserId: string, toUserId: string, type: InteractionType): Promise<InteractionRow | undefined> {

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../../platform/http/errors'
 import type { Platform } from '../../../platform/platform'
 import type { Tx } from '../../../platform/db/database'
 import { cheapestPlanWhere, PLAN_FEATURES, planOf } from '../plans'
-import { pairCompatibility } from '../discovery/compatibility'
+import { pairCompatibility, type Compatibility } from '../discovery/compatibility'
 import * as matches from '../matches/repository'
 import * as repo from './repository'
 
@@ -45,21 +45,28 @@ export async function interact(platform: Platform, claims: Claims, input: Intera
     throw new AppError('unprocessable', 'body.toUserId: you cannot like, pass, super like or block yourself', { field: 'body.toUserId' })
   const now = platform.clock.now()
   return withUser(platform.db.kysely, claims, async (tx) => {
-    await repo.lockUser(tx, me)
-    if (!(await repo.isVisibleUser(tx, to))) throw noSuchMusician(to)
+    if (input.type === 'super_like') await repo.lockSuperLikes(tx, me)
+    const target = await repo.lockSwipe(tx, me, to)
+    if (!target.visible) throw noSuchMusician(to)
     if (input.type === 'block') return block(tx, me, to, input, now)
     const isLike = input.type === 'like' || input.type === 'super_like'
-    if (isLike && (await repo.isBlockedEitherWay(tx, to))) throw noSuchMusician(to)
+    if (isLike && target.blocked) throw noSuchMusician(to)
+    // Scored before the swipe is written: the insert locks the caller's activity row (a trigger
+    // counts the swipe) until commit, and this keeps that span short.
+    const compat = isLike ? await pairCompatibility(tx, me, to, now) : undefined
 
-    const existing = await repo.findInteraction(tx, me, to, input.type)
-    let interaction = existing
+    // A super like is looked up first so that repeating one spends nothing; other swipes just
+    // insert, and an existing one makes the insert a no-op.
+    const existing = input.type === 'super_like' ? await repo.findInteraction(tx, me, to, 'super_like') : undefined
+    let inserted: repo.InteractionRow | undefined
     if (!existing) {
       if (input.type === 'super_like') await spendSuperLike(tx, me, to, now)
       await repo.deleteOtherSwipes(tx, me, to, input.type)
-      interaction = await repo.insertInteraction(tx, { fromUserId: me, toUserId: to, type: input.type, context: input.context, createdAt: now })
+      inserted = await repo.insertInteraction(tx, { fromUserId: me, toUserId: to, type: input.type, context: input.context, createdAt: now })
     }
-    const match = isLike ? await matchIfMutual(platform, tx, me, to, now) : null
-    return { created: !existing, interaction: interaction!, match }
+    const interaction = existing ?? inserted ?? (await repo.findInteraction(tx, me, to, input.type))!
+    const match = compat ? await matchIfMutual(platform, tx, me, to, compat) : null
+    return { created: !!inserted, interaction, match }
   })
 }
 
@@ -87,14 +94,12 @@ async function spendSuperLike(tx: Tx, me: string, to: string, now: Date) {
   await repo.recordSuperLike(tx, me, to, now)
 }
 
-async function matchIfMutual(platform: Platform, tx: Tx, me: string, other: string, now: Date): Promise<MatchOutcome | null> {
+async function matchIfMutual(platform: Platform, tx: Tx, me: string, other: string, compat: Compatibility): Promise<MatchOutcome | null> {
   // The caller cannot see whether the other liked them (plain likes are hidden from free plans),
   // so the score is computed before asking; bandsy.create_mutual_match decides under the pair lock.
-  const compat = await pairCompatibility(tx, me, other, now)
   const made = await matches.createMutualMatch(tx, other, compat.score, compat.factors)
   if (!made) return null
-  const conversationId = (await matches.conversationOf(tx, made.matchId))!
-  const score = made.created ? compat.score : await matches.matchScore(tx, made.matchId)
+  const { conversationId, score } = (await matches.matchSummary(tx, made.matchId))!
   if (made.created)
     for (const userId of [me, other])
       await platform.notify.notify(tx, {
@@ -110,7 +115,7 @@ async function matchIfMutual(platform: Platform, tx: Tx, me: string, other: stri
 /** Undoes a pass or a block; a match a block ended stays ended. */
 export async function undo(platform: Platform, claims: Claims, toUserId: string, type: 'pass' | 'block'): Promise<repo.InteractionRow> {
   return withUser(platform.db.kysely, claims, async (tx) => {
-    await repo.lockUser(tx, claims.sub)
+    await repo.lockSwipe(tx, claims.sub, toUserId.toLowerCase())
     const removed = await repo.deleteInteraction(tx, claims.sub, toUserId.toLowerCase(), type)
     if (!removed) throw notFound(type === 'pass' ? 'Pass' : 'Block', { toUserId, type })
     return removed

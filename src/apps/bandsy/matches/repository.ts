@@ -84,12 +84,12 @@ export async function createMutualMatch(
   return rows[0]
 }
 
-export async function conversationOf(tx: Tx, matchId: string): Promise<string | undefined> {
-  const row = await tx.selectFrom('bandsy.conversations').select('id').where('matchId', '=', matchId).executeTakeFirst()
-  return row?.id
-}
-
-export async function matchScore(tx: Tx, matchId: string): Promise<number | null> {
-  const row = await tx.selectFrom('bandsy.matches').select('matchScore').where('id', '=', matchId).executeTakeFirst()
-  return row?.matchScore ?? null
+/** The match's conversation and stored score. */
+export async function matchSummary(tx: Tx, matchId: string): Promise<{ conversationId: string; score: number | null } | undefined> {
+  return tx
+    .selectFrom('bandsy.matches as m')
+    .innerJoin('bandsy.conversations as c', 'c.matchId', 'm.id')
+    .select(['c.id as conversationId', 'm.matchScore as score'])
+    .where('m.id', '=', matchId)
+    .executeTakeFirst()
 }
