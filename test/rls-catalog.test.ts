@@ -7,7 +7,7 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from './support/test-env'
 
 /** Closed: no user grants. Only the owner role (auth service, idempotency layer, mailer) touches these. */
-const CLOSED = ['onedesigner.auth_tokens', 'platform.dev_mailbox', 'platform.idempotency_keys', 'platform.refresh_tokens']
+const CLOSED = ['bandsy.auth_tokens', 'onedesigner.auth_tokens', 'platform.dev_mailbox', 'platform.idempotency_keys', 'platform.refresh_tokens']
 /** Views the user role may read, and why that is safe. */
 const USER_VIEWS: Record<string, string> = {
   'onedesigner.my_designer_stats': "a security_barrier view filtered by platform.uid(): a designer's own row of the stats",
