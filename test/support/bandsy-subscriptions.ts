@@ -1,11 +1,13 @@
 // Helpers for Bandsy subscription tests: a payment provider that counts charges, and the
 // subscription routes as one-line calls.
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import { createPaymentProvider, LOCAL_WEBHOOK_SECRET, signedPaymentWebhook } from '../../src/platform/ledger/payments'
 import { testConfig } from '../../src/platform/config'
 import { AppError } from '../../src/platform/http/errors'
 import type { CheckoutRequest, PaymentProvider } from '../../src/platform/ledger/types'
-import type { TestEnv } from './test-env'
+import { createTestEnv, type TestEnv } from './test-env'
+import { DAY } from '../../src/platform/clock'
 import { BANDSY, bearer, type Musician } from './bandsy'
 
 /** The local provider, counting charges; `failNext` makes the next charge an outage. */
@@ -60,3 +62,24 @@ export function paymentEvent(p: { id: string; providerPaymentId: string }, o: { 
     failureMessage: o.failed,
   })
 }
+
+/** A test database whose payment provider counts charges. */
+export async function setup() {
+  const payments = countingProvider()
+  const env = await createTestEnv({ overrides: { payments } })
+  return { env, payments, http: subscriptionApi(env) }
+}
+
+/** A musician's subscriptions and purchases as stored (owner role), oldest first. */
+export async function subscriptionRows(env: TestEnv, userId: string) {
+  const { rows } = await sql<{ planType: string; status: string; startDate: Date; endDate: Date }>`
+    select plan_type, status, start_date, end_date from bandsy.subscriptions where user_id = ${userId} order by start_date, created_at`.execute(env.platform.db.kysely)
+  return rows
+}
+
+export async function purchaseRows(env: TestEnv, userId: string) {
+  const { rows } = await sql<{ id: string; status: string }>`select id, status from bandsy.subscription_purchases where user_id = ${userId}`.execute(env.platform.db.kysely)
+  return rows
+}
+
+export const plusDays = (d: Date, n: number) => new Date(d.getTime() + n * DAY).toISOString()

@@ -84,7 +84,9 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Plans, prices and what each unlocks (public)',
-        response: { 200: z.object({ plans: z.array(planSchema) }) },
+        description: 'No token needed. Takes no query parameters; an unknown one is a 400 naming it.',
+        querystring: z.object({}).strict(),
+        response: { 200: z.object({ plans: z.array(planSchema) }), 400: errorSchema },
       },
     },
     async () => ({ plans: listPlans() }),
