@@ -1,6 +1,7 @@
 // Events (gigs) of groups: a group's admins create, edit and delete them; public events are
 // listed for everyone by date, then distance; private ones only for the group's members (RLS
 // events_read holds that, whatever this layer asks).
+import type { Tx } from '../../../platform/db/database'
 import { withUser, type Claims } from '../../../platform/db/with-user'
 import { AppError, notFound } from '../../../platform/http/errors'
 import type { Platform } from '../../../platform/platform'
@@ -54,7 +55,7 @@ export async function createEvent(platform: Platform, claims: Claims, groupId: s
   })
 }
 
-async function requireEventAdmin(tx: Parameters<typeof repo.findEvent>[0], claims: Claims, id: string) {
+async function requireEventAdmin(tx: Tx, claims: Claims, id: string) {
   const event = await repo.findEvent(tx, id)
   if (!event) throw notFound('Event', { id })
   await requireGroup(tx, event.groupId, claims.sub, 'admin')

@@ -22,7 +22,7 @@ describeOnServer('Bandsy groups under concurrency (server only)', () => {
     const admin = await aMusician(env.platform)
     const { id, conversationId } = await foundGroup(env, admin, { maxMembers: 4 })
     const guests = await Promise.all(Array.from({ length: 20 }, () => aMusician(env.platform)))
-    const invitations = []
+    const invitations: string[] = []
     for (const g of guests) invitations.push(await invite(env, admin, id, g))
 
     const responses = await Promise.all(guests.map((g, i) => call(env, g, 'POST', `/invitations/${invitations[i]}/accept`)))

@@ -2,6 +2,7 @@
 // up to max_members) or declines; an admin may revoke a pending invitation. The join itself goes
 // through the RLS policy group_members_join, which wants a pending invitation for the caller, and
 // the invitation is marked accepted in the same transaction.
+import type { Tx } from '../../../platform/db/database'
 import { withUser, type Claims } from '../../../platform/db/with-user'
 import { conflict, notFound } from '../../../platform/http/errors'
 import type { Platform } from '../../../platform/platform'
@@ -68,7 +69,7 @@ export async function revoke(platform: Platform, claims: Claims, groupId: string
   })
 }
 
-async function pendingOwnInvitation(tx: Parameters<typeof repo.findInvitation>[0], claims: Claims, id: string) {
+async function pendingOwnInvitation(tx: Tx, claims: Claims, id: string) {
   // The row lock orders an answer against a revocation or a second answer.
   const invitation = await repo.findInvitation(tx, id, { forUpdate: true })
   if (!invitation || invitation.invitedUserId !== claims.sub) throw notFound('Invitation', { id })
