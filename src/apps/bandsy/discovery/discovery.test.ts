@@ -120,3 +120,22 @@ describe('ranking', () => {
     expect(got.find((c) => c.profile.id === hides.id)!.profile.age).toBeNull()
   })
 })
+
+describe('the pool', () => {
+  it('is exactly the nearest poolSize in the circle, found ring by ring', async () => {
+    const { withUser } = await import('../../../platform/db/with-user')
+    const { loadPool } = await import('./repository')
+    const at = aPlace()
+    const me = await m({ at })
+    const byKm: Record<number, string> = {}
+    for (const km of [30, 2, 45, 15, 8]) byKm[km] = (await m({ at: offset(at, 0, km) })).id
+    const pool = (poolSize: number) =>
+      withUser(env.platform.db.kysely, { sub: me.id, role: 'musician', app: 'bandsy' }, (tx) =>
+        loadPool(tx, { radiusKm: 50, ageMin: null, ageMax: null, poolSize }),
+      ).then((cs) => cs.map((c) => c.facts.id))
+    expect(await pool(2)).toEqual([byKm[2], byKm[8]])
+    expect(await pool(3)).toEqual([byKm[2], byKm[8], byKm[15]])
+    expect(await pool(4)).toEqual([byKm[2], byKm[8], byKm[15], byKm[30]])
+    expect(await pool(10)).toEqual([byKm[2], byKm[8], byKm[15], byKm[30], byKm[45]])
+  })
+})

@@ -87,15 +87,7 @@ const cardAndFacts = sql`
   u.username, u.display_name, u.city, u.region, u.country, case when u.show_age then u.age end as age,
   ${aggregatedSkills(sql`c.id`)}`
 
-// Those the caller has liked, super-liked, passed or blocked, and those who blocked the caller.
-const notDismissed = (me: string, id: ReturnType<typeof sql.ref>) => sql`
-  not exists (select 1 from bandsy.user_interactions i where i.from_user_id = ${me}::uuid and i.to_user_id = ${id})
-  and not exists (select 1 from blocked b where b.id = ${id})`
-
 export interface PoolQuery {
-  me: string
-  lat: number
-  lng: number
   radiusKm: number
   ageMin: number | null
   ageMax: number | null
@@ -103,37 +95,45 @@ export interface PoolQuery {
   poolSize: number
 }
 
+/** The first ring searched: in a city centre a few hundred musicians live this close. */
+const FIRST_RING_KM = 5
+
 /**
  * Every discoverable musician within the radius and age range, not the caller and not dismissed,
- * nearest first up to poolSize. The box narrows by index, earth_distance decides; instruments and
- * genres are aggregated only for the rows kept.
+ * nearest first up to poolSize; instruments and genres are aggregated only for the rows kept.
+ * In a city a 50 km circle holds thousands, each needing an exact earth_distance, so the search
+ * widens in rings and stops at the first ring that already holds poolSize: those are then exactly
+ * the nearest poolSize of the whole circle. Each next ring is sized from the density just seen.
  */
 export async function loadPool(tx: Tx, q: PoolQuery): Promise<Candidate[]> {
-  const box = boundingBox(q.lat, q.lng, q.radiusKm)
-  const ageRange = q.ageMin === null && q.ageMax === null
+  let ring = Math.min(q.radiusKm, FIRST_RING_KM)
+  let ids: { id: string; km: number }[] = []
+  for (;;) {
+    ids = (await nearest(tx, q, ring)).rows
+    if (ids.length >= q.poolSize || ring >= q.radiusKm) break
+    ring = Math.min(q.radiusKm, ring * Math.max(1.5, 1.2 * Math.sqrt(q.poolSize / Math.max(ids.length, 1))))
+  }
+  if (ids.length === 0) return []
   const { rows } = await sql<CandidateRow>`
-    with blocked as materialized (select bandsy.blocked_by_or_blocking_me() as id),
-    near as (
-      select p.user_id as id, d.km
-        from bandsy.user_match_profiles p
-        cross join lateral (select earth_distance(ll_to_earth(${q.lat}, ${q.lng}), ll_to_earth(p.location_lat, p.location_lng)) / 1000 as km) d
-       where p.is_active and p.profile_complete
-         and p.location_lat between ${box.latMin} and ${box.latMax}
-         and p.location_lng between ${box.lngMin} and ${box.lngMax}
-         and d.km <= ${q.radiusKm}
-         and p.user_id <> ${q.me}::uuid
-         and ${notDismissed(q.me, sql.ref('p.user_id'))}
-    ),
-    c as (
-      select near.id, near.km from near
-        join bandsy.users u on u.id = near.id
-       where ${ageRange ? sql`true` : sql`u.age is not null and u.age >= ${q.ageMin ?? 0} and u.age <= ${q.ageMax ?? 1000}`}
-       order by near.km, near.id
-       limit ${q.poolSize}
-    )
+    with c as (select * from unnest(${ids.map((r) => r.id)}::uuid[], ${ids.map((r) => r.km)}::float8[]) as c (id, km))
     select ${cardAndFacts}
-      from c join bandsy.users u on u.id = c.id join bandsy.user_match_profiles p on p.user_id = c.id`.execute(tx)
+      from c join bandsy.users u on u.id = c.id join bandsy.user_match_profiles p on p.user_id = c.id
+     order by c.km, c.id`.execute(tx)
   return rows.map(candidate)
+}
+
+/** Who the caller has liked, super-liked, passed or blocked, and who blocked the caller: a small set, hashed once. */
+const dismissed = (me: string) => sql`
+  dismissed as materialized (
+    select to_user_id as id from bandsy.user_interactions where from_user_id = ${me}::uuid
+    union
+    select bandsy.blocked_by_or_blocking_me()
+  )`
+
+/** The nearest poolSize within `km` of the caller's stored location (bandsy.discovery_nearby, migration 0003). */
+function nearest(tx: Tx, q: PoolQuery, km: number) {
+  return sql<{ id: string; km: number }>`
+    select user_id as id, km from bandsy.discovery_nearby(${km}::float8, ${q.ageMin}::int, ${q.ageMax}::int, ${q.poolSize}::int)`.execute(tx)
 }
 
 export interface Feed {
@@ -168,7 +168,7 @@ export async function findFeed(tx: Tx, id: string): Promise<Feed | undefined> {
  */
 export async function loadFeedPage(tx: Tx, me: string, feed: Feed, after: number, limit: number): Promise<(Candidate & { position: number })[]> {
   const { rows } = await sql<CandidateRow & { position: number }>`
-    with blocked as materialized (select bandsy.blocked_by_or_blocking_me() as id),
+    with ${dismissed(me)},
     c as (
       select s.id, s.position,
              earth_distance(ll_to_earth(${feed.originLat}, ${feed.originLng}), ll_to_earth(p.location_lat, p.location_lng)) / 1000 as km
@@ -177,7 +177,7 @@ export async function loadFeedPage(tx: Tx, me: string, feed: Feed, after: number
         join bandsy.user_match_profiles p on p.user_id = s.id
         join bandsy.users u on u.id = s.id
        where f.id = ${feed.id}::uuid and s.position > ${after}
-         and ${notDismissed(me, sql.ref('s.id'))}
+         and not exists (select 1 from dismissed x where x.id = s.id)
        order by s.position
        limit ${limit}
     )

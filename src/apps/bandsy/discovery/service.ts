@@ -19,7 +19,7 @@ import { loadReference, type MusicianFacts, type Reference } from './facts'
 import { roundKm, type PairContext } from './factors'
 import { findFeed, insertFeed, loadCaller, loadFeedPage, loadPool, touchLastActive, type Candidate } from './repository'
 
-export const POOL_SIZE = 1000
+export const POOL_SIZE = 400
 export const FEED_TTL_MS = 30 * 60_000
 /** The caller's last_active_at moves at most this often from browsing. */
 export const TOUCH_EVERY_MS = 5 * 60_000
@@ -83,9 +83,6 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
     }
     const radiusKm = q.radiusKm ?? Math.min(caller.searchRadius, cap)
     const pool = await loadPool(tx, {
-      me: claims.sub,
-      lat: caller.facts.lat!,
-      lng: caller.facts.lng!,
       radiusKm,
       ageMin: caller.ageMin,
       ageMax: caller.ageMax,

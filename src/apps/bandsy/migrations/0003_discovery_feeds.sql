@@ -23,5 +23,65 @@ grant select, insert, delete on bandsy.discovery_feeds to matchbase_user;
 create policy discovery_feeds_own on bandsy.discovery_feeds for all to matchbase_user
   using (user_id = (select platform.uid())) with check (user_id = (select platform.uid()));
 
+-- The radius search. Under row-level security the planner may not use a btree for the bounding
+-- box: numeric comparisons are not leakproof, so they cannot run before the policies, and every
+-- active profile would be measured. This function runs the box on the (is_active, location_lat,
+-- location_lng) index as the owner, for the caller only: the origin is the caller's own stored
+-- location (no other point can be probed), it keeps exactly the rows the policies would show
+-- (active, complete, not deleted) minus the caller and whoever the caller dismissed or is
+-- blocked by, and it returns ids and distances alone; the cards are read under RLS by id.
+create function bandsy.discovery_nearby(radius_km double precision, age_min integer, age_max integer, lim integer)
+  returns table (user_id uuid, km double precision)
+  language plpgsql stable
+  security definer
+  set search_path = pg_catalog, bandsy, platform, public
+  as $$
+declare
+  me uuid := platform.uid();
+  lat double precision;
+  lng double precision;
+  d double precision := least(greatest(radius_km, 0), 1000) / 6378.168;
+  s double precision;
+  lat_min double precision;
+  lat_max double precision;
+  lng_min double precision := -180;
+  lng_max double precision := 180;
+begin
+  select p.location_lat, p.location_lng into lat, lng from bandsy.user_match_profiles p where p.user_id = me;
+  if me is null or lat is null then
+    return;
+  end if;
+  lat_min := lat - degrees(d);
+  lat_max := lat + degrees(d);
+  s := sin(d) / cos(radians(lat));
+  if lat_min > -90 and lat_max < 90 and s < 1 and lng - degrees(asin(s)) >= -180 and lng + degrees(asin(s)) <= 180 then
+    lng_min := lng - degrees(asin(s));
+    lng_max := lng + degrees(asin(s));
+  end if;
+  return query
+    with dismissed as materialized (
+      select i.to_user_id as id from bandsy.user_interactions i where i.from_user_id = me
+      union
+      select i.from_user_id from bandsy.user_interactions i where i.to_user_id = me and i.type = 'block'
+    )
+    select p.user_id, dist.km
+      from bandsy.user_match_profiles p
+      cross join lateral (select earth_distance(ll_to_earth(lat, lng), ll_to_earth(p.location_lat, p.location_lng)) / 1000 as km) dist
+      join bandsy.users u on u.id = p.user_id and u.deleted_at is null
+     where p.is_active and p.profile_complete
+       and p.location_lat between lat_min::numeric and lat_max::numeric
+       and p.location_lng between lng_min::numeric and lng_max::numeric
+       and dist.km <= radius_km
+       and p.user_id <> me
+       and not exists (select 1 from dismissed x where x.id = p.user_id)
+       and ((age_min is null and age_max is null)
+            or (u.age is not null and u.age >= coalesce(age_min, 0) and u.age <= coalesce(age_max, 1000)))
+     order by dist.km, p.user_id
+     limit lim;
+end $$;
+revoke execute on function bandsy.discovery_nearby(double precision, integer, integer, integer) from public;
+grant execute on function bandsy.discovery_nearby(double precision, integer, integer, integer) to matchbase_user;
+
 -- migrate:down
+drop function bandsy.discovery_nearby(double precision, integer, integer, integer);
 drop table bandsy.discovery_feeds;
