@@ -4,6 +4,8 @@ import { AppError } from '../http/errors'
 import type { Claims } from '../db/with-user'
 
 const ISSUER = 'matchbase'
+/** How many verified tokens are remembered (see `verified` below); a few KB each at most. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000
 
 export interface TokenSigner {
   sign(claims: { sub: string; role: string; app: string; email?: string }, now?: Date): Promise<string>
@@ -11,7 +13,17 @@ export interface TokenSigner {
 }
 
 export function tokenSigner(secret: string, ttlSeconds: number): TokenSigner {
-  const key = new TextEncoder().encode(secret)
+  // Why a CryptoKey made once: given raw bytes, jose imports them into WebCrypto on every sign and
+  // verify (about a third of jose's cost per request, see docs/benchmarks.md "Load and soak").
+  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+  key.catch(() => {}) // an unusable secret fails sign and verify, not the process
+  // Why remember verified tokens: a client sends the same token on every request until it
+  // expires, and verification depends only on the token text, the app and the time. So a token
+  // that verified once is accepted again without the HMAC and claim checks until its exp
+  // (checked against the clock on every hit, exactly as jose does: expired when exp <= now).
+  // Keyed by app and the whole token, so a changed byte or another app misses and is verified in
+  // full. Failures are never remembered. Bounded: the least recently used entry goes first.
+  const verified = new Map<string, { claims: Claims; exp: number }>()
   return {
     async sign({ sub, role, app, email }, now = new Date()) {
       const iat = Math.floor(now.getTime() / 1000)
@@ -22,14 +34,30 @@ export function tokenSigner(secret: string, ttlSeconds: number): TokenSigner {
         .setIssuer(ISSUER)
         .setIssuedAt(iat)
         .setExpirationTime(iat + ttlSeconds)
-        .sign(key)
+        .sign(await key)
     },
     async verify(token, app) {
+      const cacheKey = `${app} ${token}`
+      const hit = verified.get(cacheKey)
+      if (hit) {
+        verified.delete(cacheKey)
+        if (hit.exp > Math.floor(Date.now() / 1000)) {
+          verified.set(cacheKey, hit) // most recently used now
+          return { ...hit.claims }
+        }
+        // Expired: verify in full below, which gives the usual 'Token expired'.
+      }
       try {
-        const { payload } = await jwtVerify(token, key, { audience: app, issuer: ISSUER, algorithms: ['HS256'] })
+        const { payload } = await jwtVerify(token, await key, { audience: app, issuer: ISSUER, algorithms: ['HS256'] })
         if (typeof payload.sub !== 'string' || typeof payload.role !== 'string')
           throw new AppError('unauthorized', 'Token lacks subject or role')
-        return { ...payload, sub: payload.sub, role: payload.role, app } as Claims
+        const claims = { ...payload, sub: payload.sub, role: payload.role, app } as Claims
+        // Only tokens whose validity is exp alone (ours: no nbf) are remembered.
+        if (typeof payload.exp === 'number' && payload.nbf === undefined) {
+          if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!)
+          verified.set(cacheKey, { claims, exp: payload.exp })
+        }
+        return { ...claims }
       } catch (err) {
         if (err instanceof AppError) throw err
         if (err instanceof errors.JWTExpired) throw new AppError('unauthorized', 'Token expired')
