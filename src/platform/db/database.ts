@@ -3,9 +3,10 @@
 import path from 'node:path'
 import fs from 'node:fs'
 import pg from 'pg'
-import { CamelCasePlugin, Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
+import { CamelCasePlugin, Kysely, sql, type Transaction } from 'kysely'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from '../config'
+import { MatchbaseDialect } from './pg-driver'
 
 // Timestamps come back as Date and bigints (counts, sums) as numbers; both fit JS.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
@@ -49,7 +50,8 @@ export async function openDatabase(config: Config, opts: OpenOptions = {}): Prom
 }
 
 function kyselyOver(pool: pg.Pool): Db {
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] })
+  // MatchbaseDialect: Kysely's Postgres dialect, BEGIN sent with a transaction's first statement.
+  return new Kysely<any>({ dialect: new MatchbaseDialect(pool), plugins: [new CamelCasePlugin()] })
 }
 
 // The pool listens for 'error' on idle clients only. A client checked out between two statements

@@ -1,5 +1,6 @@
 // Row-level security: user-facing work runs as matchbase_user with the caller's claims,
 // set transaction-locally in one round trip (works behind PgBouncer in transaction mode).
+import pg from 'pg'
 import { sql } from 'kysely'
 import type { Db, Tx } from './database'
 import { readRoutingOf, type ReadRouting } from './read-routing'
@@ -18,9 +19,12 @@ export interface Claims {
 }
 
 export async function asUser(tx: Tx, claims: Claims): Promise<void> {
-  await sql`select set_config('role', ${USER_ROLE}, true), set_config('request.claims', ${JSON.stringify(claims)}, true)`.execute(
-    tx,
-  )
+  // Why a literal and not a parameter: a statement without parameters carries the transaction's
+  // BEGIN in the same round trip (src/platform/db/pg-driver.ts). escapeLiteral quotes any text
+  // safely (quotes and backslashes doubled, E'' form), and JSON text holds no NUL.
+  await sql
+    .raw(`select set_config('role', '${USER_ROLE}', true), set_config('request.claims', ${pg.escapeLiteral(JSON.stringify(claims))}, true)`)
+    .execute(tx)
 }
 
 /** Runs fn in a transaction under row-level security as the given user. */
