@@ -60,6 +60,13 @@ describe('Bandsy interactions over HTTP', () => {
     for (const type of ['like', 'pass', 'super_like', 'block']) expect((await swipe(a, gone, type)).statusCode).toBe(404)
   })
 
+  it('refuses a deleted account whose token is still alive (403)', async () => {
+    const [gone, b] = [await aMusician(env.platform, { deleted: true }), await aMusician(env.platform)]
+    const r = await swipe(gone, b, 'like')
+    expect(r.statusCode).toBe(403)
+    expect(await rowsOf(gone, b)).toEqual([])
+  })
+
   it('rejects bad input with 400 naming the field', async () => {
     const a = await aMusician(env.platform)
     const r = await swipe(a, { id: 'not-a-uuid' }, 'like')

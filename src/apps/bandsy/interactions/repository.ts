@@ -32,12 +32,18 @@ export async function lockSuperLikes(tx: Tx, userId: string): Promise<void> {
 /**
  * Takes the lock on the caller's swipe on `toUserId` (so a racing pass and like cannot both
  * stay), and says whether the target is visible (not soft-deleted: users_read_visible hides
- * them) and whether either has blocked the other. One round trip.
+ * them), whether either has blocked the other, and whether the caller's own account is still
+ * there (an access token outlives its account's deletion by up to its lifetime). One round trip.
  */
-export async function lockSwipe(tx: Tx, fromUserId: string, toUserId: string): Promise<{ visible: boolean; blocked: boolean }> {
+export async function lockSwipe(
+  tx: Tx,
+  fromUserId: string,
+  toUserId: string,
+): Promise<{ callerActive: boolean; visible: boolean; blocked: boolean }> {
   // The lock is taken in FROM, before the checks run.
-  const { rows } = await sql<{ visible: boolean; blocked: boolean }>`
-    select exists (select 1 from bandsy.users where id = ${toUserId}::uuid and deleted_at is null) as visible,
+  const { rows } = await sql<{ callerActive: boolean; visible: boolean; blocked: boolean }>`
+    select exists (select 1 from bandsy.users where id = ${fromUserId}::uuid and deleted_at is null) as caller_active,
+           exists (select 1 from bandsy.users where id = ${toUserId}::uuid and deleted_at is null) as visible,
            exists (select 1 from bandsy.blocked_by_or_blocking_me() b where b = ${toUserId}::uuid) as blocked
     from (select pg_advisory_xact_lock(hashtextextended(${'bandsy.swipe:' + fromUserId + ':' + toUserId}, 0))) as locked`.execute(tx)
   return rows[0]

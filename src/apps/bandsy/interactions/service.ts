@@ -47,6 +47,7 @@ export async function interact(platform: Platform, claims: Claims, input: Intera
   return withUser(platform.db.kysely, claims, async (tx) => {
     if (input.type === 'super_like') await repo.lockSuperLikes(tx, me)
     const target = await repo.lockSwipe(tx, me, to)
+    if (!target.callerActive) throw new AppError('forbidden', 'This account was deleted')
     if (!target.visible) throw noSuchMusician(to)
     if (input.type === 'block') return block(tx, me, to, input, now)
     const isLike = input.type === 'like' || input.type === 'super_like'
