@@ -13,8 +13,7 @@ import { sql, type RawBuilder } from 'kysely'
 import { withUser, type Claims } from '../../src/platform/db/with-user'
 import type { Tx } from '../../src/platform/db/database'
 import { createTestEnv, type TestEnv } from '../support/test-env'
-import { buildWorld, tableSpecs, usersOf, type RowSet, type TableSpec, type World } from '../support/rls-world'
-import type { TestUser } from '../support/onedesigner'
+import { actorsOf, appOf, buildWorld, tableSpecs, type Actor, type RowSet, type TableSpec, type World } from '../support/rls-world'
 
 type Op = 'select' | 'insert' | 'update' | 'delete' | 'hand-over'
 type Outcome = { refused: true; message: string } | { refused: false; rows: number }
@@ -23,10 +22,10 @@ class Rollback {
   constructor(readonly rows: number) {}
 }
 
-const claimsOf = (u: TestUser): Claims => ({ sub: u.id, role: u.role, app: 'onedesigner' })
+const claimsOf = (u: Actor): Claims => ({ sub: u.id, role: u.role, app: appOf(u) })
 
 /** Runs op as the user, always rolls back, and reports the rows it saw or touched or that it was refused. */
-async function attempt(env: TestEnv, u: TestUser, op: (tx: Tx) => Promise<number>): Promise<Outcome> {
+async function attempt(env: TestEnv, u: Actor, op: (tx: Tx) => Promise<number>): Promise<Outcome> {
   try {
     await withUser(env.platform.db.kysely, claimsOf(u), async (tx) => {
       throw new Rollback(await op(tx))
@@ -127,7 +126,7 @@ describe('row-level security matrix', () => {
   it('refuses every user every other user’s rows, in every table', async () => {
     const db = env.platform.db.kysely
     const setCol = await updateColumns(env)
-    const actors = worlds.flatMap(usersOf)
+    const actors = worlds.flatMap(actorsOf)
     const failures: string[] = []
     const counts = { cases: 0, refused: 0, empty: 0, allowedByDesign: 0 }
     const perOp: Record<Op, number> = { select: 0, insert: 0, update: 0, delete: 0, 'hand-over': 0 }
@@ -190,5 +189,6 @@ describe('row-level security matrix', () => {
     )
     expect(failures).toEqual([])
     expect(counts.cases).toBeGreaterThan(1000)
-  })
+    // Over 12,000 attempts, each its own transaction: minutes on PGlite with a busy machine.
+  }, 600_000)
 })

@@ -309,6 +309,19 @@ const KINDS: Record<string, string> = {
   'project-request': 'project-requests',
   unlock: 'unlocks',
   cursor: 'notifications',
+  // Bandsy
+  user: 'users',
+  touser: 'users',
+  musician: 'users',
+  conversation: 'conversations',
+  message: 'messages',
+  group: 'groups',
+  event: 'events',
+  invitation: 'invitations',
+  instrument: 'instruments',
+  genre: 'genres',
+  sample: 'media-samples',
+  'media-sample': 'media-samples',
 }
 
 /** The kind of row a property or response key names: matchId, match, matches -> 'matches'. */
@@ -469,6 +482,8 @@ export type AuthKind =
   | 'designer'
   | 'designerPending'
   | 'admin'
+  | 'musician'
+  | 'musicianPremium'
   | 'deletedUser'
   | 'otherApp'
   | 'expired'
@@ -497,8 +512,17 @@ const KINDS_OF_ROLE: Record<string, AuthKind[]> = {
   client: ['client', 'client', 'clientBroke'],
   designer: ['designer', 'designer', 'designerPending'],
   admin: ['admin'],
+  musician: ['musician', 'musicianPremium'],
 }
-const ROLE_OF_KIND: Partial<Record<AuthKind, string>> = { client: 'client', clientBroke: 'client', designer: 'designer', designerPending: 'designer', admin: 'admin' }
+const ROLE_OF_KIND: Partial<Record<AuthKind, string>> = {
+  client: 'client',
+  clientBroke: 'client',
+  designer: 'designer',
+  designerPending: 'designer',
+  admin: 'admin',
+  musician: 'musician',
+  musicianPremium: 'musician',
+}
 
 /** Mostly a token of a role the route allows, so requests get past the guard; still one in four as drawn. */
 function steer(kind: AuthKind, n: number, allowed: string[] | undefined): AuthKind {
@@ -508,7 +532,11 @@ function steer(kind: AuthKind, n: number, allowed: string[] | undefined): AuthKi
   return kinds[Math.floor(n / 4) % kinds.length]!
 }
 
-const VALID_AUTH: readonly AuthKind[] = ['client', 'clientBroke', 'designer', 'designerPending', 'admin']
+/** Tokens each app issues: a route gets mostly its own app's, whose guard can say which role it needs. */
+const VALID_AUTH: Record<string, readonly AuthKind[]> = {
+  onedesigner: ['client', 'clientBroke', 'designer', 'designerPending', 'admin', 'client', 'designer', 'admin'],
+  bandsy: ['musician', 'musicianPremium', 'musician'],
+}
 const BAD_AUTH: readonly AuthKind[] = ['none', 'deletedUser', 'otherApp', 'expired', 'tampered', 'garbage']
 
 const CONTENT_TYPES = [
@@ -659,6 +687,9 @@ function webhookBody(ctx: RequestContext): fc.Arbitrary<{ payload?: string; cont
   )
 }
 
+/** /v1/<app>/... */
+const appOf = (path: string) => path.split('/')[2] ?? ''
+
 export function requestArb(op: Operation, ctx: RequestContext): fc.Arbitrary<FuzzRequest> {
   // An open event stream never ends: the stream route gets only requests that must be refused.
   const isStream = op.path.endsWith('/stream')
@@ -666,8 +697,8 @@ export function requestArb(op: Operation, ctx: RequestContext): fc.Arbitrary<Fuz
   const auth: fc.Arbitrary<AuthKind> = isStream
     ? fc.constantFrom(...BAD_AUTH.filter((k) => k !== 'deletedUser'))
     : op.secured
-      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...VALID_AUTH, 'client', 'designer', 'admin') }, { weight: 1, arbitrary: fc.constantFrom(...BAD_AUTH) })
-      : fc.constantFrom<AuthKind>('none', 'none', 'none', 'client', 'garbage')
+      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...(VALID_AUTH[appOf(op.path)] ?? VALID_AUTH.onedesigner!)) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_AUTH) })
+      : fc.constantFrom<AuthKind>('none', 'none', 'none', VALID_AUTH[appOf(op.path)]?.[0] ?? 'client', 'garbage')
   const idempotency = op.params.find((p) => p.in === 'header' && p.name === 'idempotency-key')
   const idemArb: fc.Arbitrary<string | undefined> = idempotency
     ? fc.oneof(
@@ -677,7 +708,7 @@ export function requestArb(op: Operation, ctx: RequestContext): fc.Arbitrary<Fuz
         { weight: 2, arbitrary: hostileString.map(headerSafe) },
       )
     : fc.constant(undefined)
-  const isWebhook = op.path.endsWith('/credits/webhook')
+  const isWebhook = op.path.endsWith('/webhook')
   const body = isWebhook ? webhookBody(ctx) : buildBody(op, ctx)
   const streamToken = isStream ? fc.option(hostileString, { nil: undefined }) : fc.constant(undefined)
   return fc

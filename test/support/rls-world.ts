@@ -5,9 +5,15 @@ import { randomBytes } from 'node:crypto'
 import { sql, type RawBuilder } from 'kysely'
 import type { Platform } from '../../src/platform/platform'
 import { aBrief, aClient, aDesigner, aMatch, anAdmin, type TestUser } from './onedesigner'
+import { bandsyTableSpecs, buildBandWorld, musiciansOf, type BandWorld } from './rls-world-bandsy'
 
-export type Role = TestUser['role']
-export const ROLES: Role[] = ['client', 'designer', 'admin']
+export type Role = TestUser['role'] | 'musician'
+export const ROLES: Role[] = ['client', 'designer', 'admin', 'musician']
+
+/** A user the matrix acts as: OneDesigner's clients, designers and admins, Bandsy's musicians. */
+export type Actor = Omit<TestUser, 'role'> & { role: Role }
+/** The app whose token the actor holds. */
+export const appOf = (a: Actor) => (a.role === 'musician' ? 'bandsy' : 'onedesigner')
 
 export interface World {
   name: string
@@ -20,9 +26,12 @@ export interface World {
   /** A second brief of the client's, without an embedding. */
   spareBrief: { id: string }
   match: { id: string }
+  band: BandWorld
 }
 
 export const usersOf = (w: World): TestUser[] => [w.client, w.designer, w.pending, w.admin]
+/** Every user of the world, of every app: each tries every other's rows. */
+export const actorsOf = (w: World): Actor[] => [...usersOf(w), ...musiciansOf(w.band)]
 
 /** One group of rows of a table that belongs to the same users. */
 export interface RowSet {
@@ -30,7 +39,7 @@ export interface RowSet {
   /** WHERE condition that selects exactly these rows (checked on the owner role: at least one). */
   where: RawBuilder<unknown>
   /** The users these rows belong to; every other user must neither see nor change them. */
-  parties: TestUser[]
+  parties: Actor[]
   /** Roles that may read these rows although they are not parties, and why (by design). */
   readableBy?: Role[]
   /** Roles that may update these rows although they are not parties (by design). */
@@ -49,7 +58,7 @@ export interface TableSpec {
 
 const tag = () => randomBytes(4).toString('hex')
 const future = (p: Platform, days: number) => new Date(p.clock.now().getTime() + days * 86_400_000)
-const ALL_ROLES: Role[] = ['client', 'designer', 'admin']
+const ALL_ROLES: Role[] = ['client', 'designer', 'admin'] // OneDesigner's
 
 /**
  * Every table of every app schema and of the platform schema. A table missing here makes the
@@ -277,6 +286,7 @@ export function tableSpecs(p: Platform): Record<string, TableSpec> {
     },
     'platform.refresh_tokens': perUser('user_id', (u) => ({ app: 'onedesigner', user_id: u.id, role: u.role, token_hash: tag(), expires_at: future(p, 1) })),
     'platform.dev_mailbox': byEmail('to_address', (u) => ({ to_address: u.email, subject: 'x', text_body: 'x' })),
+    ...bandsyTableSpecs(p),
   }
 }
 
@@ -316,5 +326,5 @@ export async function buildWorld(p: Platform, name: string): Promise<World> {
     await db.insertInto('platform.idempotencyKeys').values({ scope: `onedesigner:${u.id}:POST /x`, key: tag(), requestHash: 'h', expiresAt: future(p, 1) }).execute()
     await db.insertInto('platform.devMailbox').values({ toAddress: u.email, subject: 'Your code', textBody: '123456' }).execute()
   }
-  return { name, client, designer, pending, admin, brief, spareBrief, match }
+  return { name, client, designer, pending, admin, brief, spareBrief, match, band: await buildBandWorld(p) }
 }

@@ -144,6 +144,7 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
           400: errorSchema,
           ...authErrors,
           402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
+          404: errorSchema.describe('Your account no longer exists'),
           409: errorSchema.describe('conflict: you hold a higher plan; idempotency_in_progress: a request with this key is still running'),
           422: errorSchema.describe('idempotency_key_reused: the key was used for a different request'),
           502: errorSchema.describe('The payment provider could not be reached; retry with the same key'),

@@ -1,0 +1,310 @@
+// Bandsy's part of the row-level security matrix (test/rls/): four musicians per world with a
+// row of theirs in every Bandsy table, and per table whose rows are whose. The lead is premium
+// (sees plain likes sent to them), matched with the partner, admin of a band whose member super
+// liked them, and has invited the invitee. Written on the owner role, as a seeding tool would.
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import type { Platform } from '../../src/platform/platform'
+import { aGroup, aMatch, aMusician, genreId, type Musician } from './bandsy'
+import type { Actor, RowSet, TableSpec } from './rls-world'
+
+export interface BandWorld {
+  lead: Actor
+  partner: Actor
+  member: Actor
+  invitee: Actor
+  matchId: string
+  matchConversationId: string
+  groupId: string
+  groupConversationId: string
+  publicSampleId: string
+  privateSampleId: string
+}
+
+export const musiciansOf = (b: BandWorld): Actor[] => [b.lead, b.partner, b.member, b.invitee]
+
+const tag = () => randomBytes(4).toString('hex')
+const asActor = (m: Musician): Actor => ({ id: m.id, email: m.email, token: m.token, role: 'musician' })
+const MUSICIANS = ['musician'] as const
+
+export async function buildBandWorld(p: Platform): Promise<BandWorld> {
+  const db = p.db.kysely
+  const lead = await aMusician(p, { plan: 'premium' })
+  const partner = await aMusician(p)
+  const member = await aMusician(p)
+  const invitee = await aMusician(p)
+  const { matchId, conversationId: matchConversationId } = await aMatch(p, lead, partner)
+  await db.insertInto('bandsy.userInteractions').values({ fromUserId: member.id, toUserId: lead.id, type: 'super_like', context: 'discovery' }).execute()
+  const { groupId, conversationId: groupConversationId } = await aGroup(p, lead, [member])
+  await db.insertInto('bandsy.groupGenres').values({ groupId, genreId: await genreId(p, 'Funk') }).execute()
+  await db.insertInto('bandsy.groupInvitations').values({ groupId, invitedUserId: invitee.id, invitedBy: lead.id }).execute()
+  const start = new Date(p.clock.now().getTime() + 7 * 86_400_000)
+  await db.insertInto('bandsy.events').values([
+    { groupId, title: 'Open gig', startDate: start, isPublic: true },
+    { groupId, title: 'Band rehearsal', startDate: start, isPublic: false },
+  ]).execute()
+  await db.insertInto('bandsy.messages').values([
+    { conversationId: matchConversationId, senderId: lead.id, type: 'text', content: 'Hi partner' },
+    { conversationId: groupConversationId, senderId: member.id, type: 'text', content: 'Hi band' },
+  ]).execute()
+  const samples = await db
+    .insertInto('bandsy.mediaSamples')
+    .values([
+      { userId: lead.id, title: 'Public riff', fileUrl: '/x/public', fileType: 'audio', isPublic: true },
+      { userId: lead.id, title: 'Private demo', fileUrl: '/x/private', fileType: 'audio', isPublic: false },
+    ])
+    .returning(['id', 'isPublic'])
+    .execute()
+  const publicSampleId = samples.find((s) => s.isPublic)!.id
+  const privateSampleId = samples.find((s) => !s.isPublic)!.id
+  const rock = await genreId(p, 'Rock')
+  await db.insertInto('bandsy.mediaSampleGenres').values([
+    { mediaSampleId: publicSampleId, genreId: rock },
+    { mediaSampleId: privateSampleId, genreId: rock },
+  ]).execute()
+  for (const m of [lead, partner, member, invitee]) {
+    await db.insertInto('bandsy.notifications').values({ userId: m.id, type: 'test', title: `for ${m.username}` }).execute()
+    await db.insertInto('bandsy.authTokens').values({ email: m.email, code: tag(), type: 'musician', purpose: 'login', expiresAt: start }).execute()
+    const now = p.clock.now()
+    await db
+      .insertInto('bandsy.discoveryFeeds')
+      .values({ userId: m.id, candidateIds: [lead.id], originLat: 52.5, originLng: 13.4, radiusKm: 50, createdAt: now, expiresAt: start })
+      .execute()
+    await db.insertInto('bandsy.superLikeSpends').values({ userId: m.id, toUserId: m.id === lead.id ? partner.id : lead.id, spentAt: now }).execute()
+    await db
+      .insertInto('bandsy.subscriptionPurchases')
+      .values({ userId: m.id, planType: 'basic', amountCents: 499, currency: 'usd', provider: 'local' })
+      .execute()
+  }
+  return {
+    lead: asActor(lead),
+    partner: asActor(partner),
+    member: asActor(member),
+    invitee: asActor(invitee),
+    matchId,
+    matchConversationId,
+    groupId,
+    groupConversationId,
+    publicSampleId,
+    privateSampleId,
+  }
+}
+
+export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
+  const future = () => new Date(p.clock.now().getTime() + 86_400_000)
+  type W = { band: BandWorld }
+  /** One row set per musician, by the column naming them; `readable`: every musician may read it. */
+  const perMusician = (column: string, insert: (m: Actor, b: BandWorld) => Record<string, unknown>, readable = false): TableSpec => ({
+    byDesign: readable ? 'public within Bandsy: every signed-in musician reads it (profiles, discovery)' : undefined,
+    sets: (w) =>
+      musiciansOf((w as W).band).map((m) => ({
+        label: `musician ${m.email}`,
+        where: sql`${sql.ref(column)} = ${m.id}`,
+        parties: [m],
+        readableBy: readable ? [...MUSICIANS] : undefined,
+        insert: insert(m, (w as W).band),
+        owner: { column, value: m.id },
+      })),
+  })
+  const ofGroup = (b: BandWorld, extra: Partial<RowSet> & Pick<RowSet, 'insert'>): RowSet => ({
+    label: `band of ${b.lead.email}`,
+    where: sql`group_id = ${b.groupId}`,
+    parties: [b.lead, b.member],
+    ...extra,
+  })
+  const catalogue = (insert: () => Record<string, unknown>): TableSpec => ({
+    byDesign: 'the catalogue is public to musicians; only the owner role (and Bandsy admins) write it',
+    sets: () => [{ label: 'catalogue', where: sql`true`, parties: [], readableBy: [...MUSICIANS], insert: insert() }],
+  })
+  const band = (w: unknown) => (w as W).band
+
+  return {
+    'bandsy.users': perMusician('id', () => ({ clerk_id: `x-${tag()}`, username: `x-${tag()}`, display_name: 'X' }), true),
+    'bandsy.instruments': catalogue(() => ({ name: `x-${tag()}` })),
+    'bandsy.genres': catalogue(() => ({ name: `x-${tag()}` })),
+    'bandsy.user_instruments': perMusician('user_id', (m) => ({ user_id: m.id, instrument_id: sql`(select id from bandsy.instruments where name = 'Tuba')`, skill_level: 'beginner' }), true),
+    'bandsy.user_genres': perMusician('user_id', (m) => ({ user_id: m.id, genre_id: sql`(select id from bandsy.genres where name = 'Ska')` }), true),
+    'bandsy.user_match_profiles': perMusician('user_id', (m) => ({ user_id: m.id }), true),
+    'bandsy.notifications': perMusician('user_id', (m) => ({ user_id: m.id, type: 'x', title: 'x' })),
+    'bandsy.discovery_feeds': perMusician('user_id', (m) => ({
+      user_id: m.id,
+      candidate_ids: sql`array[]::uuid[]`,
+      origin_lat: 1,
+      origin_lng: 1,
+      radius_km: 5,
+      created_at: new Date(),
+      expires_at: future(),
+    })),
+    'bandsy.super_like_spends': perMusician('user_id', (m, b) => ({ user_id: m.id, to_user_id: b.invitee.id === m.id ? b.lead.id : b.invitee.id })),
+    'bandsy.subscription_purchases': perMusician('user_id', (m) => ({ user_id: m.id, plan_type: 'pro', amount_cents: 1999, currency: 'usd', provider: 'local' })),
+    'bandsy.auth_tokens': {
+      sets: (w) =>
+        musiciansOf(band(w)).map((m) => ({
+          label: `codes of ${m.email}`,
+          where: sql`email = ${m.email}`,
+          parties: [m],
+          insert: { email: m.email, code: 'x', type: 'musician', purpose: 'login', expires_at: future() },
+          owner: { column: 'email', value: m.email },
+        })),
+    },
+    'bandsy.subscriptions': {
+      sets: (w) => [
+        {
+          label: `subscription of ${band(w).lead.email}`,
+          where: sql`user_id = ${band(w).lead.id}`,
+          parties: [band(w).lead],
+          insert: { user_id: band(w).lead.id, plan_type: 'pro', status: 'active', start_date: new Date() },
+          owner: { column: 'user_id', value: band(w).lead.id },
+        },
+      ],
+    },
+    'bandsy.media_samples': {
+      byDesign: 'public samples are public to musicians; private ones only to their owner',
+      sets: (w) => [
+        {
+          label: `public sample of ${band(w).lead.email}`,
+          where: sql`id = ${band(w).publicSampleId}`,
+          parties: [band(w).lead],
+          readableBy: [...MUSICIANS],
+          insert: { user_id: band(w).lead.id, title: 'x', file_url: '/x', file_type: 'audio' },
+          owner: { column: 'user_id', value: band(w).lead.id },
+        },
+        {
+          label: `private sample of ${band(w).lead.email}`,
+          where: sql`id = ${band(w).privateSampleId}`,
+          parties: [band(w).lead],
+          insert: { user_id: band(w).lead.id, title: 'x', file_url: '/x', file_type: 'audio', is_public: false },
+          owner: { column: 'user_id', value: band(w).lead.id },
+        },
+      ],
+    },
+    'bandsy.media_sample_genres': {
+      byDesign: "a public sample's tags are as public as the sample",
+      sets: (w) => [
+        {
+          label: `tags of the public sample of ${band(w).lead.email}`,
+          where: sql`media_sample_id = ${band(w).publicSampleId}`,
+          parties: [band(w).lead],
+          readableBy: [...MUSICIANS],
+          insert: { media_sample_id: band(w).publicSampleId, genre_id: sql`(select id from bandsy.genres where name = 'Jazz')` },
+        },
+        {
+          label: `tags of the private sample of ${band(w).lead.email}`,
+          where: sql`media_sample_id = ${band(w).privateSampleId}`,
+          parties: [band(w).lead],
+          insert: { media_sample_id: band(w).privateSampleId, genre_id: sql`(select id from bandsy.genres where name = 'Jazz')` },
+        },
+      ],
+    },
+    'bandsy.user_interactions': {
+      byDesign: 'the target of a like reads it on a premium plan; of a super like always',
+      sets: (w) => {
+        const b = band(w)
+        const pair = (from: Actor, to: Actor) => sql`from_user_id = ${from.id} and to_user_id = ${to.id}`
+        const insert = (from: Actor) => ({ from_user_id: from.id, to_user_id: b.invitee.id, type: 'pass', context: 'discovery' })
+        return [
+          // The partner is on the free plan: the lead's like stays the lead's.
+          { label: 'like lead -> partner', where: pair(b.lead, b.partner), parties: [b.lead], insert: insert(b.lead), owner: { column: 'from_user_id', value: b.lead.id } },
+          { label: 'like partner -> premium lead', where: pair(b.partner, b.lead), parties: [b.partner, b.lead], insert: insert(b.partner), owner: { column: 'from_user_id', value: b.partner.id } },
+          { label: 'super like member -> lead', where: pair(b.member, b.lead), parties: [b.member, b.lead], insert: insert(b.member), owner: { column: 'from_user_id', value: b.member.id } },
+        ]
+      },
+    },
+    'bandsy.matches': {
+      sets: (w) => [
+        {
+          label: `match ${band(w).lead.email} & ${band(w).partner.email}`,
+          where: sql`id = ${band(w).matchId}`,
+          parties: [band(w).lead, band(w).partner],
+          insert: { user1_id: band(w).member.id < band(w).invitee.id ? band(w).member.id : band(w).invitee.id, user2_id: band(w).member.id < band(w).invitee.id ? band(w).invitee.id : band(w).member.id },
+        },
+      ],
+    },
+    'bandsy.conversations': {
+      sets: (w) => [
+        { label: 'match conversation', where: sql`id = ${band(w).matchConversationId}`, parties: [band(w).lead, band(w).partner], insert: { match_id: band(w).matchId } },
+        { label: 'band conversation', where: sql`id = ${band(w).groupConversationId}`, parties: [band(w).lead, band(w).member], insert: { group_id: band(w).groupId, is_group_chat: true } },
+      ],
+    },
+    'bandsy.conversation_participants': {
+      sets: (w) => [
+        {
+          label: 'participants of the match conversation',
+          where: sql`conversation_id = ${band(w).matchConversationId}`,
+          parties: [band(w).lead, band(w).partner],
+          insert: { conversation_id: band(w).matchConversationId, user_id: band(w).invitee.id },
+        },
+        {
+          label: 'participants of the band conversation',
+          where: sql`conversation_id = ${band(w).groupConversationId}`,
+          parties: [band(w).lead, band(w).member],
+          insert: { conversation_id: band(w).groupConversationId, user_id: band(w).invitee.id },
+        },
+      ],
+    },
+    'bandsy.messages': {
+      sets: (w) => [
+        {
+          label: 'messages of the match',
+          where: sql`conversation_id = ${band(w).matchConversationId}`,
+          parties: [band(w).lead, band(w).partner],
+          insert: { conversation_id: band(w).matchConversationId, sender_id: band(w).lead.id, type: 'text', content: 'x' },
+          owner: { column: 'sender_id', value: band(w).lead.id },
+        },
+        {
+          label: 'messages of the band',
+          where: sql`conversation_id = ${band(w).groupConversationId}`,
+          parties: [band(w).lead, band(w).member],
+          insert: { conversation_id: band(w).groupConversationId, sender_id: band(w).member.id, type: 'text', content: 'x' },
+          owner: { column: 'sender_id', value: band(w).member.id },
+        },
+      ],
+    },
+    'bandsy.groups': {
+      byDesign: 'active bands are public to musicians',
+      sets: (w) => [
+        {
+          label: `band of ${band(w).lead.email}`,
+          where: sql`id = ${band(w).groupId}`,
+          parties: [band(w).lead, band(w).member],
+          readableBy: [...MUSICIANS],
+          insert: { name: 'x', created_by: band(w).lead.id },
+        },
+      ],
+    },
+    'bandsy.group_members': {
+      byDesign: "an active band's line-up is public to musicians",
+      sets: (w) => [ofGroup(band(w), { readableBy: [...MUSICIANS], insert: { group_id: band(w).groupId, user_id: band(w).partner.id, role: 'member' } })],
+    },
+    'bandsy.group_genres': {
+      byDesign: "an active band's genres are public to musicians",
+      sets: (w) => [ofGroup(band(w), { readableBy: [...MUSICIANS], insert: { group_id: band(w).groupId, genre_id: sql`(select id from bandsy.genres where name = 'Soul')` } })],
+    },
+    'bandsy.group_invitations': {
+      sets: (w) => [
+        {
+          label: `invitation of ${band(w).invitee.email}`,
+          where: sql`group_id = ${band(w).groupId}`,
+          parties: [band(w).lead, band(w).invitee],
+          insert: { group_id: band(w).groupId, invited_user_id: band(w).partner.id, invited_by: band(w).lead.id },
+        },
+      ],
+    },
+    'bandsy.events': {
+      byDesign: 'public events are public to musicians; private ones to the band',
+      sets: (w) => [
+        ofGroup(band(w), {
+          label: 'public event',
+          where: sql`group_id = ${band(w).groupId} and is_public`,
+          readableBy: [...MUSICIANS],
+          insert: { group_id: band(w).groupId, title: 'x', start_date: future() },
+        }),
+        ofGroup(band(w), {
+          label: 'private event',
+          where: sql`group_id = ${band(w).groupId} and not is_public`,
+          insert: { group_id: band(w).groupId, title: 'x', start_date: future(), is_public: false },
+        }),
+      ],
+    },
+  }
+}
