@@ -58,7 +58,7 @@ export async function loadReference(tx: Tx): Promise<Reference> {
 
 /** SQL columns `instruments` and `genres` (json arrays, in id order) for the musician `userId`. */
 export const aggregatedSkills = (userId: RawBuilder<unknown>) => sql`
-  coalesce((select json_agg(json_build_array(ui.instrument_id, bandsy.skill_rank(ui.skill_level), ui.years_of_experience, coalesce(ui.is_primary, false)) order by ui.instrument_id)
+  coalesce((select json_agg(json_build_array(ui.instrument_id, ui.skill_level, ui.years_of_experience, coalesce(ui.is_primary, false)) order by ui.instrument_id)
               from bandsy.user_instruments ui where ui.user_id = ${userId}), '[]'::json) as instruments,
   coalesce((select json_agg(json_build_array(ug.genre_id, coalesce(ug.preference, 1)) order by ug.genre_id)
               from bandsy.user_genres ug where ug.user_id = ${userId}), '[]'::json) as genres`
@@ -70,9 +70,12 @@ export interface FactsRow {
   skillAverage: number | null
   activityScore: number | null
   lastActive: Date | string | null
-  instruments: [string, number, number | null, boolean][] | string
+  instruments: [string, string, number | null, boolean][] | string
   genres: [string, number][] | string
 }
+
+// bandsy.skill_level in enum order, as bandsy.skill_rank counts it; mapped here rather than per row in SQL.
+const SKILL_RANK: Record<string, number> = { beginner: 1, intermediate: 2, advanced: 3, professional: 4 }
 
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v)
 
@@ -84,7 +87,7 @@ export function factsFromRow(r: FactsRow): MusicianFacts {
     skillAverage: r.skillAverage === null ? null : Number(r.skillAverage),
     activityScore: Number(r.activityScore ?? 0),
     lastActive: r.lastActive === null ? null : new Date(r.lastActive),
-    instruments: json(r.instruments).map(([id, skill, years, primary]) => ({ id, skill, years, primary })),
+    instruments: json(r.instruments).map(([id, skill, years, primary]) => ({ id, skill: SKILL_RANK[skill] ?? 1, years, primary })),
     genres: json(r.genres).map(([id, preference]) => ({ id, preference })),
   }
 }

@@ -80,12 +80,6 @@ const candidate = (r: CandidateRow): Candidate => ({
   card: { username: r.username, displayName: r.displayName, city: r.city, region: r.region, country: r.country, age: r.age },
 })
 
-// The public card and the facts the factors read; `c` is the chosen rows (id, km), `u` and `p`
-// the user and match profile joined to them.
-const cardAndFacts = sql`
-  c.id, c.km, p.location_lat as lat, p.location_lng as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
-  u.username, u.display_name, u.city, u.region, u.country, case when u.show_age then u.age end as age,
-  ${aggregatedSkills(sql`c.id`)}`
 
 export interface PoolQuery {
   radiusKm: number
@@ -105,21 +99,44 @@ const FIRST_RING_KM = 5
  * widens in rings and stops at the first ring that already holds poolSize: those are then exactly
  * the nearest poolSize of the whole circle. Each next ring is sized from the density just seen.
  */
-export async function loadPool(tx: Tx, q: PoolQuery): Promise<Candidate[]> {
+export async function loadPool(tx: Tx, q: PoolQuery): Promise<Ranked[]> {
   let ring = Math.min(q.radiusKm, FIRST_RING_KM)
-  let ids: { id: string; km: number }[] = []
   for (;;) {
-    ids = (await nearest(tx, q, ring)).rows
-    if (ids.length >= q.poolSize || ring >= q.radiusKm) break
-    ring = Math.min(q.radiusKm, ring * Math.max(1.5, 1.2 * Math.sqrt(q.poolSize / Math.max(ids.length, 1))))
+    const rows = await nearest(tx, q, ring)
+    if (rows.length >= q.poolSize || ring >= q.radiusKm) return rows.map((r) => ({ facts: factsFromRow({ ...r, lat: null, lng: null }), km: Number(r.km) }))
+    ring = Math.min(q.radiusKm, ring * Math.max(1.5, 1.2 * Math.sqrt(q.poolSize / Math.max(rows.length, 1))))
   }
-  if (ids.length === 0) return []
-  const { rows } = await sql<CandidateRow>`
-    with c as (select * from unnest(${ids.map((r) => r.id)}::uuid[], ${ids.map((r) => r.km)}::float8[]) as c (id, km))
-    select ${cardAndFacts}
-      from c join bandsy.users u on u.id = c.id join bandsy.user_match_profiles p on p.user_id = c.id
-     order by c.km, c.id`.execute(tx)
-  return rows.map(candidate)
+}
+
+/** A pool member: what ranking reads; the card comes with showCards() for the few shown. */
+export interface Ranked {
+  facts: MusicianFacts
+  km: number
+}
+
+/** The cards of the ranked musicians shown, read under RLS (anyone hidden meanwhile is left out), in the given order. */
+export async function showCards(tx: Tx, shown: Ranked[]): Promise<Candidate[]> {
+  if (shown.length === 0) return []
+  const byId = new Map((await cards(tx, shown.map((r) => r.facts.id))).map((r) => [r.id, r]))
+  return shown.flatMap((r) => {
+    const c = byId.get(r.facts.id)
+    return c ? [candidate({ ...c, km: r.km })] : []
+  })
+}
+
+/**
+ * Cards and facts of the given musicians, under RLS (hidden ones are simply missing). Looked up
+ * by `= any(ids)` so each table is read through its index whatever the planner guesses about
+ * the list.
+ */
+async function cards(tx: Tx, ids: string[]) {
+  const { rows } = await sql<Omit<CandidateRow, 'km'>>`
+    select u.id, p.location_lat as lat, p.location_lng as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
+           u.username, u.display_name, u.city, u.region, u.country, case when u.show_age then u.age end as age,
+           ${aggregatedSkills(sql`u.id`)}
+      from bandsy.users u join bandsy.user_match_profiles p on p.user_id = u.id
+     where u.id = any(${ids}::uuid[]) and p.user_id = any(${ids}::uuid[])`.execute(tx)
+  return rows
 }
 
 /** Who the caller has liked, super-liked, passed or blocked, and who blocked the caller: a small set, hashed once. */
@@ -131,9 +148,11 @@ const dismissed = (me: string) => sql`
   )`
 
 /** The nearest poolSize within `km` of the caller's stored location (bandsy.discovery_nearby, migration 0003). */
-function nearest(tx: Tx, q: PoolQuery, km: number) {
-  return sql<{ id: string; km: number }>`
-    select user_id as id, km from bandsy.discovery_nearby(${km}::float8, ${q.ageMin}::int, ${q.ageMax}::int, ${q.poolSize}::int)`.execute(tx)
+async function nearest(tx: Tx, q: PoolQuery, km: number) {
+  const { rows } = await sql<Omit<FactsRow, 'lat' | 'lng'> & { km: number }>`
+    select user_id as id, km, skill_average, activity_score, last_active, instruments, genres
+      from bandsy.discovery_nearby(${km}::float8, ${q.ageMin}::int, ${q.ageMax}::int, ${q.poolSize}::int)`.execute(tx)
+  return rows
 }
 
 export interface Feed {
@@ -167,24 +186,24 @@ export async function findFeed(tx: Tx, id: string): Promise<Feed | undefined> {
  * deactivated, and is then skipped. Each row carries its position for the next cursor.
  */
 export async function loadFeedPage(tx: Tx, me: string, feed: Feed, after: number, limit: number): Promise<(Candidate & { position: number })[]> {
-  const { rows } = await sql<CandidateRow & { position: number }>`
-    with ${dismissed(me)},
-    c as (
-      select s.id, s.position,
-             earth_distance(ll_to_earth(${feed.originLat}, ${feed.originLng}), ll_to_earth(p.location_lat, p.location_lng)) / 1000 as km
-        from bandsy.discovery_feeds f
-        cross join lateral unnest(f.candidate_ids) with ordinality as s (id, position)
-        join bandsy.user_match_profiles p on p.user_id = s.id
-        join bandsy.users u on u.id = s.id
-       where f.id = ${feed.id}::uuid and s.position > ${after}
-         and not exists (select 1 from dismissed x where x.id = s.id)
-       order by s.position
-       limit ${limit}
-    )
-    select ${cardAndFacts}, c.position
-      from c join bandsy.users u on u.id = c.id join bandsy.user_match_profiles p on p.user_id = c.id
-     order by c.position`.execute(tx)
-  return rows.map((r) => ({ ...candidate(r), position: Number(r.position) }))
+  const { rows } = await sql<{ id: string; position: number; km: number }>`
+    with ${dismissed(me)}
+    select s.id, s.position,
+           earth_distance(ll_to_earth(${feed.originLat}, ${feed.originLng}), ll_to_earth(p.location_lat, p.location_lng)) / 1000 as km
+      from bandsy.discovery_feeds f
+      cross join lateral unnest(f.candidate_ids) with ordinality as s (id, position)
+      join bandsy.user_match_profiles p on p.user_id = s.id
+      join bandsy.users u on u.id = s.id
+     where f.id = ${feed.id}::uuid and s.position > ${after}
+       and not exists (select 1 from dismissed x where x.id = s.id)
+     order by s.position
+     limit ${limit}`.execute(tx)
+  if (rows.length === 0) return []
+  const byId = new Map((await cards(tx, rows.map((r) => r.id))).map((r) => [r.id, r]))
+  return rows.flatMap((r) => {
+    const c = byId.get(r.id)
+    return c ? [{ ...candidate({ ...c, km: r.km }), position: Number(r.position) }] : []
+  })
 }
 
 export async function deleteExpiredFeeds(db: Executor, now: Date): Promise<number> {

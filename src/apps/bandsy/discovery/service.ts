@@ -17,7 +17,7 @@ import { PLAN_FEATURES, cheapestPlanWhere, planOf } from '../plans'
 import { compatibilityOf, rawCompatibility } from './compatibility'
 import { loadReference, type MusicianFacts, type Reference } from './facts'
 import { roundKm, type PairContext } from './factors'
-import { findFeed, insertFeed, loadCaller, loadFeedPage, loadPool, touchLastActive, type Candidate } from './repository'
+import { findFeed, insertFeed, loadCaller, loadFeedPage, loadPool, showCards, touchLastActive, type Candidate, type Ranked } from './repository'
 
 export const POOL_SIZE = 400
 export const FEED_TTL_MS = 30 * 60_000
@@ -95,12 +95,12 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
     ).map((r) => r.candidate)
     const expiresAt = new Date(now.getTime() + FEED_TTL_MS)
     const feedId = await insertFeed(tx, { me: claims.sub, ids: ranked.map((c) => c.id), lat: caller.facts.lat!, lng: caller.facts.lng!, radiusKm, now, expiresAt })
-    const shown = ranked.slice(0, q.limit)
+    const shown = await showCards(tx, ranked.slice(0, q.limit))
     return page(shown, caller.facts, ref, now, { radiusKm, expiresAt, next: ranked.length > q.limit ? encodeCursor(feedId, q.limit) : null })
   })
 }
 
-const context = (me: MusicianFacts, c: Candidate, ref: Reference, now: Date): PairContext => ({ me, other: c.facts, distanceKm: c.km, now, ref })
+const context = (me: MusicianFacts, c: Ranked, ref: Reference, now: Date): PairContext => ({ me, other: c.facts, distanceKm: c.km, now, ref })
 
 function page(rows: Candidate[], me: MusicianFacts, ref: Reference, now: Date, meta: { radiusKm: number; expiresAt: Date; next: string | null }) {
   return {

@@ -29,9 +29,12 @@ create policy discovery_feeds_own on bandsy.discovery_feeds for all to matchbase
 -- location_lng) index as the owner, for the caller only: the origin is the caller's own stored
 -- location (no other point can be probed), it keeps exactly the rows the policies would show
 -- (active, complete, not deleted) minus the caller and whoever the caller dismissed or is
--- blocked by, and it returns ids and distances alone; the cards are read under RLS by id.
+-- blocked by, and it returns only what those policies let the caller read anyway (the distance
+-- instead of a location; skill, activity, instruments and genres for ranking), sparing a policy
+-- check per instrument and genre row of the pool. The cards shown are read under RLS by id.
 create function bandsy.discovery_nearby(radius_km double precision, age_min integer, age_max integer, lim integer)
-  returns table (user_id uuid, km double precision)
+  returns table (user_id uuid, km double precision, skill_average numeric, activity_score integer,
+                 last_active timestamptz, instruments json, genres json)
   language plpgsql stable
   security definer
   set search_path = pg_catalog, bandsy, platform, public
@@ -64,7 +67,13 @@ begin
       union
       select i.from_user_id from bandsy.user_interactions i where i.to_user_id = me and i.type = 'block'
     )
-    select p.user_id, dist.km
+    select n.id, n.km, n.skill, n.activity, n.seen,
+           coalesce((select json_agg(json_build_array(ui.instrument_id, ui.skill_level, ui.years_of_experience, coalesce(ui.is_primary, false)) order by ui.instrument_id)
+                       from bandsy.user_instruments ui where ui.user_id = n.id), '[]'::json),
+           coalesce((select json_agg(json_build_array(ug.genre_id, coalesce(ug.preference, 1)) order by ug.genre_id)
+                       from bandsy.user_genres ug where ug.user_id = n.id), '[]'::json)
+    from (
+    select p.user_id as id, dist.km, p.skill_level_average as skill, p.activity_score as activity, p.last_active as seen
       from bandsy.user_match_profiles p
       cross join lateral (select earth_distance(ll_to_earth(lat, lng), ll_to_earth(p.location_lat, p.location_lng)) / 1000 as km) dist
       join bandsy.users u on u.id = p.user_id and u.deleted_at is null
@@ -77,7 +86,9 @@ begin
        and ((age_min is null and age_max is null)
             or (u.age is not null and u.age >= coalesce(age_min, 0) and u.age <= coalesce(age_max, 1000)))
      order by dist.km, p.user_id
-     limit lim;
+     limit lim
+    ) n
+    order by n.km, n.id;
 end $$;
 revoke execute on function bandsy.discovery_nearby(double precision, integer, integer, integer) from public;
 grant execute on function bandsy.discovery_nearby(double precision, integer, integer, integer) to matchbase_user;
