@@ -6,13 +6,14 @@ import { accountRoutes } from './accounts/routes'
 import { profileRoutes } from './profiles/routes'
 import { interactionRoutes } from './interactions/routes'
 import { matchRoutes } from './matches/routes'
+import { subscriptionRoutes } from './subscriptions/routes'
 import { groupRoutes } from './groups/routes'
 import { eventRoutes } from './events/routes'
 import { discoveryRoutes } from './discovery/routes'
-import { subscriptionRoutes } from './subscriptions/routes'
-import { mediaSampleRoutes } from './media/routes'
 import { conversationRoutes } from './conversations/routes'
+import { mediaSampleRoutes } from './media/routes'
 import { jobs } from './jobs'
+import { seed, isSeeded } from './seed'
 
 export const APP = 'bandsy'
 
@@ -25,14 +26,16 @@ export const bandsy = defineApp({
       profileRoutes, // own profile, instruments, genres, match profile; public profiles; catalog
       interactionRoutes, // like, pass, super like, block; who liked you
       matchRoutes, // matches: list, read, unmatch
+      subscriptionRoutes, // plans, buying and cancelling a subscription, payment webhook
       groupRoutes, // groups: founding, members and roles, genres, invitations
       eventRoutes, // group events; public upcoming events by date and distance
       discoveryRoutes, // discovery feed: ranked candidates within radius and age range, cursor pages
-      subscriptionRoutes, // plans, buying and cancelling a subscription, payment webhook
-      mediaSampleRoutes, // audio/video samples: multipart upload, files in platform.storage, genre tags
       conversationRoutes, // conversations, messages (text and media files), read state, unread counts, realtime stream
+      mediaSampleRoutes, // audio/video samples: multipart upload, files in platform.storage, genre tags
     ])
       await register(http, platform)
   },
   jobs,
+  seed,
+  isSeeded,
 })
