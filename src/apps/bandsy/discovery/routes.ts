@@ -41,7 +41,7 @@ export async function discoveryRoutes(http: Http, platform: Platform) {
     {
       preHandler: requireRole(platform, 'bandsy', ['musician']),
       schema: {
-        tags: ['discovery'],
+        tags: ['Bandsy: discovery'],
         summary: 'Musicians to discover, best match first',
         description:
           'Active musicians with complete profiles within your search radius (capped by your plan) and age range, ' +
