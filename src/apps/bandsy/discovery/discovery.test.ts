@@ -122,7 +122,7 @@ describe('ranking', () => {
 })
 
 describe('the pool', () => {
-  it('is exactly the nearest poolSize in the circle, found ring by ring', async () => {
+  it('is exactly the nearest poolSize in the circle', async () => {
     const { withUser } = await import('../../../platform/db/with-user')
     const { loadPool } = await import('./repository')
     const at = aPlace()

@@ -89,23 +89,15 @@ export interface PoolQuery {
   poolSize: number
 }
 
-/** The first ring searched: in a city centre a few hundred musicians live this close. */
-const FIRST_RING_KM = 5
-
 /**
  * Every discoverable musician within the radius and age range, not the caller and not dismissed,
  * nearest first up to poolSize; instruments and genres are aggregated only for the rows kept.
- * In a city a 50 km circle holds thousands, each needing an exact earth_distance, so the search
- * widens in rings and stops at the first ring that already holds poolSize: those are then exactly
- * the nearest poolSize of the whole circle. Each next ring is sized from the density just seen.
+ * bandsy.discovery_nearby reads them in distance order from a GiST index (migration 0006), so a
+ * 50 km circle of thousands costs no more than the poolSize nearest.
  */
 export async function loadPool(tx: Tx, q: PoolQuery): Promise<Ranked[]> {
-  let ring = Math.min(q.radiusKm, FIRST_RING_KM)
-  for (;;) {
-    const rows = await nearest(tx, q, ring)
-    if (rows.length >= q.poolSize || ring >= q.radiusKm) return rows.map((r) => ({ facts: factsFromRow({ ...r, lat: null, lng: null }), km: Number(r.km) }))
-    ring = Math.min(q.radiusKm, ring * Math.max(1.5, 1.2 * Math.sqrt(q.poolSize / Math.max(rows.length, 1))))
-  }
+  const rows = await nearest(tx, q, q.radiusKm)
+  return rows.map((r) => ({ facts: factsFromRow({ ...r, lat: null, lng: null }), km: Number(r.km) }))
 }
 
 /** A pool member: what ranking reads; the card comes with showCards() for the few shown. */
