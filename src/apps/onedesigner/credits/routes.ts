@@ -5,9 +5,8 @@ import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { errorSchema } from '../../../platform/http/server'
-import { AppError } from '../../../platform/http/errors'
 import { IDEMPOTENCY_HEADER } from '../../../platform/http/idempotency'
-import { SIGNATURE_HEADER } from '../../../platform/ledger/payments'
+import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
 import { creditAccount, getPurchase, handlePaymentWebhook, listPackages, listPurchases, purchaseCredits } from './service'
 
 const TAGS = ['OneDesigner: credits']
@@ -177,42 +176,12 @@ export async function creditRoutes(http: Http, platform: Platform) {
     async (req) => creditAccount(platform, req.claims, req.query.limit),
   )
 
-  // The signature covers the exact bytes sent, so this route keeps its body raw: in a scope of its
-  // own, so the other routes keep parsing JSON.
-  await http.register(async (scope: Http) => {
-    scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
-    scope.post(
-      '/credits/webhook',
-      {
-        schema: {
-          tags: TAGS,
-          summary: 'Payment webhook (Stripe, or the local test provider)',
-          description:
-            `Signed like Stripe's webhooks (${SIGNATURE_HEADER}: t=...,v1=...). A succeeded payment completes its pending ` +
-            'purchase and adds the credits exactly once, however often the event is delivered. No bearer token: the ' +
-            'signature is the authentication.',
-          headers: z.object({
-            [SIGNATURE_HEADER]: z.string().optional().describe('The signature, t=...,v1=...; a request without one is refused with 401'),
-          }),
-          response: {
-            200: z.object({
-              received: z.literal(true),
-              result: z.enum(['credited', 'failed', 'already_settled', 'ignored', 'unknown_payment']),
-              purchaseId: z.uuid().optional(),
-            }),
-            400: errorSchema,
-            401: errorSchema.describe('Missing or forged signature'),
-            503: errorSchema,
-          },
-        },
-      },
-      async (req) => {
-        const body = req.body
-        if (!Buffer.isBuffer(body) || body.length === 0) throw new AppError('bad_request', 'The webhook body is empty')
-        const signature = req.headers[SIGNATURE_HEADER]
-        return handlePaymentWebhook(platform, body, typeof signature === 'string' ? signature : undefined)
-      },
-    )
+  await paymentWebhookRoute(http, {
+    path: '/credits/webhook',
+    tags: TAGS,
+    summary: 'Payment webhook (Stripe, or the local test provider)',
+    effect: 'A succeeded payment completes its pending purchase and adds the credits',
+    results: ['credited', 'failed', 'already_settled', 'ignored', 'unknown_payment'],
+    handle: (body, signature) => handlePaymentWebhook(platform, body, signature),
   })
 }
