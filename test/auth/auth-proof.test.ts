@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AddressInfo } from 'node:net'
 import { createTestEnv, type TestEnv } from '../support/test-env'
 import { aClient, anAdmin, type TestUser } from '../support/onedesigner'
+import { aMusician } from '../support/bandsy'
 import { tokenSigner } from '../../src/platform/auth/jwt'
 import { codeIn, uniqueEmail, waitForMail, wrong } from '../../src/apps/onedesigner/accounts/test-helpers'
 
@@ -132,31 +133,38 @@ describe('auth proof', () => {
   })
 
   describe('every protected route refuses bad tokens with 401 JSON', () => {
-    let client: TestUser
-    const tokens: Record<string, () => Promise<string | undefined>> = {}
+    /** Per app, a genuine user's token and claims; each defective token is made from the route's own app's. */
+    const genuine: Record<string, { token: string; claims: { sub: string; role: string; app: string } }> = {}
+    const appOf = (path: string) => path.split('/')[2]!
+    const tokens: Record<string, (app: string) => Promise<string | undefined>> = {}
     beforeAll(async () => {
-      client = await aClient(env.platform, { credits: 3 })
-      const claims = { sub: client.id, role: 'client', app: 'onedesigner' }
-      const payload = JSON.parse(Buffer.from(client.token.split('.')[1], 'base64url').toString())
+      const client = await aClient(env.platform, { credits: 3 })
+      const musician = await aMusician(env.platform)
+      genuine.onedesigner = { token: client.token, claims: { sub: client.id, role: 'client', app: 'onedesigner' } }
+      genuine.bandsy = { token: musician.token, claims: { sub: musician.id, role: 'musician', app: 'bandsy' } }
+      const apps = Object.keys(genuine)
+      const payloadOf = (app: string) => JSON.parse(Buffer.from(genuine[app]!.token.split('.')[1]!, 'base64url').toString())
       Object.assign(tokens, {
         'no token': async () => undefined,
-        'another app': () => env.platform.tokens.sign({ ...claims, app: 'bandsy' }),
-        expired: () => env.platform.tokens.sign(claims, new Date(Date.now() - 2 * env.config.JWT_TTL_SECONDS * 1000)),
-        'alg=none': async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`,
-        'another key': () => tokenSigner('another-secret-that-is-long-enough-0123456789', 3600).sign(claims),
+        // The same user and role, issued for another app of this server.
+        'another app': (app: string) => env.platform.tokens.sign({ ...genuine[app]!.claims, app: apps.find((a) => a !== app)! }),
+        expired: (app: string) => env.platform.tokens.sign(genuine[app]!.claims, new Date(Date.now() - 2 * env.config.JWT_TTL_SECONDS * 1000)),
+        'alg=none': async (app: string) => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payloadOf(app))}.`,
+        'another key': (app: string) => tokenSigner('another-secret-that-is-long-enough-0123456789', 3600).sign(genuine[app]!.claims),
       })
     })
 
     it('the document lists the protected routes', () => {
       expect(protectedRoutes.length).toBeGreaterThanOrEqual(30)
+      expect(new Set(protectedRoutes.map((r) => appOf(r.path)))).toEqual(new Set(Object.keys(genuine)))
     })
 
     it('the genuine token gets past the guard on every route (control)', async () => {
       for (const { method, path } of protectedRoutes) {
         if (path.endsWith('/stream')) continue // an endless event stream; its guard is checked below
-        const res = await call(method, BASE + path.slice(BASE.length).replace(/\{[^}]+\}/g, randomUUID()), {
+        const res = await call(method, path.replace(/\{[^}]+\}/g, randomUUID()), {
           body: method === 'GET' ? undefined : {},
-          headers: { authorization: `Bearer ${client.token}`, 'idempotency-key': randomUUID() },
+          headers: { authorization: `Bearer ${genuine[appOf(path)]!.token}`, 'idempotency-key': randomUUID() },
         })
         expect(res.status, `${method} ${path}`).not.toBe(401)
       }
@@ -164,9 +172,9 @@ describe('auth proof', () => {
 
     for (const kind of ['no token', 'another app', 'expired', 'alg=none', 'another key']) {
       it(`${kind}: 401 on each of them`, async () => {
-        const token = await tokens[kind]()
         const failures: string[] = []
         for (const { method, path } of protectedRoutes) {
+          const token = await tokens[kind]!(appOf(path))
           const url = path.replace(/\{[^}]+\}/g, randomUUID())
           // A body and headers that would pass if the guard let the request through, so a 400
           // cannot hide a missing check; and with none at all, which must not reach validation first.
