@@ -86,10 +86,14 @@ export async function seed(platform: Platform, opts: SeedOptions = {}): Promise<
       )
       opts.progress?.(i + 1, total, 'musicians')
     }
-    // A few Berlin musicians already like the demo musician: liking them back makes a match.
+    // A few Berlin musicians already like the demo musician (two with a super like, which a free
+    // plan sees in GET /likes/received): liking one back makes a match.
     const berliners = others.filter((_, i) => i % CITIES.length === 0).slice(0, 5)
-    for (const from of berliners)
-      await tx.insertInto('bandsy.userInteractions').values({ fromUserId: from, toUserId: demo, type: 'like', context: 'discovery' }).execute()
+    for (const [i, from] of berliners.entries())
+      await tx
+        .insertInto('bandsy.userInteractions')
+        .values({ fromUserId: from, toUserId: demo, type: i < 2 ? 'super_like' : 'like', context: 'discovery' })
+        .execute()
     await sql`select set_config('request.claims', ${JSON.stringify({ sub: berliners[0], role: 'musician', app: 'bandsy' })}, true)`.execute(tx)
     const band = await tx.insertInto('bandsy.groups').values({ name: 'The Demo Tapes', description: 'Indie band from Berlin, looking for a drummer.', maxMembers: 5 }).returning('id').executeTakeFirstOrThrow()
     await tx.insertInto('bandsy.groupMembers').values({ groupId: band.id, userId: berliners[1], role: 'member' }).execute()
