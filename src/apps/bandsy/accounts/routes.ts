@@ -4,11 +4,11 @@ import { z } from 'zod'
 import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { errorSchema } from '../../../platform/http/server'
+import { sessionRoutes } from '../../../platform/auth/session-routes'
 import { createAccountService } from './service'
 
 const tags = ['Bandsy: accounts']
 const email = z.email().max(255).describe('Email address; case does not matter')
-const refreshToken = z.string().min(16).max(256).describe('Refresh token from sign-in or the last refresh')
 
 export const sessionSchema = z
   .object({
@@ -73,32 +73,10 @@ export async function accountRoutes(http: Http, platform: Platform) {
     async (req) => (await accounts.exchangeExternal(req.body.token)) as z.infer<typeof sessionSchema>,
   )
 
-  http.post(
-    '/auth/refresh',
-    {
-      schema: {
-        tags,
-        summary: 'Rotate a refresh token for a new session',
-        body: z.object({ refreshToken }),
-        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema },
-      },
-    },
-    async (req) => (await accounts.refresh(req.body.refreshToken)) as z.infer<typeof sessionSchema>,
-  )
-
-  http.post(
-    '/auth/logout',
-    {
-      schema: {
-        tags,
-        summary: 'End a session',
-        body: z.object({ refreshToken }),
-        response: { 200: z.object({ status: z.literal('signed_out') }), 400: errorSchema },
-      },
-    },
-    async (req) => {
-      await accounts.logout(req.body.refreshToken)
-      return { status: 'signed_out' as const }
-    },
-  )
+  sessionRoutes(http, {
+    tags,
+    sessionSchema,
+    refresh: async (token) => (await accounts.refresh(token)) as z.infer<typeof sessionSchema>,
+    logout: (token) => accounts.logout(token),
+  })
 }

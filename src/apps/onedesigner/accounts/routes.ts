@@ -2,13 +2,13 @@ import { z } from 'zod'
 import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { errorSchema } from '../../../platform/http/server'
+import { sessionRoutes } from '../../../platform/auth/session-routes'
 import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { createAccountService } from './service'
 
 const tags = ['accounts']
 const role = z.enum(['client', 'designer', 'admin'])
 const email = z.email().max(255).describe('Email address; case does not matter')
-const refreshToken = z.string().min(16).max(256).describe('Refresh token from sign-in or the last refresh')
 
 const sentSchema = z.object({ status: z.literal('sent'), expiresInSeconds: z.number().int() })
 const sessionSchema = z.object({
@@ -100,35 +100,7 @@ export async function accountRoutes(http: Http, platform: Platform) {
     async (req) => accounts.verifyCode(req.body, { ip: req.ip, requestId: req.id }),
   )
 
-  http.post(
-    '/auth/refresh',
-    {
-      schema: {
-        tags,
-        summary: 'Rotate a refresh token for a new session',
-        description: 'The presented token stops working. Presenting a used token again ends the whole session.',
-        body: z.object({ refreshToken }),
-        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema },
-      },
-    },
-    async (req) => accounts.refresh(req.body.refreshToken),
-  )
-
-  http.post(
-    '/auth/logout',
-    {
-      schema: {
-        tags,
-        summary: 'End a session',
-        body: z.object({ refreshToken }),
-        response: { 200: z.object({ status: z.literal('signed_out') }), 400: errorSchema },
-      },
-    },
-    async (req) => {
-      await accounts.logout(req.body.refreshToken)
-      return { status: 'signed_out' as const }
-    },
-  )
+  sessionRoutes(http, { tags, sessionSchema, refresh: (token) => accounts.refresh(token), logout: (token) => accounts.logout(token) })
 
   http.get(
     '/me',
