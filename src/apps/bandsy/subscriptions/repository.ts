@@ -3,6 +3,7 @@
 // owner-role transaction (the payment flow is the only writer of subscriptions).
 import { sql } from 'kysely'
 import type { Executor, Tx } from '../../../platform/db/database'
+import { purchaseStates } from '../../../platform/ledger/purchase-states'
 import type { PaidPlan } from '../plans'
 
 export type PurchaseStatus = 'pending' | 'succeeded' | 'failed' | 'refunded'
@@ -77,41 +78,7 @@ export async function insertPurchase(
     .execute()
 }
 
-/**
- * pending or failed -> succeeded (a payment can succeed on a later attempt after a failed one);
- * undefined when it already succeeded, so one purchase grants one period.
- */
-export function markSucceeded(tx: Tx, id: string, paymentId: string | undefined, at: Date): Promise<Purchase | undefined> {
-  return tx
-    .updateTable('bandsy.subscriptionPurchases')
-    .set({ status: 'succeeded', completedAt: at, failureMessage: null, ...(paymentId ? { providerPaymentId: paymentId } : {}) })
-    .where('id', '=', id)
-    .where('status', 'in', ['pending', 'failed'])
-    .returning(PURCHASE_COLUMNS)
-    .executeTakeFirst() as Promise<Purchase | undefined>
-}
-
-/** pending -> failed; undefined when the purchase was not pending. */
-export function markFailed(tx: Tx, id: string, paymentId: string | undefined, message: string, at: Date): Promise<Purchase | undefined> {
-  return tx
-    .updateTable('bandsy.subscriptionPurchases')
-    .set({ status: 'failed', failureMessage: message, completedAt: at, ...(paymentId ? { providerPaymentId: paymentId } : {}) })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .returning(PURCHASE_COLUMNS)
-    .executeTakeFirst() as Promise<Purchase | undefined>
-}
-
-/** Records the provider's payment on a purchase still waiting for its outcome. */
-export function setPaymentId(tx: Tx, id: string, paymentId: string): Promise<Purchase | undefined> {
-  return tx
-    .updateTable('bandsy.subscriptionPurchases')
-    .set({ providerPaymentId: paymentId })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .returning(PURCHASE_COLUMNS)
-    .executeTakeFirst() as Promise<Purchase | undefined>
-}
+export const { markSucceeded, markFailed, setPaymentId } = purchaseStates<Purchase>('bandsy.subscriptionPurchases', PURCHASE_COLUMNS)
 
 export function linkSubscription(tx: Tx, purchaseId: string, subscriptionId: string): Promise<Purchase> {
   return tx

@@ -2,6 +2,7 @@
 // caller's transaction: under withUser, row-level security decides what the client sees; the
 // webhook passes an owner-role transaction.
 import type { Executor, Tx } from '../../../platform/db/database'
+import { purchaseStates } from '../../../platform/ledger/purchase-states'
 
 export interface CreditPackage {
   id: string
@@ -101,41 +102,7 @@ export async function insertPurchase(
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1
 }
 
-/**
- * pending or failed -> succeeded (a payment can succeed on a later attempt after a failed one);
- * undefined when it already succeeded, so it is credited once.
- */
-export function markSucceeded(tx: Executor, id: string, paymentId: string | undefined, at: Date): Promise<Purchase | undefined> {
-  return tx
-    .updateTable('onedesigner.creditPurchases')
-    .set({ status: 'succeeded', completedAt: at, failureMessage: null, ...(paymentId ? { providerPaymentId: paymentId } : {}) })
-    .where('id', '=', id)
-    .where('status', 'in', ['pending', 'failed'])
-    .returning(PURCHASE_COLUMNS)
-    .executeTakeFirst() as Promise<Purchase | undefined>
-}
-
-/** pending -> failed; undefined when the purchase was not pending. */
-export function markFailed(tx: Executor, id: string, paymentId: string | undefined, message: string, at: Date): Promise<Purchase | undefined> {
-  return tx
-    .updateTable('onedesigner.creditPurchases')
-    .set({ status: 'failed', failureMessage: message, completedAt: at, ...(paymentId ? { providerPaymentId: paymentId } : {}) })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .returning(PURCHASE_COLUMNS)
-    .executeTakeFirst() as Promise<Purchase | undefined>
-}
-
-/** Records the provider's payment on a purchase still waiting for its outcome. */
-export function setPaymentId(tx: Executor, id: string, paymentId: string): Promise<Purchase | undefined> {
-  return tx
-    .updateTable('onedesigner.creditPurchases')
-    .set({ providerPaymentId: paymentId })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .returning(PURCHASE_COLUMNS)
-    .executeTakeFirst() as Promise<Purchase | undefined>
-}
+export const { markSucceeded, markFailed, setPaymentId } = purchaseStates<Purchase>('onedesigner.creditPurchases', PURCHASE_COLUMNS)
 
 export function listPurchases(tx: Executor, clientId: string, limit: number): Promise<Purchase[]> {
   return tx
