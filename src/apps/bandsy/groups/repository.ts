@@ -129,9 +129,11 @@ export const findMember = (tx: Tx, groupId: string, userId: string): Promise<{ u
     .where('userId', '=', userId)
     .executeTakeFirst()
 
-export async function updateMember(tx: Tx, groupId: string, userId: string, values: { role?: GroupRole; instrumentId?: string | null }) {
-  if (Object.keys(values).length === 0) return
-  await tx.updateTable('bandsy.groupMembers').set(values).where('groupId', '=', groupId).where('userId', '=', userId).execute()
+/** False when row-level security let no row be changed (e.g. the caller stopped being an admin meanwhile). */
+export async function updateMember(tx: Tx, groupId: string, userId: string, values: { role?: GroupRole; instrumentId?: string | null }): Promise<boolean> {
+  if (Object.keys(values).length === 0) return true
+  const r = await tx.updateTable('bandsy.groupMembers').set(values).where('groupId', '=', groupId).where('userId', '=', userId).executeTakeFirst()
+  return Number(r.numUpdatedRows) > 0
 }
 
 export async function deleteMember(tx: Tx, groupId: string, userId: string): Promise<boolean> {

@@ -131,7 +131,10 @@ export async function updateMember(
       throw forbidden("Only the member or an admin of this group can set the member's instrument")
     if (changes.instrumentId && (await repo.missingIds(tx, 'bandsy.instruments', [changes.instrumentId])).length)
       throw notFound('Instrument', { field: 'instrumentId', instrumentId: changes.instrumentId })
-    await mappingGroupConflicts(() => repo.updateMember(tx, groupId, userId, changes))
+    // The checks above read before the update: an admin demoted by another admin in between is
+    // refused here by the policy, which lets the update reach no row.
+    if (!(await mappingGroupConflicts(() => repo.updateMember(tx, groupId, userId, changes))))
+      throw forbidden('Only an admin of this group can change this member')
     return loadGroupView(tx, groupId, claims.sub)
   })
 }
