@@ -2,33 +2,14 @@
 // subscription routes as one-line calls.
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
-import { createPaymentProvider, LOCAL_WEBHOOK_SECRET, signedPaymentWebhook } from '../../src/platform/ledger/payments'
-import { testConfig } from '../../src/platform/config'
-import { AppError } from '../../src/platform/http/errors'
-import type { CheckoutRequest, PaymentProvider } from '../../src/platform/ledger/types'
+import { LOCAL_WEBHOOK_SECRET, signedPaymentWebhook } from '../../src/platform/ledger/payments'
+import { countingProvider } from './counting-payments'
 import { createTestEnv, type TestEnv } from './test-env'
 import { DAY } from '../../src/platform/clock'
+
+export { countingProvider }
 import { BANDSY, bearer, type Musician } from './bandsy'
 
-/** The local provider, counting charges; `failNext` makes the next charge an outage. */
-export function countingProvider() {
-  const local = createPaymentProvider(testConfig())
-  const p = {
-    charges: [] as CheckoutRequest[],
-    failNext: 0,
-    name: local.name,
-    async charge(req: CheckoutRequest) {
-      if (p.failNext > 0) {
-        p.failNext--
-        throw new AppError('upstream_failed', 'The payment provider did not answer')
-      }
-      p.charges.push(req)
-      return local.charge(req)
-    },
-    parseWebhook: (raw: Buffer | string, sig: string | undefined) => local.parseWebhook(raw, sig),
-  }
-  return p satisfies PaymentProvider
-}
 
 export function subscriptionApi(env: TestEnv) {
   return {

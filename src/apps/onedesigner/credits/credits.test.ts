@@ -3,35 +3,14 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { createTestEnv, describeOnServer, type TestEnv } from '../../../../test/support/test-env'
 import { aClient, aDesigner, bearer, type TestUser } from '../../../../test/support/onedesigner'
-import { testConfig } from '../../../platform/config'
-import { AppError } from '../../../platform/http/errors'
 import { withUser } from '../../../platform/db/with-user'
 import { DAY } from '../../../platform/clock'
-import { createPaymentProvider, LOCAL_WEBHOOK_SECRET, signedPaymentWebhook } from '../../../platform/ledger/payments'
-import type { CheckoutRequest, PaymentProvider } from '../../../platform/ledger/types'
+import { LOCAL_WEBHOOK_SECRET, signedPaymentWebhook } from '../../../platform/ledger/payments'
 import { startStripeStub, type StripeStub } from '../../../platform/ledger/stripe-stub'
+import { countingProvider } from '../../../../test/support/counting-payments'
 
 const BASE = '/v1/onedesigner'
 
-/** The local provider, counting charges; `failNext` makes the next charge an outage. */
-function countingProvider() {
-  const local = createPaymentProvider(testConfig())
-  const p = {
-    charges: [] as CheckoutRequest[],
-    failNext: 0,
-    name: local.name,
-    async charge(req: CheckoutRequest) {
-      if (p.failNext > 0) {
-        p.failNext--
-        throw new AppError('upstream_failed', 'The payment provider did not answer')
-      }
-      p.charges.push(req)
-      return local.charge(req)
-    },
-    parseWebhook: (raw: Buffer | string, sig: string | undefined) => local.parseWebhook(raw, sig),
-  }
-  return p satisfies PaymentProvider
-}
 
 async function setup() {
   const payments = countingProvider()
