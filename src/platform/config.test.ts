@@ -30,7 +30,7 @@ describe('config', () => {
       NODE_ENV: 'production',
       JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789',
       OTP_PEPPER: 'a-real-pepper',
-      ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64'),
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     })
     expect(ok.devEndpoints).toBe(false)
     expect(() =>
@@ -38,10 +38,33 @@ describe('config', () => {
         NODE_ENV: 'production',
         JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789',
         OTP_PEPPER: 'a-real-pepper',
-        ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64'),
+        ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
         DEV_ENDPOINTS: 'true',
       }),
     ).toThrow(/DEV_ENDPOINTS/)
+  })
+})
+
+describe('ENCRYPTION_KEYS', () => {
+  const prod = {
+    NODE_ENV: 'production',
+    JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789',
+    OTP_PEPPER: 'a-real-pepper',
+  }
+  const devKey = loadConfig({}).ENCRYPTION_KEYS
+
+  it('names a malformed key among the invalid settings', () => {
+    expect(() => loadConfig({ ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64') })).toThrow(/ENCRYPTION_KEYS: key 1 has no id/)
+    expect(() => loadConfig({ ENCRYPTION_KEYS: `k1:${Buffer.alloc(31, 7).toString('base64')}` })).toThrow(/ENCRYPTION_KEYS:.*31 bytes/)
+  })
+
+  it('keeps a development key outside production and refuses it in production under any id', () => {
+    expect(devKey).toMatch(/^dev:/)
+    const real = `k1:${Buffer.alloc(32, 7).toString('base64')}`
+    expect(loadConfig({ ...prod, ENCRYPTION_KEYS: real }).ENCRYPTION_KEYS).toBe(real)
+    expect(() => loadConfig({ ...prod, ENCRYPTION_KEYS: devKey })).toThrow(/ENCRYPTION_KEYS contains the development key/)
+    const renamed = `${real},old:${devKey.slice('dev:'.length)}`
+    expect(() => loadConfig({ ...prod, ENCRYPTION_KEYS: renamed })).toThrow(/ENCRYPTION_KEYS contains the development key/)
   })
 })
 

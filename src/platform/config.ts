@@ -1,8 +1,11 @@
 // The one place that reads process.env. Everything else receives a Config.
 import { z } from 'zod'
+import { keyringHolds, parseKeyring } from './crypto/keyring'
 
 const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef'
-const DEV_ENCRYPTION_KEY = 'ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktY2hhbmdlLW1l' // base64 of a dev key
+// sha256('matchbase development field-encryption key'): public, so refused in production.
+const DEV_ENCRYPTION_KEY = Buffer.from('Cg6m538XkKnkbThl4wt/ftIkYb5ZUdY6lz0hrDSnf3Q=', 'base64')
+const DEV_ENCRYPTION_KEYS = `dev:${DEV_ENCRYPTION_KEY.toString('base64')}`
 const DEV_OTP_PEPPER = 'dev-only-otp-pepper'
 
 const optionalUrl = z
@@ -48,8 +51,17 @@ export const configSchema = z.object({
   /** OTP codes issued per email per hour, and per IP per hour. */
   OTP_RATE_PER_EMAIL: z.coerce.number().int().min(1).default(5),
   OTP_RATE_PER_IP: z.coerce.number().int().min(1).default(30),
-  /** 32-byte base64 key(s) for field encryption; first is current, the rest decrypt only. */
-  ENCRYPTION_KEYS: z.string().default(DEV_ENCRYPTION_KEY),
+  /** Field-encryption keys, `id:base64-of-32-bytes`, comma-separated, newest first: the first encrypts, all decrypt. */
+  ENCRYPTION_KEYS: z
+    .string()
+    .default(DEV_ENCRYPTION_KEYS)
+    .superRefine((v, ctx) => {
+      try {
+        parseKeyring(v)
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message })
+      }
+    }),
 
   /** SMTP server for mail; when unset mail goes to the dev mailbox (table platform.dev_mailbox). */
   SMTP_URL: optionalUrl,
@@ -143,7 +155,7 @@ function assertProductionSafe(config: Config) {
   const problems: string[] = []
   if (config.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET is the development secret')
   if (config.OTP_PEPPER === DEV_OTP_PEPPER) problems.push('OTP_PEPPER is the development pepper')
-  if (config.ENCRYPTION_KEYS.split(',').includes(DEV_ENCRYPTION_KEY))
+  if (keyringHolds(parseKeyring(config.ENCRYPTION_KEYS), DEV_ENCRYPTION_KEY))
     problems.push('ENCRYPTION_KEYS contains the development key')
   if (config.DEV_ENDPOINTS) problems.push('DEV_ENDPOINTS must be off in production')
   if (problems.length) throw new ConfigError(`Refusing to start in production:\n  ${problems.join('\n  ')}`)

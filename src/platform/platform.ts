@@ -21,6 +21,7 @@ import { limiterFactory, type LimiterFactory } from './http/rate-limit'
 import { createStorage } from './storage/storage'
 import type { Storage } from './storage/types'
 import { createExternalIdentity, type ExternalIdentity } from './auth/external-idp'
+import { createFieldCrypto, type FieldCrypto } from './crypto/field-encryption'
 
 export interface Platform {
   config: Config
@@ -39,6 +40,8 @@ export interface Platform {
   storage: Storage
   /** Tokens from an external identity provider (IDP_JWKS_URL); enabled is false when unset. */
   identity: ExternalIdentity
+  /** Field encryption under ENCRYPTION_KEYS (AES-256-GCM, key id inside each ciphertext). */
+  crypto: FieldCrypto
   redis?: Redis
   close(): Promise<void>
 }
@@ -111,6 +114,7 @@ export async function createPlatform(config: Config, o: PlatformOverrides = {}):
     limiter: limiterFactory(redis),
     storage: o.storage ?? createStorage(config),
     identity: o.identity ?? createExternalIdentity(config, { clock: o.clock }),
+    crypto: createFieldCrypto(config.ENCRYPTION_KEYS),
     redis,
     async close() {
       await db.close()

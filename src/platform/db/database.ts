@@ -22,8 +22,6 @@ export interface Database {
   reader: Db
   pool: pg.Pool
   driver: 'pglite' | 'postgres'
-  /** pgvector is available (always on PGlite; detected on a server). */
-  hasVector: boolean
   /** Subscribe to NOTIFY on a channel; returns an unsubscribe function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
@@ -86,7 +84,6 @@ async function openServer(config: Config, url: string, directUrl: string): Promi
     keepCheckedOutClientsAlive(readPool)
     reader = kyselyOver(readPool)
   }
-  const { rows } = await pool.query(`select count(*)::int as n from pg_available_extensions where name = 'vector'`)
   const listeners = new Map<string, Set<(p: string) => void>>()
   let listenClient: pg.Client | undefined
   let closed = false
@@ -130,7 +127,6 @@ async function openServer(config: Config, url: string, directUrl: string): Promi
     reader,
     pool,
     driver: 'postgres',
-    hasVector: rows[0].n > 0,
     async listen(channel, onMessage) {
       let set = listeners.get(channel)
       const client = await ensureListenClient()
@@ -161,7 +157,6 @@ async function openServer(config: Config, url: string, directUrl: string): Promi
 
 async function openEmbedded(config: Config, opts: OpenOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite')
-  const { vector } = await import('@electric-sql/pglite-pgvector')
   const { cube } = await import('@electric-sql/pglite/contrib/cube')
   const { earthdistance } = await import('@electric-sql/pglite/contrib/earthdistance')
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
@@ -177,7 +172,7 @@ async function openEmbedded(config: Config, opts: OpenOptions): Promise<Database
   const pglite = await PGlite.create({
     dataDir,
     loadDataDir: opts.loadDataDir,
-    extensions: { vector, cube, earthdistance, pg_trgm, citext, pgcrypto },
+    extensions: { cube, earthdistance, pg_trgm, citext, pgcrypto },
   })
   // PGlite is a single session: a pool of one connection serialises transactions correctly.
   const pool = new pg.Pool({ ...(createPgConfig(pglite) as unknown as pg.PoolConfig), max: 1 })
@@ -187,7 +182,6 @@ async function openEmbedded(config: Config, opts: OpenOptions): Promise<Database
     reader: kysely,
     pool,
     driver: 'pglite',
-    hasVector: true,
     pglite,
     async listen(channel, onMessage) {
       const unsub = await pglite.listen(channel, onMessage)

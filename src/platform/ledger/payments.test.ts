@@ -43,7 +43,7 @@ describe('choosing a payment provider', () => {
       NODE_ENV: 'production',
       JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789',
       OTP_PEPPER: 'a-real-pepper',
-      ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64'),
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     }
     const implicit = createPaymentProvider(loadConfig(prod))
     const err = await rejection(implicit.charge(checkout()))
