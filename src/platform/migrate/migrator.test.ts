@@ -65,4 +65,29 @@ describe('migrations', () => {
     const results = await Promise.all([migrateUp(db.kysely, [{ app: 'race', dir }]), migrateUp(db.kysely, [{ app: 'race', dir }])])
     expect(results.flat()).toHaveLength(1)
   })
+
+  it('refuses a pending migration numbered below one already applied for the same app', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'))
+    const file = (n: string, t: string) =>
+      fs.writeFileSync(path.join(dir, `${n}_${t}.sql`), `-- migrate:up\ncreate table public.${t} (id int);\n-- migrate:down\ndrop table public.${t};\n`)
+    file('0001', 'late_a')
+    file('0003', 'late_c')
+    const sources: MigrationSource[] = [{ app: 'late', dir }]
+    await migrateUp(db.kysely, sources)
+    file('0002', 'late_b')
+    await expect(migrateUp(db.kysely, sources)).rejects.toThrow(/late\/0002_late_b is pending but late\/0003_late_c is already applied/)
+    const { rows } = await sql`select to_regclass('public.late_b') as t`.execute(db.kysely)
+    expect((rows[0] as { t: string | null }).t).toBeNull()
+    // Renumbered past the last applied one, it applies; a later number is never "behind".
+    fs.renameSync(path.join(dir, '0002_late_b.sql'), path.join(dir, '0004_late_b.sql'))
+    expect((await migrateUp(db.kysely, sources)).map((m) => m.version)).toEqual(['0004'])
+    await migrateDown(db.kysely, sources, 3)
+  })
+
+  it('rejects two files of one app with the same number', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'))
+    for (const t of ['dup_a', 'dup_b'])
+      fs.writeFileSync(path.join(dir, `0001_${t}.sql`), `-- migrate:up\ncreate table public.${t} (id int);\n-- migrate:down\ndrop table public.${t};\n`)
+    await expect(migrateUp(db.kysely, [{ app: 'dup', dir }])).rejects.toThrow(/0001_dup_a.sql and 0001_dup_b.sql share migration number 0001/)
+  })
 })

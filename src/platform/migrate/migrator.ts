@@ -41,9 +41,15 @@ export function readMigrations(sources: MigrationSource[]): Migration[] {
   for (const { app, dir } of sources) {
     if (!fs.existsSync(dir)) continue
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()
+    const seen = new Map<number, string>()
     for (const file of files) {
       const m = FILE_RE.exec(file)
       if (!m) throw new MigrationError(`${app}: migration file name ${file} must look like 0001_name.sql`)
+      // The applied record is keyed by (app, version): a second file with the same number would
+      // either fail on that key or, applied elsewhere first, be silently skipped.
+      const other = seen.get(Number(m[1]))
+      if (other) throw new MigrationError(`${app}: ${other} and ${file} share migration number ${m[1]}; renumber the newer one`)
+      seen.set(Number(m[1]), file)
       const text = fs.readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n')
       const [upPart, downPart] = splitSections(text, `${app}/${file}`)
       all.push({
@@ -100,6 +106,42 @@ function assertUnedited(migrations: Migration[], done: Map<string, { checksum: s
   }
 }
 
+/**
+ * A pending migration numbered below one already applied for the same app would run after it here
+ * but before it on a fresh database (typically a branch merged late): two databases would reach
+ * "up to date" by different orders. Refused, so the author renumbers it past the last applied one.
+ */
+function assertNoneBehind(migrations: Migration[], done: Map<string, unknown>) {
+  const lastApplied = new Map<string, Migration>()
+  for (const m of migrations) {
+    if (done.has(`${m.app}/${m.version}`) && Number(m.version) > Number(lastApplied.get(m.app)?.version ?? -1)) lastApplied.set(m.app, m)
+  }
+  for (const m of migrations) {
+    const last = lastApplied.get(m.app)
+    if (last && !done.has(`${m.app}/${m.version}`) && Number(m.version) < Number(last.version))
+      throw new MigrationError(
+        `${m.app}/${m.version}_${m.name} is pending but ${m.app}/${last.version}_${last.name} is already applied. ` +
+          `Renumber it after the last applied migration of ${m.app}.`,
+      )
+  }
+}
+
+/**
+ * Per app, the numbers missing between 1 and its highest migration. Applied databases keep each
+ * file's number, so a gap filled later is a late-numbered file (see assertNoneBehind).
+ */
+export function numberingGaps(migrations: Migration[]): Record<string, number[]> {
+  const byApp = new Map<string, Set<number>>()
+  for (const m of migrations) byApp.set(m.app, (byApp.get(m.app) ?? new Set()).add(Number(m.version)))
+  const gaps: Record<string, number[]> = {}
+  for (const [app, versions] of byApp) {
+    const missing: number[] = []
+    for (let v = 1; v < Math.max(...versions); v++) if (!versions.has(v)) missing.push(v)
+    if (missing.length) gaps[app] = missing
+  }
+  return gaps
+}
+
 export interface MigrateEvents {
   onApply?: (m: Migration, direction: 'up' | 'down') => void
 }
@@ -113,6 +155,7 @@ export async function migrateUp(db: Db, sources: MigrationSource[], events: Migr
       await bootstrap(tx)
       const done = await applied(tx)
       assertUnedited(migrations, done)
+      assertNoneBehind(migrations, done)
       if (done.has(`${m.app}/${m.version}`)) return false
       events.onApply?.(m, 'up')
       await runSql(tx, m, 'up')

@@ -15,7 +15,7 @@ export interface GroupRow {
   isActive: boolean
   maxMembers: number
   createdAt: Date
-  updatedAt: Date | null
+  updatedAt: Date
 }
 
 export interface GroupSummaryRow extends GroupRow {

@@ -26,7 +26,7 @@ const groupFields = {
   memberCount: z.number().int().describe('Places taken, out of maxMembers'),
   myRole: role.nullable().describe("The caller's role, null when not a member"),
   createdAt: z.date(),
-  updatedAt: z.date().nullable(),
+  updatedAt: z.date(),
 }
 
 export const groupSummarySchema = z.object(groupFields).describe('BandsyGroupSummary')

@@ -23,7 +23,7 @@ export interface MatchView {
   factors: MatchFactor[]
   conversationId: string | null
   createdAt: Date
-  updatedAt: Date | null
+  updatedAt: Date
   musician: MusicianCard
 }
 

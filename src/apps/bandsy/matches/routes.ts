@@ -29,7 +29,7 @@ export const matchSchema = z
     factors: z.array(matchFactorSchema).describe('The named factors behind the score'),
     conversationId: z.uuid().nullable(),
     createdAt: z.date(),
-    updatedAt: z.date().nullable(),
+    updatedAt: z.date(),
     musician: musicianCardSchema.describe('The other musician'),
   })
   .describe('BandsyMatch')

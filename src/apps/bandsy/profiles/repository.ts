@@ -23,7 +23,7 @@ export interface UserRow {
   isActive: boolean | null
   lastActiveAt: Date | null
   createdAt: Date
-  updatedAt: Date | null
+  updatedAt: Date
 }
 
 export interface InstrumentOfUser {
@@ -50,7 +50,7 @@ export interface MatchProfileRow {
   skillLevelAverage: number | null
   activityScore: number
   isActive: boolean
-  lastActive: Date | null
+  lastActive: Date
   profileComplete: boolean
   locationLat: number | null
   locationLng: number | null

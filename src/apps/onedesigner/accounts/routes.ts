@@ -28,7 +28,7 @@ const meSchema = z.discriminatedUnion('role', [
     credits: z.number().int(),
     isVerified: z.boolean(),
     profileCompleted: z.boolean(),
-    createdAt: z.date().nullable(),
+    createdAt: z.date(),
   }),
   z.object({
     role: z.literal('designer'),
@@ -43,7 +43,7 @@ const meSchema = z.discriminatedUnion('role', [
     rejectionReason: z.string().nullable(),
     lastApprovedAt: z.date().nullable(),
     lastLoginAt: z.date().nullable(),
-    createdAt: z.date().nullable(),
+    createdAt: z.date(),
   }),
   z.object({
     role: z.literal('admin'),
@@ -51,7 +51,7 @@ const meSchema = z.discriminatedUnion('role', [
     email: z.string(),
     name: z.string().nullable(),
     lastLoginAt: z.date().nullable(),
-    createdAt: z.date().nullable(),
+    createdAt: z.date(),
   }),
 ])
 

@@ -118,8 +118,8 @@ export interface MatchRow {
   reasons: string[]
   aiMessage: string | null
   aiAnalysis: any
-  aiProvider: string | null
-  matchVersion: string | null
+  aiProvider: string
+  matchVersion: string
   processingTime: number | null
   tokensUsed: number | null
   status: string

@@ -16,8 +16,8 @@ const matchSchema = z.object({
   score: z.number().int().min(50).max(85).describe('Match score, 50..85'),
   reasons: z.array(z.string()).describe('The three strongest factors, in words naming facts of the brief and the designer'),
   aiMessage: z.string().nullable(),
-  aiProvider: z.string().nullable(),
-  matchVersion: z.string().nullable().describe('Match engine version'),
+  aiProvider: z.string(),
+  matchVersion: z.string().describe('Match engine version'),
   processingTime: z.number().int().nullable().describe('Milliseconds spent computing'),
   tokensUsed: z.number().int().nullable(),
   status: z.enum(['active', 'unlocked', 'expired']),
@@ -55,8 +55,8 @@ const explanationSchema = z.object({
   score: z.number().int(),
   storedScore: z.number().int(),
   recomputedScore: z.number().int().describe('The score recomputed from the factors above; equals storedScore'),
-  aiProvider: z.string().nullable(),
-  matchVersion: z.string().nullable(),
+  aiProvider: z.string(),
+  matchVersion: z.string(),
 })
 
 const briefParams = z.object({ id: z.uuid() })

@@ -32,8 +32,8 @@ export interface MatchView {
   score: number
   reasons: string[]
   aiMessage: string | null
-  aiProvider: string | null
-  matchVersion: string | null
+  aiProvider: string
+  matchVersion: string
   processingTime: number | null
   tokensUsed: number | null
   status: 'active' | 'unlocked' | 'expired'
@@ -249,8 +249,8 @@ export interface MatchExplanation extends Explanation {
   matchId: string
   storedScore: number
   recomputedScore: number
-  aiProvider: string | null
-  matchVersion: string | null
+  aiProvider: string
+  matchVersion: string
 }
 
 export async function explainMatch(platform: Platform, claims: Claims, matchId: string): Promise<MatchExplanation> {

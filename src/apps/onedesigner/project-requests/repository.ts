@@ -6,7 +6,7 @@ export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'expired'
 
 export interface ProjectRequestRow {
   id: string
-  matchId: string | null
+  matchId: string
   clientId: string
   designerId: string
   message: string

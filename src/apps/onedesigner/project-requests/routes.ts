@@ -24,7 +24,7 @@ const text = (max: number) =>
 export const projectRequestSchema = z
   .object({
     id: z.uuid(),
-    matchId: z.uuid().nullable(),
+    matchId: z.uuid(),
     clientId: z.uuid(),
     designerId: z.uuid(),
     message: z.string(),

@@ -29,7 +29,7 @@ export interface DesignerContact {
   location: string | null
   timezone: string | null
   portfolioUrl: string | null
-  availabilityStatus: string | null
+  availabilityStatus: string
 }
 
 const UNLOCK_COLUMNS = ['id', 'clientId', 'designerId', 'matchId', 'unlockedVia', 'creditsUsed', 'unlockedAt'] as const

@@ -19,7 +19,7 @@ export const designerContactSchema = z
     location: z.string().nullable(),
     timezone: z.string().nullable(),
     portfolioUrl: z.string().nullable(),
-    availabilityStatus: z.string().nullable(),
+    availabilityStatus: z.string(),
   })
   .describe('DesignerContact')
 
