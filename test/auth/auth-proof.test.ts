@@ -1,5 +1,6 @@
-// Auth proof suite, over a real socket. What src/apps/onedesigner/accounts/*.test.ts already
-// proves (each bad token on GET /me, the OTP rules, rate limits, logs) is not repeated; this adds:
+// Auth proof suite, over a real socket, for every registered app (through its testing provider,
+// test/support/apps/<app>.ts). What each app's accounts tests already prove (each bad token on
+// GET /me, the OTP rules, rate limits, logs) is not repeated; this adds:
 // - "send me a code" gives the same body, and the same median time over 200 requests, for an
 //   address that has an account and one that does not;
 // - every protected route of docs/openapi.json refuses each kind of bad token with 401 JSON;
@@ -10,12 +11,11 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AddressInfo } from 'node:net'
 import { createTestEnv, type TestEnv } from '../support/test-env'
-import { aClient, anAdmin, type TestUser } from '../support/onedesigner'
-import { aMusician } from '../support/bandsy'
+import { testingOf } from '../support/app-registry'
+import type { Actor } from '../support/app-testing'
 import { tokenSigner } from '../../src/platform/auth/jwt'
-import { codeIn, uniqueEmail, waitForMail, wrong } from '../../src/apps/onedesigner/accounts/test-helpers'
+import { codeIn, uniqueEmail, waitForMail, wrong } from '../support/otp-mail'
 
-const BASE = '/v1/onedesigner'
 const SAMPLES = 200
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
@@ -29,16 +29,16 @@ const median = (xs: number[]) => {
  * after its answer has left (mail sent in the background) must not count, and in this process it
  * would, because the test's own fetch shares the server's event loop.
  */
-function measureFromAnotherThread(url: string, type: string, plan: { email: string }[]) {
+function measureFromAnotherThread(url: string, bodies: Record<string, unknown>[]) {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads')
     ;(async () => {
       const out = []
-      for (const { email } of workerData.plan) {
+      for (const payload of workerData.bodies) {
         const t0 = performance.now()
         const res = await fetch(workerData.url, {
           method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email, type: workerData.type }),
+          body: JSON.stringify(payload),
         })
         const body = await res.text()
         out.push({ status: res.status, body, ms: performance.now() - t0 })
@@ -46,7 +46,7 @@ function measureFromAnotherThread(url: string, type: string, plan: { email: stri
       parentPort.postMessage(out)
     })().catch((err) => parentPort.postMessage({ error: String(err) }))`
   return new Promise<{ status: number; body: string; ms: number }[]>((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: { url, type, plan: plan.map((p) => ({ email: p.email })) } })
+    const worker = new Worker(code, { eval: true, workerData: { url, bodies } })
     worker.once('message', (m) => {
       void worker.terminate()
       if (m.error) reject(new Error(m.error))
@@ -60,6 +60,8 @@ interface OpenApi {
   paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; parameters?: { in: string; name: string; required?: boolean }[] }>>
 }
 const openapi = JSON.parse(fs.readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as OpenApi
+const providers = await testingOf()
+const withOtp = providers.flatMap((t) => (t.otp ? [{ app: t.name, otp: t.otp }] : []))
 const protectedRoutes = Object.entries(openapi.paths).flatMap(([path, ops]) =>
   Object.entries(ops)
     .filter(([, op]) => Array.isArray(op.security) && op.security.length > 0)
@@ -87,48 +89,50 @@ describe('auth proof', () => {
     const text = await res.text()
     return { status: res.status, text, headers: res.headers, json: () => JSON.parse(text) }
   }
-  const askCode = (email: string, type: string) => call('POST', `${BASE}/auth/otp`, { body: { email, type } })
 
   describe('"send me a code" gives nothing away', () => {
-    for (const type of ['client', 'admin'] as const) {
-      // A statistical check on a shared 2-core machine: a rerun (retry) separates a real timing
-      // difference, which repeats, from a burst of load from other test files, which does not.
-      it(`answers ${type} addresses with and without an account with the same body and median time (${SAMPLES} each)`, { retry: 2 }, async () => {
-        const known: TestUser[] = []
-        for (let i = 0; i < SAMPLES; i++) known.push(type === 'client' ? await aClient(env.platform) : await anAdmin(env.platform))
-        // Warm-up, so the first requests' compilation and connections count for neither side.
-        for (let i = 0; i < 20; i++) await askCode(uniqueEmail('warm'), type)
-        await sleep(50)
+    for (const { app, otp } of withOtp)
+      for (const account of otp.kinds) {
+        const askCode = (email: string) => call('POST', `/v1/${app}/auth/otp`, { body: otp.body(email, account.type) })
+        const type = `${app}${account.type ? ` ${account.type}` : ''}`
+        // A statistical check on a shared 2-core machine: a rerun (retry) separates a real timing
+        // difference, which repeats, from a burst of load from other test files, which does not.
+        it(`answers ${type} addresses with and without an account with the same body and median time (${SAMPLES} each)`, { retry: 2 }, async () => {
+          const known: Actor[] = []
+          for (let i = 0; i < SAMPLES; i++) known.push(await account.known(env.platform))
+          // Warm-up, so the first requests' compilation and connections count for neither side.
+          for (let i = 0; i < 20; i++) await askCode(uniqueEmail('warm'))
+          await sleep(50)
 
-        // Alternate which goes first, so drift and any after-effect of the previous request cancel.
-        const plan: { kind: 'known' | 'unknown'; email: string }[] = []
-        for (let i = 0; i < SAMPLES; i++)
-          for (const kind of i % 2 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const))
-            plan.push({ kind, email: kind === 'known' ? known[i].email : uniqueEmail(`ghost-${type}`) })
-        const answers = await measureFromAnotherThread(`${base}${BASE}/auth/otp`, type, plan)
-        const times = { known: [] as number[], unknown: [] as number[] }
-        const bodies = { known: new Set<string>(), unknown: new Set<string>() }
-        answers.forEach((a, i) => {
-          expect(a.status).toBe(202)
-          times[plan[i].kind].push(a.ms)
-          bodies[plan[i].kind].add(a.body)
+          // Alternate which goes first, so drift and any after-effect of the previous request cancel.
+          const plan: { kind: 'known' | 'unknown'; email: string }[] = []
+          for (let i = 0; i < SAMPLES; i++)
+            for (const kind of i % 2 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const))
+              plan.push({ kind, email: kind === 'known' ? known[i]!.email : uniqueEmail(`ghost-${app}`) })
+          const answers = await measureFromAnotherThread(`${base}/v1/${app}/auth/otp`, plan.map((x) => otp.body(x.email, account.type)))
+          const times = { known: [] as number[], unknown: [] as number[] }
+          const bodies = { known: new Set<string>(), unknown: new Set<string>() }
+          answers.forEach((a, i) => {
+            expect(a.status).toBe(202)
+            times[plan[i].kind].push(a.ms)
+            bodies[plan[i].kind].add(a.body)
+          })
+          expect([...bodies.known]).toEqual([...bodies.unknown])
+          expect(bodies.known.size).toBe(1)
+          const [k, u] = [median(times.known), median(times.unknown)]
+          const diff = Math.abs(k - u) / Math.max(k, u)
+          console.log(`otp ${type}: median known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms, difference ${(diff * 100).toFixed(1)}%`)
+          expect(diff).toBeLessThan(0.1)
+          // Only addresses with an account of this kind got mail, where codes do not sign up.
+          if (account.mailsOnlyAccounts) {
+            await waitForMail(env, known[SAMPLES - 1]!.email, 1)
+            const ghost = uniqueEmail(`ghost-${app}`)
+            await askCode(ghost)
+            await sleep(200)
+            const res = await call('GET', `/v1/dev/mailbox?email=${encodeURIComponent(ghost)}`)
+            expect(res.json().messages).toHaveLength(0)
+          }
         })
-        expect([...bodies.known]).toEqual([...bodies.unknown])
-        expect(bodies.known.size).toBe(1)
-        const [k, u] = [median(times.known), median(times.unknown)]
-        const diff = Math.abs(k - u) / Math.max(k, u)
-        console.log(`otp ${type}: median known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms, difference ${(diff * 100).toFixed(1)}%`)
-        expect(diff).toBeLessThan(0.1)
-        // Only addresses with an account of this type got mail... for admins; clients sign up by code.
-        if (type === 'admin') {
-          await waitForMail(env, known[SAMPLES - 1].email, 1)
-          const ghost = uniqueEmail('ghost-admin')
-          await askCode(ghost, 'admin')
-          await sleep(200)
-          const res = await call('GET', `/v1/dev/mailbox?email=${encodeURIComponent(ghost)}`)
-          expect(res.json().messages).toHaveLength(0)
-        }
-      })
     }
   })
 
@@ -138,16 +142,16 @@ describe('auth proof', () => {
     const appOf = (path: string) => path.split('/')[2]!
     const tokens: Record<string, (app: string) => Promise<string | undefined>> = {}
     beforeAll(async () => {
-      const client = await aClient(env.platform, { credits: 3 })
-      const musician = await aMusician(env.platform)
-      genuine.onedesigner = { token: client.token, claims: { sub: client.id, role: 'client', app: 'onedesigner' } }
-      genuine.bandsy = { token: musician.token, claims: { sub: musician.id, role: 'musician', app: 'bandsy' } }
+      for (const t of providers) {
+        const u = await t.user(env.platform, t.roles[0]!)
+        genuine[t.name] = { token: u.token, claims: { sub: u.id, role: u.role, app: u.app } }
+      }
       const apps = Object.keys(genuine)
       const payloadOf = (app: string) => JSON.parse(Buffer.from(genuine[app]!.token.split('.')[1]!, 'base64url').toString())
       Object.assign(tokens, {
         'no token': async () => undefined,
         // The same user and role, issued for another app of this server.
-        'another app': (app: string) => env.platform.tokens.sign({ ...genuine[app]!.claims, app: apps.find((a) => a !== app)! }),
+        'another app': (app: string) => env.platform.tokens.sign({ ...genuine[app]!.claims, app: apps.find((a) => a !== app) ?? 'not-an-app' }),
         expired: (app: string) => env.platform.tokens.sign(genuine[app]!.claims, new Date(Date.now() - 2 * env.config.JWT_TTL_SECONDS * 1000)),
         'alg=none': async (app: string) => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payloadOf(app))}.`,
         'another key': (app: string) => tokenSigner('another-secret-that-is-long-enough-0123456789', 3600).sign(genuine[app]!.claims),
@@ -156,6 +160,7 @@ describe('auth proof', () => {
 
     it('the document lists the protected routes', () => {
       expect(protectedRoutes.length).toBeGreaterThanOrEqual(30)
+      // Every app with a protected route has a genuine caller: its provider is registered.
       expect(new Set(protectedRoutes.map((r) => appOf(r.path)))).toEqual(new Set(Object.keys(genuine)))
     })
 
@@ -195,13 +200,16 @@ describe('auth proof', () => {
     }
   })
 
-  describe('OTP brute force over HTTP', () => {
-    const verify = (email: string, code: string) => call('POST', `${BASE}/auth/otp/verify`, { body: { email, type: 'client', code } })
+  describe.each(withOtp)('OTP brute force over HTTP: $app', ({ app, otp }) => {
+    // The kind that signs up by code: a session for it would make an account, which must not appear.
+    const type = (otp.kinds.find((k) => !k.mailsOnlyAccounts) ?? otp.kinds[0]!).type
+    const askCode = (email: string) => call('POST', `/v1/${app}/auth/otp`, { body: otp.body(email, type) })
+    const verify = (email: string, code: string) => call('POST', `/v1/${app}/auth/otp/verify`, { body: { ...otp.body(email, type), code } })
     const readCode = async (email: string, nth: number) => codeIn((await waitForMail(env, email, nth))[0].text)
 
     it('locks after 5 wrong codes (423); new codes and the right code do not get through', async () => {
-      const email = uniqueEmail('brute')
-      expect((await askCode(email, 'client')).status).toBe(202)
+      const email = uniqueEmail(`brute-${app}`)
+      expect((await askCode(email)).status).toBe(202)
       const code = await readCode(email, 1)
       const answers: number[] = []
       // An attacker walks the code space; the 5th wrong guess locks the email.
@@ -220,19 +228,18 @@ describe('auth proof', () => {
       }
       // Asking for new codes does not reset the budget: three fresh codes, each refused.
       for (let n = 2; n <= 4; n++) {
-        expect((await askCode(email, 'client')).status).toBe(202)
+        expect((await askCode(email)).status).toBe(202)
         const fresh = await readCode(email, n)
         expect((await verify(email, wrong(fresh))).status).toBe(423)
         expect((await verify(email, fresh)).status).toBe(423)
       }
-      // No session was ever issued: no client account exists for this address.
-      const row = await env.platform.db.kysely.selectFrom('onedesigner.clients').select('id').where('email', '=', email).executeTakeFirst()
-      expect(row).toBeUndefined()
+      // No session was ever issued: no account exists for this address.
+      expect(await otp.hasAccount(env.platform, email)).toBe(false)
     })
 
     it('parallel guesses over separate sockets cannot spend more than 5', async () => {
-      const email = uniqueEmail('brute-par')
-      await askCode(email, 'client')
+      const email = uniqueEmail(`brute-par-${app}`)
+      await askCode(email)
       const code = await readCode(email, 1)
       const guesses = Array.from({ length: 40 }, (_, i) => String(500_000 + i).padStart(6, '0')).filter((g) => g !== code)
       const statuses = (await Promise.all(guesses.map((g) => verify(email, g)))).map((r) => r.status)

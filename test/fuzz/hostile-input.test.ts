@@ -10,14 +10,13 @@ import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, onServer, type TestEnv } from '../support/test-env'
-import { aBrief, aClient, aDesigner, aMatch, anAdmin, bearer, type TestUser } from '../support/onedesigner'
-import { headerSafe, hostileString, kindOfField, kindOfPath, operationsOf, requestArb, type AuthKind, type FuzzRequest, type Operation, type RequestContext } from '../support/fuzz-openapi'
+import { addKinds, authPlan, headerSafe, hostileString, kindOfField, kindOfPath, operationsOf, requestArb, type AuthKind, type AuthPlan, type FuzzRequest, type Operation, type RequestContext } from '../support/fuzz-openapi'
 import { openApiDocument } from '../../src/platform/http/openapi'
 import { ERROR_STATUS, type ErrorCode } from '../../src/platform/http/errors'
 import { LOCAL_WEBHOOK_SECRET } from '../../src/platform/ledger/payments'
 import { ALL_APPS } from '../../src/apps'
-import { signIn } from '../../src/apps/onedesigner/accounts/test-helpers'
-import { aGroup, aMatch as aBandsyMatch, aMusician } from '../support/bandsy'
+import { testingOf } from '../support/app-registry'
+import type { Actor } from '../support/app-testing'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1_337_2024)
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_400)
@@ -52,6 +51,8 @@ describe('hostile input over every route of the OpenAPI document', () => {
   const emails: string[] = []
   const known = new Map<string, string[]>()
   const auth = new Map<AuthKind, string[]>()
+  const appRoles = new Map<string, string[]>()
+  let plan: AuthPlan
 
   const addId = (v: unknown, kind: string | undefined) => {
     if (typeof v !== 'string' || !UUID.test(v)) return
@@ -81,107 +82,55 @@ describe('hostile input over every route of the OpenAPI document', () => {
     const p = env.platform
     ops = operationsOf(JSON.parse(await openApiDocument(p, ALL_APPS)))
 
-    const admin = await anAdmin(p)
-    const rich = await aClient(p, { credits: 500 })
-    const broke = await aClient(p, { credits: 0 })
-    const designers = [
-      await aDesigner(p),
-      await aDesigner(p, { categories: ['web-mobile', 'branding-logo'], styles: ['bold', 'modern'] }),
-      await aDesigner(p, { availability: 'busy' }),
-    ]
-    const pending = await aDesigner(p, { approved: false })
-    const briefs = [await aBrief(p, rich), await aBrief(p, rich, { projectType: 'web-mobile' }), await aBrief(p, broke)]
-    const matches = [
-      await aMatch(p, { client: rich, designer: designers[0]!, brief: briefs[0]! }),
-      await aMatch(p, { client: rich, designer: designers[1]!, brief: briefs[0]! }),
-      await aMatch(p, { client: rich, designer: designers[2]!, brief: briefs[1]! }),
-      await aMatch(p, { client: broke, designer: designers[0]!, brief: briefs[2]! }),
-    ]
-    for (const u of [admin, rich, broke, ...designers, pending]) {
-      addId(u.id, u.role === 'designer' ? 'designers' : u.role === 'client' ? 'clients' : 'admins')
-      emails.push(u.email)
+    // Every registered app makes its rows and names its tokens, through its testing provider.
+    const apps: { name: string; draw: string[]; roles: Record<string, string> }[] = []
+    const principals: Actor[] = []
+    for (const t of await testingOf()) {
+      addKinds(t.fuzz.kinds)
+      const made = await t.fuzz.seed({
+        env,
+        addId,
+        harvest: (answer, path) => harvest(answer, kindOfPath(path)),
+        addEmail: (e) => emails.push(e),
+        addKnown: (name, values) => known.set(name, [...(known.get(name) ?? []), ...values]),
+      })
+      if (made.principals.length < 2) throw new Error(`${t.name}'s fuzz seed names fewer than two principals`)
+      for (const [kind, { headers }] of Object.entries(made.kinds)) auth.set(`${t.name}:${kind}`, headers)
+      apps.push({ name: t.name, draw: made.draw, roles: Object.fromEntries(Object.entries(made.kinds).map(([k, v]) => [k, v.role])) })
+      principals.push(...made.principals.slice(0, 2))
+      appRoles.set(t.name, t.roles)
     }
-    briefs.forEach((r) => addId(r.id, 'briefs'))
-    matches.forEach((r) => addId(r.id, 'matches'))
+    plan = authPlan(apps)
 
-    // Rows made the way users make them: an unlock, a project request (and its notification), a purchase.
-    const send = async (method: 'GET' | 'POST', url: string, user: TestUser, payload?: object, headers: Record<string, string> = {}) => {
-      const res = await env.http.inject({ method, url: `/v1/onedesigner${url}`, headers: { ...bearer(user), ...headers }, payload })
-      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
-      harvest(res.json(), kindOfPath(url))
-      return res.json()
-    }
-    await send('POST', `/matches/${matches[0]!.id}/unlock`, rich, undefined, { 'idempotency-key': randomUUID() })
-    await send('POST', '/project-requests', rich, { matchId: matches[0]!.id, message: 'Would love to work with you.' })
-    const { packages } = (await send('GET', '/credits/packages', rich)) as { packages: { id: string }[] }
-    known.set('packageId', packages.map((x) => x.id))
-    await send('POST', '/credits/purchases', rich, { packageId: packages[0]!.id }, { 'idempotency-key': randomUUID() })
-    await send('GET', '/notifications', designers[0]!)
-    // Real refresh tokens: the first refresh or logout with one succeeds, later ones are refused.
-    const sessions = await Promise.all(['client', 'designer'].map((role, i) => signIn(env, `fuzz-session-${i}@example.test`, role as 'client')))
-    known.set('refreshToken', sessions.map((x) => x.refreshToken))
-
-    // Bandsy: a premium musician matched with another, in a band with a third, with an event and an invitation.
-    const lead = await aMusician(p, { plan: 'premium' })
-    const partner = await aMusician(p)
-    const bandmate = await aMusician(p, { at: { lat: 52.6, lng: 13.5 } })
-    const invitee = await aMusician(p, { at: { lat: 52.4, lng: 13.3 } })
-    const bandMatch = await aBandsyMatch(p, lead, partner)
-    const band = await aGroup(p, lead, [bandmate])
-    const db = p.db.kysely
-    const event = await db
-      .insertInto('bandsy.events')
-      .values({ groupId: band.groupId, title: 'Gig', latitude: 52.5, longitude: 13.4, startDate: new Date(p.clock.now().getTime() + 86_400_000) })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const invitation = await db.insertInto('bandsy.groupInvitations').values({ groupId: band.groupId, invitedUserId: invitee.id, invitedBy: lead.id }).returning('id').executeTakeFirstOrThrow()
-    for (const m of [lead, partner, bandmate, invitee]) {
-      addId(m.id, 'users')
-      emails.push(m.email)
-      known.set('username', [...(known.get('username') ?? []), m.username])
-    }
-    addId(bandMatch.matchId, 'matches')
-    addId(bandMatch.conversationId, 'conversations')
-    addId(band.conversationId, 'conversations')
-    addId(band.groupId, 'groups')
-    addId(event.id, 'events')
-    addId(invitation.id, 'invitations')
-    for (const r of await db.selectFrom('bandsy.instruments').select('id').limit(10).execute()) addId(r.id, 'instruments')
-    for (const r of await db.selectFrom('bandsy.genres').select('id').limit(10).execute()) addId(r.id, 'genres')
-
+    // Bad tokens of every app, forged from its principals: a user since deleted (every role),
+    // another app's audience, expired, tampered with, or not a token at all.
     const now = p.clock.now()
-    const sign = (sub: string, role: string, app = 'onedesigner', at = now) => p.tokens.sign({ sub, role, app }, at)
+    const sign = (sub: string, role: string, app: string, at = now) => p.tokens.sign({ sub, role, app }, at)
     const b = (t: string) => `Bearer ${t}`
-    const [head, body, sig] = rich.token.split('.') as [string, string, string]
-    const forgedBody = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), role: 'admin' })).toString('base64url')
-    const noneAlg = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${body}.`
+    const deleted: string[] = []
+    for (const [app, roles] of appRoles) for (const r of roles) deleted.push(b(await sign(randomUUID(), r, app)))
+    const otherApp: string[] = []
+    const expired: string[] = []
+    const tampered: string[] = []
+    const garbage = ['Bearer', 'Bearer ', 'Bearer a.b.c', 'Basic Zm9vOmJhcg==', `Bearer ${'a'.repeat(8_000)}`]
+    for (let i = 0; i < principals.length; i += 2) {
+      const [first, second] = [principals[i]!, principals[i + 1]!]
+      const [head, body, sig] = first.token.split('.') as [string, string, string]
+      const forgedBody = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), role: 'admin' })).toString('base64url')
+      const noneAlg = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${body}.`
+      // An audience no registered app has.
+      for (const u of [first, second]) otherApp.push(b(await sign(u.id, u.role, 'not-an-app')))
+      expired.push(b(await sign(first.id, first.role, first.app, new Date(now.getTime() - 30 * 86_400_000))))
+      tampered.push(b(`${head}.${forgedBody}.${sig}`), b(noneAlg), b(`${head}.${body}.${sig.slice(0, -2)}AA`), b(await sign(first.id, 'superuser', first.app)))
+      garbage.push(`Bearer ${first.token} extra`, `Bearer ${first.token}, Bearer ${second.token}`, `Token ${first.token}`, first.token)
+    }
     auth.set('none', [])
-    auth.set('client', [b(rich.token), `bearer ${rich.token}`, `Bearer   ${rich.token}`])
-    auth.set('clientBroke', [b(broke.token)])
-    auth.set('designer', designers.map((d) => b(d.token)))
-    auth.set('designerPending', [b(pending.token)])
-    auth.set('admin', [b(admin.token)])
-    auth.set('musician', [b(partner.token), b(bandmate.token), b(invitee.token)])
-    auth.set('musicianPremium', [b(lead.token)])
-    auth.set('deletedUser', [
-      ...(await Promise.all(['client', 'designer', 'admin'].map(async (r) => b(await sign(randomUUID(), r))))),
-      b(await sign(randomUUID(), 'musician', 'bandsy')),
-    ])
-    auth.set('otherApp', [b(await sign(rich.id, 'client', 'snagr')), b(await sign(admin.id, 'admin', 'snagr'))])
-    auth.set('expired', [b(await sign(rich.id, 'client', 'onedesigner', new Date(now.getTime() - 30 * 86_400_000)))])
-    auth.set('tampered', [b(`${head}.${forgedBody}.${sig}`), b(noneAlg), b(`${head}.${body}.${sig.slice(0, -2)}AA`), b(await sign(rich.id, 'superuser'))])
-    auth.set('garbage', [
-      'Bearer',
-      'Bearer ',
-      'Bearer a.b.c',
-      'Basic Zm9vOmJhcg==',
-      `Bearer ${'a'.repeat(8_000)}`,
-      `Bearer ${rich.token} extra`,
-      `Bearer ${rich.token}, Bearer ${admin.token}`,
-      `Token ${rich.token}`,
-      rich.token,
-      ...fc.sample(hostileString, { seed: SEED, numRuns: 20 }).map((s) => headerSafe(`Bearer ${s}`)),
-    ])
+    auth.set('deletedUser', deleted)
+    auth.set('otherApp', otherApp)
+    auth.set('expired', expired)
+    auth.set('tampered', tampered)
+    auth.set('garbage', [...garbage, ...fc.sample(hostileString, { seed: SEED, numRuns: 20 }).map((s) => headerSafe(`Bearer ${s}`))])
+    console.log(`[fuzz] apps ${[...appRoles.keys()].join(', ')}; token kinds ${[...auth.keys()].join(', ')}`)
   })
   afterAll(() => env?.close())
 
@@ -194,6 +143,7 @@ describe('hostile input over every route of the OpenAPI document', () => {
       },
       webhookSecret: env.config.STRIPE_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET,
       allowedRoles: (key) => allowedRoles.get(key),
+      auth: plan,
     }
     // Learnt from the guard's answers ("This needs the client or designer role"): later rounds
     // send mostly tokens that pass it. Deterministic, as the answers are.

@@ -3,8 +3,9 @@
 // and to hand a row of their own over to another user, through withUser (the database role and
 // claims the API uses). Each attempt must be refused (42501: no privilege, or a row-level
 // security violation) or see/touch nothing. The only reads and writes allowed are the ones the
-// design grants (public approved profiles, admins' moderation), listed in test/support/rls-world.ts
-// with their reasons; those are checked to be exactly that (all of the rows, not more).
+// design grants (public approved profiles, admins' moderation), listed by each app's testing
+// provider (test/support/apps/<app>.ts) with their reasons; those are checked to be exactly that
+// (all of the rows, not more). Every registered app is covered through its provider.
 //
 // Tables come from the catalog, so a new table is covered the day it is added, or fails here for
 // lack of a fixture. Each attempt runs in its own transaction and is rolled back.
@@ -13,7 +14,8 @@ import { sql, type RawBuilder } from 'kysely'
 import { withUser, type Claims } from '../../src/platform/db/with-user'
 import type { Tx } from '../../src/platform/db/database'
 import { createTestEnv, type TestEnv } from '../support/test-env'
-import { actorsOf, appOf, buildWorld, tableSpecs, type Actor, type RowSet, type TableSpec, type World } from '../support/rls-world'
+import { actorsOf, buildWorld, grantedTo, tableSpecs, type Actor, type MatrixRowSet, type MatrixSpec, type World } from '../support/rls-world'
+import { testingOf } from '../support/app-registry'
 
 type Op = 'select' | 'insert' | 'update' | 'delete' | 'hand-over'
 type Outcome = { refused: true; message: string } | { refused: false; rows: number }
@@ -22,7 +24,7 @@ class Rollback {
   constructor(readonly rows: number) {}
 }
 
-const claimsOf = (u: Actor): Claims => ({ sub: u.id, role: u.role, app: appOf(u) })
+const claimsOf = (u: Actor): Claims => ({ sub: u.id, role: u.role, app: u.app })
 
 /** Runs op as the user, always rolls back, and reports the rows it saw or touched or that it was refused. */
 async function attempt(env: TestEnv, u: Actor, op: (tx: Tx) => Promise<number>): Promise<Outcome> {
@@ -74,20 +76,21 @@ async function updateColumns(env: TestEnv): Promise<Map<string, string>> {
 describe('row-level security matrix', () => {
   let env: TestEnv
   let worlds: World[]
-  let specs: Record<string, TableSpec>
+  let specs: Record<string, MatrixSpec>
   let tables: string[]
 
   beforeAll(async () => {
     env = await createTestEnv()
-    worlds = [await buildWorld(env.platform, 'one'), await buildWorld(env.platform, 'two')]
-    specs = tableSpecs(env.platform)
+    const providers = await testingOf()
+    worlds = [await buildWorld(env.platform, 'one', providers), await buildWorld(env.platform, 'two', providers)]
+    specs = tableSpecs(env.platform, providers)
     tables = await appTables(env)
   })
   afterAll(() => env.close())
 
   it('has a fixture for every table, with rows in it', async () => {
     const missing = tables.filter((t) => !specs[t])
-    expect(missing, `tables without a row-level security fixture in test/support/rls-world.ts: ${missing.join(', ')}`).toEqual([])
+    expect(missing, `tables without a row-level security fixture in any app's test/support/apps/<app>.ts (or test/support/rls-world.ts for platform tables): ${missing.join(', ')}`).toEqual([])
     const stale = Object.keys(specs).filter((t) => !tables.includes(t))
     expect(stale, 'fixtures for tables that no longer exist').toEqual([])
     const empty: string[] = []
@@ -151,17 +154,17 @@ describe('row-level security matrix', () => {
 
     for (const table of tables) {
       const spec = specs[table]
-      const sets: RowSet[] = worlds.flatMap((w) => spec.sets(w))
+      const sets: MatrixRowSet[] = worlds.flatMap((w) => spec.sets(w))
       const col = sql.ref(setCol.get(table)!)
       for (const s of sets) {
         const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${s.where}`.execute(db)
         const total = rows[0].n
         for (const actor of actors) {
           if (s.parties.some((p) => p.id === actor.id)) continue
-          const label = `${table} [${s.label}] as ${actor.role} ${actor.email}`
+          const label = `${table} [${s.label}] as ${actor.app} ${actor.role} ${actor.email}`
           const t = sql.table(table)
-          check(label, 'select', await attempt(env, actor, async (tx) => (await sql<{ n: number }>`select count(*)::int as n from ${t} where ${s.where}`.execute(tx)).rows[0].n), s.readableBy?.includes(actor.role) ? total : 0)
-          check(label, 'update', await attempt(env, actor, (tx) => affected(tx, sql`update ${t} set ${col} = ${col} where ${s.where}`)), s.updatableBy?.includes(actor.role) ? total : 0)
+          check(label, 'select', await attempt(env, actor, async (tx) => (await sql<{ n: number }>`select count(*)::int as n from ${t} where ${s.where}`.execute(tx)).rows[0].n), grantedTo(s.readableBy, s, actor) ? total : 0)
+          check(label, 'update', await attempt(env, actor, (tx) => affected(tx, sql`update ${t} set ${col} = ${col} where ${s.where}`)), grantedTo(s.updatableBy, s, actor) ? total : 0)
           check(label, 'delete', await attempt(env, actor, (tx) => affected(tx, sql`delete from ${t} where ${s.where}`)))
           check(label, 'insert', await attempt(env, actor, (tx) => affected(tx, insertSql(table, s.insert))))
         }
@@ -182,7 +185,7 @@ describe('row-level security matrix', () => {
     }
 
     console.log(
-      `RLS matrix: ${counts.cases} cases over ${tables.length} tables and ${actors.length} users ` +
+      `RLS matrix: ${counts.cases} cases over ${tables.length} tables and ${actors.length} users of ${[...worlds[0]!.apps.keys()].join(', ')} ` +
         `(${Object.entries(perOp).map(([k, v]) => `${k} ${v}`).join(', ')}): ` +
         `${counts.refused} refused (42501), ${counts.empty} saw/changed nothing, ${counts.allowedByDesign} allowed by design ` +
         `(${[...allowed].map(([k, v]) => `${k} ${v}`).join(', ')}), ${failures.length} failures`,

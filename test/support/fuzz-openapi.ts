@@ -297,31 +297,15 @@ export interface Pools {
   known: (name: string) => string[] | undefined
 }
 
-const KINDS: Record<string, string> = {
-  brief: 'briefs',
-  match: 'matches',
-  designer: 'designers',
-  client: 'clients',
-  purchase: 'purchases',
-  notification: 'notifications',
-  request: 'project-requests',
-  projectrequest: 'project-requests',
-  'project-request': 'project-requests',
-  unlock: 'unlocks',
-  cursor: 'notifications',
-  // Bandsy
-  user: 'users',
-  touser: 'users',
-  musician: 'users',
-  conversation: 'conversations',
-  message: 'messages',
-  group: 'groups',
-  event: 'events',
-  invitation: 'invitations',
-  instrument: 'instruments',
-  genre: 'genres',
-  sample: 'media-samples',
-  'media-sample': 'media-samples',
+/** Field and path names of each kind of row, given by the apps' testing providers (fuzz.kinds). */
+const KINDS: Record<string, string> = {}
+
+/** Adds an app's names of its kinds of row: { brief: 'briefs' } (lowercase, without "Id"). */
+export function addKinds(kinds: Record<string, string>) {
+  for (const [name, kind] of Object.entries(kinds)) {
+    if (KINDS[name] && KINDS[name] !== kind) throw new Error(`"${name}" names two kinds of row: ${KINDS[name]} and ${kind}`)
+    KINDS[name] = kind
+  }
 }
 
 /** The kind of row a property or response key names: matchId, match, matches -> 'matches'. */
@@ -475,20 +459,11 @@ export function mutateOne(value: unknown, s: Schema): fc.Arbitrary<unknown> {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-export type AuthKind =
-  | 'none'
-  | 'client'
-  | 'clientBroke'
-  | 'designer'
-  | 'designerPending'
-  | 'admin'
-  | 'musician'
-  | 'musicianPremium'
-  | 'deletedUser'
-  | 'otherApp'
-  | 'expired'
-  | 'tampered'
-  | 'garbage'
+/**
+ * 'none', one of BAD_AUTH, or an app's kind of valid token, named '<app>:<kind>' by its testing
+ * provider ('onedesigner:clientBroke').
+ */
+export type AuthKind = string
 
 export interface FuzzRequest {
   method: string
@@ -506,38 +481,41 @@ export interface RequestContext {
   webhookSecret: string
   /** Roles the route was seen to allow (from its 403 answers), once known. */
   allowedRoles(opKey: string): string[] | undefined
+  /** The apps' kinds of valid token; without it, guarded routes draw 'user' or a bad kind. */
+  auth?: AuthPlan
 }
 
-const KINDS_OF_ROLE: Record<string, AuthKind[]> = {
-  client: ['client', 'client', 'clientBroke'],
-  designer: ['designer', 'designer', 'designerPending'],
-  admin: ['admin'],
-  musician: ['musician', 'musicianPremium'],
+export interface AuthPlan {
+  /** The registered apps, whose names a payment webhook's metadata carries. */
+  apps: string[]
+  /** The kinds a guarded route of the app draws from, repeated by weight. */
+  draw(app: string): readonly AuthKind[]
+  roleOf(kind: AuthKind): string | undefined
 }
-const ROLE_OF_KIND: Partial<Record<AuthKind, string>> = {
-  client: 'client',
-  clientBroke: 'client',
-  designer: 'designer',
-  designerPending: 'designer',
-  admin: 'admin',
-  musician: 'musician',
-  musicianPremium: 'musician',
+
+/** Builds the plan from each app's draw list and the role of each of its kinds. */
+export function authPlan(apps: { name: string; draw: string[]; roles: Record<string, string> }[]): AuthPlan {
+  const draws = new Map(apps.map((a) => [a.name, a.draw.map((k) => `${a.name}:${k}`)]))
+  const roles = new Map<string, string>(apps.flatMap((a) => Object.entries(a.roles).map(([k, r]) => [`${a.name}:${k}`, r] as const)))
+  const first = apps[0]?.name ?? ''
+  return {
+    apps: apps.map((a) => a.name),
+    // A route outside every app (the dev mailbox, the payment webhook) gets the first app's tokens.
+    draw: (app) => draws.get(app) ?? draws.get(first) ?? ['user'],
+    roleOf: (kind) => roles.get(kind),
+  }
 }
 
 /** Mostly a token of a role the route allows, so requests get past the guard; still one in four as drawn. */
-function steer(kind: AuthKind, n: number, allowed: string[] | undefined): AuthKind {
-  const role = ROLE_OF_KIND[kind]
-  if (!role || !allowed?.length || allowed.includes(role) || n % 4 === 0) return kind
-  const kinds = KINDS_OF_ROLE[allowed[n % allowed.length]!] ?? [kind]
-  return kinds[Math.floor(n / 4) % kinds.length]!
+function steer(kind: AuthKind, n: number, allowed: string[] | undefined, app: string, plan: AuthPlan | undefined): AuthKind {
+  const role = plan?.roleOf(kind)
+  if (!plan || !role || !allowed?.length || allowed.includes(role) || n % 4 === 0) return kind
+  const wanted = allowed[n % allowed.length]!
+  const kinds = plan.draw(app).filter((k) => plan.roleOf(k) === wanted)
+  return kinds.length ? kinds[Math.floor(n / 4) % kinds.length]! : kind
 }
 
-/** Tokens each app issues: a route gets mostly its own app's, whose guard can say which role it needs. */
-const VALID_AUTH: Record<string, readonly AuthKind[]> = {
-  onedesigner: ['client', 'clientBroke', 'designer', 'designerPending', 'admin', 'client', 'designer', 'admin'],
-  bandsy: ['musician', 'musicianPremium', 'musician'],
-}
-const BAD_AUTH: readonly AuthKind[] = ['none', 'deletedUser', 'otherApp', 'expired', 'tampered', 'garbage']
+export const BAD_AUTH: readonly AuthKind[] = ['none', 'deletedUser', 'otherApp', 'expired', 'tampered', 'garbage']
 
 const CONTENT_TYPES = [
   'text/plain',
@@ -645,6 +623,7 @@ function buildBody(op: Operation, ctx: RequestContext): fc.Arbitrary<{ payload?:
 
 /** The payment webhook: unsigned garbage, forged signatures, and correctly signed hostile events. */
 function webhookBody(ctx: RequestContext): fc.Arbitrary<{ payload?: string; contentType?: string; signature?: string; note: string }> {
+  const apps = ctx.auth?.apps ?? []
   const signed = (payload: string, timestamp = Math.floor(Date.now() / 1000)) =>
     Stripe.webhooks.generateTestHeaderString({ payload, secret: ctx.webhookSecret, timestamp })
   const intent = fc.record({
@@ -656,9 +635,9 @@ function webhookBody(ctx: RequestContext): fc.Arbitrary<{ payload?: string; cont
     last_payment_error: fc.oneof(fc.constant(null), fc.record({ message: hostileValue })),
     metadata: fc.oneof(
       fc.record({
-        app: fc.oneof(fc.constant('onedesigner'), hostileString),
+        app: fc.oneof(fc.constantFrom(...(apps.length ? apps : ['app'])), hostileString),
         reference: fc.oneof(fromPool(() => ctx.pools.ids('purchases'), fc.uuid()), hostileString),
-        accountId: fc.oneof(fromPool(() => ctx.pools.ids('clients'), fc.uuid()), hostileString),
+        accountId: fc.oneof(fromPool(() => ctx.pools.ids('accounts'), fc.uuid()), hostileString),
       }),
       hostileValue,
     ),
@@ -693,12 +672,14 @@ const appOf = (path: string) => path.split('/')[2] ?? ''
 export function requestArb(op: Operation, ctx: RequestContext): fc.Arbitrary<FuzzRequest> {
   // An open event stream never ends: the stream route gets only requests that must be refused.
   const isStream = op.path.endsWith('/stream')
+  const app = appOf(op.path)
+  const valid = ctx.auth?.draw(app) ?? ['user']
   // deletedUser is a well-signed token of a user since removed: the stream would open for it.
   const auth: fc.Arbitrary<AuthKind> = isStream
     ? fc.constantFrom(...BAD_AUTH.filter((k) => k !== 'deletedUser'))
     : op.secured
-      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...(VALID_AUTH[appOf(op.path)] ?? VALID_AUTH.onedesigner!)) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_AUTH) })
-      : fc.constantFrom<AuthKind>('none', 'none', 'none', VALID_AUTH[appOf(op.path)]?.[0] ?? 'client', 'garbage')
+      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_AUTH) })
+      : fc.constantFrom<AuthKind>('none', 'none', 'none', valid[0]!, 'garbage')
   const idempotency = op.params.find((p) => p.in === 'header' && p.name === 'idempotency-key')
   const idemArb: fc.Arbitrary<string | undefined> = idempotency
     ? fc.oneof(
@@ -723,7 +704,7 @@ export function requestArb(op: Operation, ctx: RequestContext): fc.Arbitrary<Fuz
       streamToken,
     })
     .map(({ auth: drawn, path, query, body, idem, odd, variant, streamToken }) => {
-      const auth = steer(drawn, variant, ctx.allowedRoles(op.key))
+      const auth = steer(drawn, variant, ctx.allowedRoles(op.key), app, ctx.auth)
       const headers: Record<string, string> = { ...(odd ?? {}) }
       const authorization = ctx.authorization(auth, variant)
       if (authorization !== undefined) headers.authorization = authorization

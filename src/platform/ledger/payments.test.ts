@@ -4,7 +4,7 @@ import { loadConfig, testConfig } from '../config'
 import { AppError } from '../http/errors'
 import { createPaymentProvider, LOCAL_WEBHOOK_SECRET, paymentProviderName, signedPaymentWebhook } from './payments'
 import { localPaymentId } from './payments-local'
-import { startStripeStub, type StripeStub } from './stripe-stub'
+import { startStripeStub, type StripeStub } from '../../../test/support/stripe-stub'
 import type { CheckoutRequest, PaymentProvider } from './types'
 
 const checkout = (o: Partial<CheckoutRequest> = {}): CheckoutRequest => ({

@@ -7,7 +7,7 @@ import { testConfig } from '../config'
 import { freshDatabase } from '../../../test/support/test-env'
 import type { Database } from '../db/database'
 import { migrateDown, migrateUp, migrationStatus, MigrationError, type MigrationSource } from './migrator'
-import { schemaSnapshot } from './schema-snapshot'
+import { schemaSnapshot } from '../../../test/support/schema-snapshot'
 import { migrationSources } from '../../server'
 import { ALL_APPS } from '../../apps'
 

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../http/errors'
 import { s3Storage, type S3StorageOptions } from './s3'
-import { startS3Stub, type S3Stub } from './s3-stub'
+import { startS3Stub, type S3Stub } from '../../../test/support/s3-stub'
 
 let stub: S3Stub
 const options = (o: Partial<S3StorageOptions> = {}): S3StorageOptions => ({

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testConfig } from '../config'
 import { AppError } from '../http/errors'
 import { createStorage, diskStorage, s3Storage, storageKind, type Storage } from './storage'
-import { startS3Stub, type S3Stub } from './s3-stub'
+import { startS3Stub, type S3Stub } from '../../../test/support/s3-stub'
 
 async function readAll(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = []

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
-import { codeIn, freshIp, waitForMail } from '../../onedesigner/accounts/test-helpers'
+import { codeIn, freshIp, waitForMail } from '../../../../test/support/otp-mail'
 import { BANDSY } from '../../../../test/support/bandsy'
 
 const ISSUER = 'https://clerk.example.test'

@@ -5,7 +5,7 @@ import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, bearer, BANDSY } from '../../../../test/support/bandsy'
 import { uploadSample, wavFile } from '../../../../test/support/bandsy-media'
 import { s3Storage } from '../../../platform/storage/storage'
-import { startS3Stub, type S3Stub } from '../../../platform/storage/s3-stub'
+import { startS3Stub, type S3Stub } from '../../../../test/support/s3-stub'
 
 let env: TestEnv
 let stub: S3Stub

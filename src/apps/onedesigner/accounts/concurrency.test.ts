@@ -2,7 +2,7 @@
 // refresh token twice. Meaningful on a server (real concurrency); on PGlite they serialize.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
-import { post, requestCode, signIn, uniqueEmail, verify, wrong } from './test-helpers'
+import { post, requestCode, signIn, uniqueEmail, verify, wrong } from '../../../../test/support/onedesigner-accounts'
 
 describe('accounts under parallel requests', () => {
   let env: TestEnv

@@ -5,7 +5,7 @@ import pino from 'pino'
 import { SMTPServer } from 'smtp-server'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { anAdmin, bearer } from '../../../../test/support/onedesigner'
-import { BASE, mailbox, post, requestCode, uniqueEmail, verify, wrong } from './test-helpers'
+import { BASE, mailbox, post, requestCode, uniqueEmail, verify, wrong } from '../../../../test/support/onedesigner-accounts'
 
 describe('codes and tokens never reach the logs', () => {
   let env: TestEnv

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aClient, aDesigner, anAdmin, bearer } from '../../../../test/support/onedesigner'
 import { tokenSigner } from '../../../platform/auth/jwt'
-import { BASE, post, signIn, uniqueEmail } from './test-helpers'
+import { BASE, post, signIn, uniqueEmail } from '../../../../test/support/onedesigner-accounts'
 
 const DAY = 86_400_000
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')

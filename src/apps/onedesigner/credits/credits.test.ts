@@ -6,7 +6,7 @@ import { aClient, aDesigner, bearer, type TestUser } from '../../../../test/supp
 import { withUser } from '../../../platform/db/with-user'
 import { DAY } from '../../../platform/clock'
 import { LOCAL_WEBHOOK_SECRET, signedPaymentWebhook } from '../../../platform/ledger/payments'
-import { startStripeStub, type StripeStub } from '../../../platform/ledger/stripe-stub'
+import { startStripeStub, type StripeStub } from '../../../../test/support/stripe-stub'
 import { countingProvider } from '../../../../test/support/counting-payments'
 
 const BASE = '/v1/onedesigner'

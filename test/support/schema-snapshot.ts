@@ -1,7 +1,7 @@
 // A text description of the schemas Matchbase owns, for checking that up, down, up again
 // leaves exactly the schema that the first up made.
 import { sql } from 'kysely'
-import type { Db } from '../db/database'
+import type { Db } from '../../src/platform/db/database'
 
 const SCHEMAS_SQL = `select nspname from pg_namespace where nspname not like 'pg\\_%' and nspname not in ('information_schema', 'public', 'pgboss')`
 

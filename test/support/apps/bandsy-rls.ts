@@ -4,11 +4,11 @@
 // liked them, and has invited the invitee. Written on the owner role, as a seeding tool would.
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
-import type { Platform } from '../../src/platform/platform'
-import { aGroup, aMatch, aMusician, genreId, type Musician } from './bandsy'
-import type { Actor, RowSet, TableSpec } from './rls-world'
+import type { Platform } from '../../../src/platform/platform'
+import { aGroup, aMatch, aMusician, genreId, type Musician } from '../bandsy'
+import type { Actor, AppWorld, RowSet, TableSpec } from '../app-testing'
 
-export interface BandWorld {
+export interface BandWorld extends AppWorld {
   lead: Actor
   partner: Actor
   member: Actor
@@ -21,13 +21,12 @@ export interface BandWorld {
   privateSampleId: string
 }
 
-export const musiciansOf = (b: BandWorld): Actor[] => [b.lead, b.partner, b.member, b.invitee]
 
 const tag = () => randomBytes(4).toString('hex')
-const asActor = (m: Musician): Actor => ({ id: m.id, email: m.email, token: m.token, role: 'musician' })
+export const asActor = (m: Musician): Actor => ({ id: m.id, email: m.email, token: m.token, role: 'musician', app: 'bandsy' })
 const MUSICIANS = ['musician'] as const
 
-export async function buildBandWorld(p: Platform): Promise<BandWorld> {
+export async function bandWorld(p: Platform, _name: string): Promise<BandWorld> {
   const db = p.db.kysely
   const lead = await aMusician(p, { plan: 'premium' })
   const partner = await aMusician(p)
@@ -76,11 +75,13 @@ export async function buildBandWorld(p: Platform): Promise<BandWorld> {
       .values({ userId: m.id, planType: 'basic', amountCents: 499, currency: 'usd', provider: 'local' })
       .execute()
   }
+  const actors = [lead, partner, member, invitee].map(asActor)
   return {
-    lead: asActor(lead),
-    partner: asActor(partner),
-    member: asActor(member),
-    invitee: asActor(invitee),
+    actors,
+    lead: actors[0]!,
+    partner: actors[1]!,
+    member: actors[2]!,
+    invitee: actors[3]!,
     matchId,
     matchConversationId,
     groupId,
@@ -90,19 +91,18 @@ export async function buildBandWorld(p: Platform): Promise<BandWorld> {
   }
 }
 
-export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
+export function bandsyTables(p: Platform): Record<string, TableSpec<BandWorld>> {
   const future = () => new Date(p.clock.now().getTime() + 86_400_000)
-  type W = { band: BandWorld }
   /** One row set per musician, by the column naming them; `readable`: every musician may read it. */
-  const perMusician = (column: string, insert: (m: Actor, b: BandWorld) => Record<string, unknown>, readable = false): TableSpec => ({
+  const perMusician = (column: string, insert: (m: Actor, b: BandWorld) => Record<string, unknown>, readable = false): TableSpec<BandWorld> => ({
     byDesign: readable ? 'public within Bandsy: every signed-in musician reads it (profiles, discovery)' : undefined,
     sets: (w) =>
-      musiciansOf((w as W).band).map((m) => ({
+      w.actors.map((m) => ({
         label: `musician ${m.email}`,
         where: sql`${sql.ref(column)} = ${m.id}`,
         parties: [m],
         readableBy: readable ? [...MUSICIANS] : undefined,
-        insert: insert(m, (w as W).band),
+        insert: insert(m, w),
         owner: { column, value: m.id },
       })),
   })
@@ -112,11 +112,11 @@ export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
     parties: [b.lead, b.member],
     ...extra,
   })
-  const catalogue = (insert: () => Record<string, unknown>): TableSpec => ({
+  const catalogue = (insert: () => Record<string, unknown>): TableSpec<BandWorld> => ({
     byDesign: 'the catalogue is public to musicians; only the owner role (and Bandsy admins) write it',
     sets: () => [{ label: 'catalogue', where: sql`true`, parties: [], readableBy: [...MUSICIANS], insert: insert() }],
   })
-  const band = (w: unknown) => (w as W).band
+  const band = (w: unknown) => w
 
   return {
     'bandsy.users': perMusician('id', () => ({ clerk_id: `x-${tag()}`, username: `x-${tag()}`, display_name: 'X' }), true),
@@ -139,7 +139,7 @@ export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
     'bandsy.subscription_purchases': perMusician('user_id', (m) => ({ user_id: m.id, plan_type: 'pro', amount_cents: 1999, currency: 'usd', provider: 'local' })),
     'bandsy.auth_tokens': {
       sets: (w) =>
-        musiciansOf(band(w)).map((m) => ({
+        w.actors.map((m) => ({
           label: `codes of ${m.email}`,
           where: sql`email = ${m.email}`,
           parties: [m],
@@ -150,11 +150,11 @@ export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
     'bandsy.subscriptions': {
       sets: (w) => [
         {
-          label: `subscription of ${band(w).lead.email}`,
-          where: sql`user_id = ${band(w).lead.id}`,
-          parties: [band(w).lead],
-          insert: { user_id: band(w).lead.id, plan_type: 'pro', status: 'active', start_date: new Date() },
-          owner: { column: 'user_id', value: band(w).lead.id },
+          label: `subscription of ${w.lead.email}`,
+          where: sql`user_id = ${w.lead.id}`,
+          parties: [w.lead],
+          insert: { user_id: w.lead.id, plan_type: 'pro', status: 'active', start_date: new Date() },
+          owner: { column: 'user_id', value: w.lead.id },
         },
       ],
     },
@@ -162,19 +162,19 @@ export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
       byDesign: 'public samples are public to musicians; private ones only to their owner',
       sets: (w) => [
         {
-          label: `public sample of ${band(w).lead.email}`,
-          where: sql`id = ${band(w).publicSampleId}`,
-          parties: [band(w).lead],
+          label: `public sample of ${w.lead.email}`,
+          where: sql`id = ${w.publicSampleId}`,
+          parties: [w.lead],
           readableBy: [...MUSICIANS],
-          insert: { user_id: band(w).lead.id, title: 'x', file_url: '/x', file_type: 'audio' },
-          owner: { column: 'user_id', value: band(w).lead.id },
+          insert: { user_id: w.lead.id, title: 'x', file_url: '/x', file_type: 'audio' },
+          owner: { column: 'user_id', value: w.lead.id },
         },
         {
-          label: `private sample of ${band(w).lead.email}`,
-          where: sql`id = ${band(w).privateSampleId}`,
-          parties: [band(w).lead],
-          insert: { user_id: band(w).lead.id, title: 'x', file_url: '/x', file_type: 'audio', is_public: false },
-          owner: { column: 'user_id', value: band(w).lead.id },
+          label: `private sample of ${w.lead.email}`,
+          where: sql`id = ${w.privateSampleId}`,
+          parties: [w.lead],
+          insert: { user_id: w.lead.id, title: 'x', file_url: '/x', file_type: 'audio', is_public: false },
+          owner: { column: 'user_id', value: w.lead.id },
         },
       ],
     },
@@ -182,24 +182,24 @@ export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
       byDesign: "a public sample's tags are as public as the sample",
       sets: (w) => [
         {
-          label: `tags of the public sample of ${band(w).lead.email}`,
-          where: sql`media_sample_id = ${band(w).publicSampleId}`,
-          parties: [band(w).lead],
+          label: `tags of the public sample of ${w.lead.email}`,
+          where: sql`media_sample_id = ${w.publicSampleId}`,
+          parties: [w.lead],
           readableBy: [...MUSICIANS],
-          insert: { media_sample_id: band(w).publicSampleId, genre_id: sql`(select id from bandsy.genres where name = 'Jazz')` },
+          insert: { media_sample_id: w.publicSampleId, genre_id: sql`(select id from bandsy.genres where name = 'Jazz')` },
         },
         {
-          label: `tags of the private sample of ${band(w).lead.email}`,
-          where: sql`media_sample_id = ${band(w).privateSampleId}`,
-          parties: [band(w).lead],
-          insert: { media_sample_id: band(w).privateSampleId, genre_id: sql`(select id from bandsy.genres where name = 'Jazz')` },
+          label: `tags of the private sample of ${w.lead.email}`,
+          where: sql`media_sample_id = ${w.privateSampleId}`,
+          parties: [w.lead],
+          insert: { media_sample_id: w.privateSampleId, genre_id: sql`(select id from bandsy.genres where name = 'Jazz')` },
         },
       ],
     },
     'bandsy.user_interactions': {
       byDesign: 'the target of a like reads it on a premium plan; of a super like always',
       sets: (w) => {
-        const b = band(w)
+        const b = w
         const pair = (from: Actor, to: Actor) => sql`from_user_id = ${from.id} and to_user_id = ${to.id}`
         const insert = (from: Actor) => ({ from_user_id: from.id, to_user_id: b.invitee.id, type: 'pass', context: 'discovery' })
         return [
@@ -213,32 +213,32 @@ export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
     'bandsy.matches': {
       sets: (w) => [
         {
-          label: `match ${band(w).lead.email} & ${band(w).partner.email}`,
-          where: sql`id = ${band(w).matchId}`,
-          parties: [band(w).lead, band(w).partner],
-          insert: { user1_id: band(w).member.id < band(w).invitee.id ? band(w).member.id : band(w).invitee.id, user2_id: band(w).member.id < band(w).invitee.id ? band(w).invitee.id : band(w).member.id },
+          label: `match ${w.lead.email} & ${w.partner.email}`,
+          where: sql`id = ${w.matchId}`,
+          parties: [w.lead, w.partner],
+          insert: { user1_id: w.member.id < w.invitee.id ? w.member.id : w.invitee.id, user2_id: w.member.id < w.invitee.id ? w.invitee.id : w.member.id },
         },
       ],
     },
     'bandsy.conversations': {
       sets: (w) => [
-        { label: 'match conversation', where: sql`id = ${band(w).matchConversationId}`, parties: [band(w).lead, band(w).partner], insert: { match_id: band(w).matchId } },
-        { label: 'band conversation', where: sql`id = ${band(w).groupConversationId}`, parties: [band(w).lead, band(w).member], insert: { group_id: band(w).groupId, is_group_chat: true } },
+        { label: 'match conversation', where: sql`id = ${w.matchConversationId}`, parties: [w.lead, w.partner], insert: { match_id: w.matchId } },
+        { label: 'band conversation', where: sql`id = ${w.groupConversationId}`, parties: [w.lead, w.member], insert: { group_id: w.groupId, is_group_chat: true } },
       ],
     },
     'bandsy.conversation_participants': {
       sets: (w) => [
         {
           label: 'participants of the match conversation',
-          where: sql`conversation_id = ${band(w).matchConversationId}`,
-          parties: [band(w).lead, band(w).partner],
-          insert: { conversation_id: band(w).matchConversationId, user_id: band(w).invitee.id },
+          where: sql`conversation_id = ${w.matchConversationId}`,
+          parties: [w.lead, w.partner],
+          insert: { conversation_id: w.matchConversationId, user_id: w.invitee.id },
         },
         {
           label: 'participants of the band conversation',
-          where: sql`conversation_id = ${band(w).groupConversationId}`,
-          parties: [band(w).lead, band(w).member],
-          insert: { conversation_id: band(w).groupConversationId, user_id: band(w).invitee.id },
+          where: sql`conversation_id = ${w.groupConversationId}`,
+          parties: [w.lead, w.member],
+          insert: { conversation_id: w.groupConversationId, user_id: w.invitee.id },
         },
       ],
     },
@@ -246,17 +246,17 @@ export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
       sets: (w) => [
         {
           label: 'messages of the match',
-          where: sql`conversation_id = ${band(w).matchConversationId}`,
-          parties: [band(w).lead, band(w).partner],
-          insert: { conversation_id: band(w).matchConversationId, sender_id: band(w).lead.id, type: 'text', content: 'x' },
-          owner: { column: 'sender_id', value: band(w).lead.id },
+          where: sql`conversation_id = ${w.matchConversationId}`,
+          parties: [w.lead, w.partner],
+          insert: { conversation_id: w.matchConversationId, sender_id: w.lead.id, type: 'text', content: 'x' },
+          owner: { column: 'sender_id', value: w.lead.id },
         },
         {
           label: 'messages of the band',
-          where: sql`conversation_id = ${band(w).groupConversationId}`,
-          parties: [band(w).lead, band(w).member],
-          insert: { conversation_id: band(w).groupConversationId, sender_id: band(w).member.id, type: 'text', content: 'x' },
-          owner: { column: 'sender_id', value: band(w).member.id },
+          where: sql`conversation_id = ${w.groupConversationId}`,
+          parties: [w.lead, w.member],
+          insert: { conversation_id: w.groupConversationId, sender_id: w.member.id, type: 'text', content: 'x' },
+          owner: { column: 'sender_id', value: w.member.id },
         },
       ],
     },
@@ -264,45 +264,45 @@ export function bandsyTableSpecs(p: Platform): Record<string, TableSpec> {
       byDesign: 'active bands are public to musicians',
       sets: (w) => [
         {
-          label: `band of ${band(w).lead.email}`,
-          where: sql`id = ${band(w).groupId}`,
-          parties: [band(w).lead, band(w).member],
+          label: `band of ${w.lead.email}`,
+          where: sql`id = ${w.groupId}`,
+          parties: [w.lead, w.member],
           readableBy: [...MUSICIANS],
-          insert: { name: 'x', created_by: band(w).lead.id },
+          insert: { name: 'x', created_by: w.lead.id },
         },
       ],
     },
     'bandsy.group_members': {
       byDesign: "an active band's line-up is public to musicians",
-      sets: (w) => [ofGroup(band(w), { readableBy: [...MUSICIANS], insert: { group_id: band(w).groupId, user_id: band(w).partner.id, role: 'member' } })],
+      sets: (w) => [ofGroup(w, { readableBy: [...MUSICIANS], insert: { group_id: w.groupId, user_id: w.partner.id, role: 'member' } })],
     },
     'bandsy.group_genres': {
       byDesign: "an active band's genres are public to musicians",
-      sets: (w) => [ofGroup(band(w), { readableBy: [...MUSICIANS], insert: { group_id: band(w).groupId, genre_id: sql`(select id from bandsy.genres where name = 'Soul')` } })],
+      sets: (w) => [ofGroup(w, { readableBy: [...MUSICIANS], insert: { group_id: w.groupId, genre_id: sql`(select id from bandsy.genres where name = 'Soul')` } })],
     },
     'bandsy.group_invitations': {
       sets: (w) => [
         {
-          label: `invitation of ${band(w).invitee.email}`,
-          where: sql`group_id = ${band(w).groupId}`,
-          parties: [band(w).lead, band(w).invitee],
-          insert: { group_id: band(w).groupId, invited_user_id: band(w).partner.id, invited_by: band(w).lead.id },
+          label: `invitation of ${w.invitee.email}`,
+          where: sql`group_id = ${w.groupId}`,
+          parties: [w.lead, w.invitee],
+          insert: { group_id: w.groupId, invited_user_id: w.partner.id, invited_by: w.lead.id },
         },
       ],
     },
     'bandsy.events': {
       byDesign: 'public events are public to musicians; private ones to the band',
       sets: (w) => [
-        ofGroup(band(w), {
+        ofGroup(w, {
           label: 'public event',
-          where: sql`group_id = ${band(w).groupId} and is_public`,
+          where: sql`group_id = ${w.groupId} and is_public`,
           readableBy: [...MUSICIANS],
-          insert: { group_id: band(w).groupId, title: 'x', start_date: future() },
+          insert: { group_id: w.groupId, title: 'x', start_date: future() },
         }),
-        ofGroup(band(w), {
+        ofGroup(w, {
           label: 'private event',
-          where: sql`group_id = ${band(w).groupId} and not is_public`,
-          insert: { group_id: band(w).groupId, title: 'x', start_date: future(), is_public: false },
+          where: sql`group_id = ${w.groupId} and not is_public`,
+          insert: { group_id: w.groupId, title: 'x', start_date: future(), is_public: false },
         }),
       ],
     },
