@@ -8,8 +8,7 @@ import { errorSchema } from '../../../platform/http/server'
 import { IDEMPOTENCY_HEADER } from '../../../platform/http/idempotency'
 import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
 import { PAID_PLANS, PLANS } from '../plans'
-import { cancelSubscription, listPlans, mySubscription, purchaseSubscription } from './service'
-import { handlePaymentWebhook } from './settlement'
+import { cancelSubscription, handlePaymentWebhook, listPlans, mySubscription, purchaseSubscription } from './service'
 
 const tags = ['Bandsy: subscriptions']
 
