@@ -45,7 +45,8 @@ export async function grantPeriod(tx: Tx, purchase: repo.Purchase, now: Date): P
 
 /**
  * A refunded period comes off the subscription it started or extended: its end moves one period
- * earlier, and a subscription left with no time is cancelled as of now. A plan that an upgrade
+ * earlier, and a subscription left with no time is expired as of now (expired: no plan, even
+ * for the instant a period must last by 0001's check). A plan that an upgrade
  * replaced is not restored (the refund pays it back instead).
  */
 export async function takeBackPeriod(tx: Tx, purchase: repo.Purchase, now: Date) {
@@ -56,7 +57,7 @@ export async function takeBackPeriod(tx: Tx, purchase: repo.Purchase, now: Date)
   const shortened = addMs(sub.endDate, -PERIOD_MS)
   const ended = shortened <= now
   const endDate = ended ? new Date(Math.max(now.getTime(), sub.startDate.getTime() + 1)) : shortened
-  const updated = await repo.updateSubscription(tx, sub.id, { status: ended ? 'cancelled' : sub.status, endDate })
+  const updated = await repo.updateSubscription(tx, sub.id, { status: ended ? 'expired' : sub.status, endDate })
   return { subscriptionId: sub.id, changed: true, status: updated.status, endDate: updated.endDate }
 }
 
