@@ -29,6 +29,19 @@ export const PURCHASE_COLUMNS = {
   completed_at: 'timestamp with time zone',
 } as const
 
+/** PurchaseRow's columns as Kysely names them; an app's column list adds its own. */
+export const PURCHASE_ROW_COLUMNS = [
+  'id',
+  'amountCents',
+  'currency',
+  'provider',
+  'providerPaymentId',
+  'status',
+  'failureMessage',
+  'createdAt',
+  'completedAt',
+] as const
+
 export type PurchaseStatus = 'pending' | 'succeeded' | 'failed' | 'refunded'
 
 export interface PurchaseRow {

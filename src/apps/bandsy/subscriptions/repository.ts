@@ -3,7 +3,7 @@
 // owner-role transaction (the payment flow is the only writer of subscriptions).
 import { sql } from 'kysely'
 import type { Executor, Tx } from '../../../platform/db/database'
-import type { PurchaseRow } from '../../../platform/ledger/purchases'
+import { PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform/ledger/purchases'
 import type { PaidPlan } from '../plans'
 
 export type SubscriptionStatus = 'active' | 'cancelled' | 'expired'
@@ -25,20 +25,7 @@ export interface Subscription {
   createdAt: Date
 }
 
-export const PURCHASE_COLUMNS = [
-  'id',
-  'userId',
-  'planType',
-  'amountCents',
-  'currency',
-  'provider',
-  'providerPaymentId',
-  'status',
-  'failureMessage',
-  'subscriptionId',
-  'createdAt',
-  'completedAt',
-] as const
+export const PURCHASE_COLUMNS = [...PURCHASE_ROW_COLUMNS, 'userId', 'planType', 'subscriptionId'] as const
 const SUBSCRIPTION_COLUMNS = ['id', 'userId', 'planType', 'status', 'startDate', 'endDate', 'createdAt'] as const
 
 export function linkSubscription(tx: Tx, purchaseId: string, subscriptionId: string): Promise<Purchase> {

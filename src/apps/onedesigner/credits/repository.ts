@@ -2,7 +2,7 @@
 // caller's transaction: under withUser, row-level security decides what the client sees; the
 // webhook passes an owner-role transaction.
 import type { Executor } from '../../../platform/db/database'
-import type { PurchaseRow } from '../../../platform/ledger/purchases'
+import { PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform/ledger/purchases'
 
 export interface CreditPackage {
   id: string
@@ -29,20 +29,7 @@ export interface LedgerEntry {
 }
 
 const PACKAGE_COLUMNS = ['id', 'name', 'credits', 'priceCents', 'currency'] as const
-export const PURCHASE_COLUMNS = [
-  'id',
-  'clientId',
-  'packageId',
-  'credits',
-  'amountCents',
-  'currency',
-  'provider',
-  'providerPaymentId',
-  'status',
-  'failureMessage',
-  'createdAt',
-  'completedAt',
-] as const
+export const PURCHASE_COLUMNS = [...PURCHASE_ROW_COLUMNS, 'clientId', 'packageId', 'credits'] as const
 
 export function listActivePackages(tx: Executor): Promise<CreditPackage[]> {
   return tx
