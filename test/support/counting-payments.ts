@@ -18,6 +18,7 @@ export function countingProvider() {
       p.charges.push(req)
       return local.charge(req)
     },
+    refund: (paymentId: string, amountCents?: number) => local.refund(paymentId, amountCents),
     parseWebhook: (raw: Buffer | string, sig: string | undefined) => local.parseWebhook(raw, sig),
   }
   return p satisfies PaymentProvider

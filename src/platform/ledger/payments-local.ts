@@ -2,7 +2,7 @@
 // a retry is the same payment, as with Stripe. Test cards follow Stripe's names.
 import { createHash } from 'node:crypto'
 import { AppError } from '../http/errors'
-import type { CheckoutRequest, CheckoutResult, PaymentProvider } from './types'
+import type { CheckoutRequest, CheckoutResult, PaymentProvider, RefundResult } from './types'
 import { parseSignedWebhook } from './payment-webhooks'
 
 export const LOCAL_CARDS = {
@@ -47,6 +47,15 @@ export function localPaymentProvider(opts: LocalProviderOptions): LocalPaymentPr
         default:
           return { provider: 'local', status: 'failed', failureMessage: `No such payment method: '${req.paymentMethod}'` }
       }
+    },
+    async refund(paymentId: string, amountCents?: number): Promise<RefundResult> {
+      if (opts.refuseCharges) throw new AppError('unavailable', 'Payments are not configured')
+      if (!paymentId.startsWith('pi_local_')) throw new AppError('not_found', `No such local payment: '${paymentId}'`, { paymentId })
+      if (amountCents !== undefined && (!Number.isInteger(amountCents) || amountCents <= 0))
+        throw new AppError('bad_request', 'A refund amount must be a positive number of cents', { amountCents })
+      // Like the payment id, the refund id derives from what identifies the refund: asking again is the same refund.
+      const refundId = `re_local_${createHash('sha256').update(`${paymentId}:${amountCents ?? 'full'}`).digest('hex').slice(0, 24)}`
+      return { provider: 'local', refundId, paymentId, amountCents, status: 'succeeded' }
     },
     parseWebhook(rawBody, signature) {
       // Its secret may be the public default: with charges refused, no webhook is trusted either.

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import Stripe from 'stripe'
 import type { Config } from '../config'
 import { AppError } from '../http/errors'
-import type { CheckoutRequest, CheckoutResult, PaymentProvider } from './types'
+import type { CheckoutRequest, CheckoutResult, PaymentProvider, RefundResult } from './types'
 import { parseSignedWebhook } from './payment-webhooks'
 
 export function stripeClient(config: Config): Stripe {
@@ -51,6 +51,29 @@ export function stripePaymentProvider(config: Config, client: Stripe = stripeCli
           return { provider: 'stripe', paymentId: err.payment_intent?.id, status: 'failed', failureMessage: err.message }
         }
         throw new AppError('upstream_failed', `The payment provider did not take the payment: ${(err as Error).message}`)
+      }
+    },
+    async refund(paymentId: string, amountCents?: number): Promise<RefundResult> {
+      const params: Stripe.RefundCreateParams = { payment_intent: paymentId }
+      if (amountCents !== undefined) params.amount = amountCents
+      try {
+        // Stripe keeps the first answer per Idempotency-Key: a repeated refund is the same refund.
+        const refund = await client.refunds.create(params, { idempotencyKey: stripeKey(`refund:${paymentId}:${amountCents ?? 'full'}`) })
+        const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending'
+        return {
+          provider: 'stripe',
+          refundId: refund.id,
+          paymentId,
+          amountCents: refund.amount,
+          status,
+          failureMessage: status === 'failed' ? (refund.failure_reason ?? 'The refund failed') : undefined,
+        }
+      } catch (err) {
+        if (err instanceof Stripe.errors.StripeInvalidRequestError) {
+          if (err.code === 'resource_missing') throw new AppError('not_found', `Stripe does not know payment '${paymentId}'`, { paymentId })
+          throw new AppError('conflict', `Stripe refused the refund: ${err.message}`, { paymentId, code: err.code })
+        }
+        throw new AppError('upstream_failed', `The payment provider did not take the refund: ${(err as Error).message}`)
       }
     },
     parseWebhook(rawBody, signature) {

@@ -194,3 +194,58 @@ describe('Stripe payment provider (against a local stub of the API)', () => {
     })
   })
 })
+
+// Refunds: a repeated refund is the same refund and moves no more money.
+describe('local provider refunds', () => {
+  const local = createPaymentProvider(testConfig())
+
+  it('refunds a payment, and the same refund again is the same refund', async () => {
+    const { paymentId } = await local.charge(checkout({ idempotencyKey: 'refund-local', paymentMethod: 'pm_card_visa' }))
+    const first = await local.refund(paymentId!, 2900)
+    expect(first).toMatchObject({ provider: 'local', paymentId, amountCents: 2900, status: 'succeeded', refundId: expect.stringMatching(/^re_local_/) })
+    expect(await local.refund(paymentId!, 2900)).toEqual(first)
+    expect((await local.refund(paymentId!, 1000)).refundId).not.toBe(first.refundId)
+  })
+
+  it('refuses a payment it never made and an amount that is not a positive number of cents', async () => {
+    expect((await rejection(local.refund('pi_stripe_elsewhere'))).code).toBe('not_found')
+    const { paymentId } = await local.charge(checkout({ idempotencyKey: 'refund-local-bad', paymentMethod: 'pm_card_visa' }))
+    expect((await rejection(local.refund(paymentId!, 0))).code).toBe('bad_request')
+    expect((await rejection(local.refund(paymentId!, 1.5))).code).toBe('bad_request')
+  })
+})
+
+describe('Stripe refunds (against a local stub of the API)', () => {
+  let stub: StripeStub
+  let stripe: PaymentProvider
+  beforeAll(async () => {
+    stub = await startStripeStub()
+    stripe = createPaymentProvider(testConfig({ STRIPE_SECRET_KEY: 'sk_test_stub', STRIPE_WEBHOOK_SECRET: 'whsec_test_0123456789', STRIPE_API_BASE: stub.url }))
+  })
+  afterAll(() => stub.close())
+
+  it('creates a Refund for the PaymentIntent with an idempotency key, so a repeat is the same refund', async () => {
+    const { paymentId } = await stripe.charge(checkout({ idempotencyKey: 'stripe-refund', paymentMethod: 'pm_card_visa' }))
+    const first = await stripe.refund(paymentId!, 2900)
+    expect(first).toEqual({ provider: 'stripe', refundId: expect.stringMatching(/^re_stub_/), paymentId, amountCents: 2900, status: 'succeeded' })
+    const sent = stub.requests.at(-1)!
+    expect(sent).toMatchObject({ method: 'POST', path: '/v1/refunds', idempotencyKey: `refund:${paymentId}:2900` })
+    expect(sent.form).toMatchObject({ payment_intent: paymentId, amount: '2900' })
+    const made = stub.refunds
+    expect(await stripe.refund(paymentId!, 2900)).toEqual(first)
+    expect(stub.refunds).toBe(made)
+  })
+
+  it('refunds in parts up to what was paid, then refuses', async () => {
+    const { paymentId } = await stripe.charge(checkout({ idempotencyKey: 'stripe-partial', paymentMethod: 'pm_card_visa' }))
+    expect((await stripe.refund(paymentId!, 900)).amountCents).toBe(900)
+    expect((await stripe.refund(paymentId!)).amountCents).toBe(2000)
+    expect((await rejection(stripe.refund(paymentId!, 100))).code).toBe('conflict')
+  })
+
+  it('says not_found for a payment Stripe does not know and conflict for one that never succeeded', async () => {
+    expect((await rejection(stripe.refund('pi_missing', 100))).code).toBe('not_found')
+    const pending = await stripe.charge(checkout({ idempotencyKey: 'stripe-refund-pending', paymentMethod: 'pm_card_authenticationRequired' }))
+    expect((await rejection(stripe.refund(pending.paymentId!, 100))).code).toBe('conflict')
+  })
+})

@@ -1,4 +1,4 @@
-// The states of a purchase row (pending -> succeeded | failed), for any app's purchase table with
+// The states of a purchase row (pending -> succeeded | failed, succeeded -> refunded), for any app's purchase table with
 // status, provider_payment_id, failure_message and completed_at. Each move is guarded by the state
 // it leaves, so the charge's answer and a webhook racing it cannot both settle one purchase.
 import type { Executor } from '../db/database'
@@ -27,6 +27,17 @@ export function purchaseStates<P>(table: string, columns: readonly string[]) {
         .set({ status: 'failed', failureMessage: message, completedAt: at, ...paid(paymentId) })
         .where('id', '=', id)
         .where('status', '=', 'pending')
+        .returning(columns as string[])
+        .executeTakeFirst() as Promise<P | undefined>
+    },
+
+    /** succeeded -> refunded; undefined when it was not succeeded (refunded before, or never paid). */
+    markRefunded(tx: Executor, id: string): Promise<P | undefined> {
+      return tx
+        .updateTable(table)
+        .set({ status: 'refunded' })
+        .where('id', '=', id)
+        .where('status', '=', 'succeeded')
         .returning(columns as string[])
         .executeTakeFirst() as Promise<P | undefined>
     },

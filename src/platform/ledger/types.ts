@@ -62,6 +62,17 @@ export interface PaymentEvent {
   raw: unknown
 }
 
+export interface RefundResult {
+  provider: string
+  /** The provider's refund id (re_...); the same for a repeated refund of the same payment and amount. */
+  refundId: string
+  paymentId: string
+  /** What was refunded; absent when the provider refunded the whole payment without saying how much. */
+  amountCents?: number
+  status: 'succeeded' | 'pending' | 'failed'
+  failureMessage?: string
+}
+
 export interface PaymentProvider {
   readonly name: string
   /**
@@ -69,6 +80,12 @@ export interface PaymentProvider {
    * provider that cannot be reached throws AppError('upstream_failed').
    */
   charge(req: CheckoutRequest): Promise<CheckoutResult>
+  /**
+   * Refunds a payment, all of it unless amountCents says less. Idempotent: refunding the same
+   * payment and amount again returns the same refund and moves no more money. A provider that
+   * cannot be reached throws AppError('upstream_failed'); a payment it does not know, AppError('not_found').
+   */
+  refund(paymentId: string, amountCents?: number): Promise<RefundResult>
   /** Verifies the signature and parses a webhook; throws AppError('unauthorized') if forged. */
   parseWebhook(rawBody: Buffer | string, signature: string | undefined): PaymentEvent
 }

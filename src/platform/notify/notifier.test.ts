@@ -89,6 +89,25 @@ describe(`notifier on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
     await stop()
   })
 
+  it("writes through platform.send_notification: no role switch, only the request's own app, only a shaped table", async () => {
+    const db = env.platform.db.kysely
+    const roles = await withUser(db, { sub: randomUUID(), role: 'designer', app: APP }, async (tx) => {
+      const before = (await sql<{ r: string }>`select current_setting('role') as r`.execute(tx)).rows[0].r
+      await env.platform.notify.notify(tx, { app: APP, userId: randomUUID(), type: 't', title: 't' })
+      const after = (await sql<{ r: string }>`select current_setting('role') as r`.execute(tx)).rows[0].r
+      return { before, after }
+    })
+    expect(roles).toEqual({ before: 'matchbase_user', after: 'matchbase_user' })
+    await expect(
+      withUser(db, { sub: randomUUID(), role: 'musician', app: 'bandsy' }, (tx) =>
+        env.platform.notify.notify(tx, { app: APP, userId: randomUUID(), type: 't', title: 't' }),
+      ),
+    ).rejects.toThrow(/may not notify onedesigner users/)
+    await expect(
+      db.transaction().execute((tx) => env.platform.notify.notify(tx, { app: 'platform', userId: randomUUID(), type: 't', title: 't' })),
+    ).rejects.toThrow(/no platform notifications table/)
+  })
+
   it('fans events out by app and user only, and stops after unsubscribe', async () => {
     const a = randomUUID()
     const b = randomUUID()

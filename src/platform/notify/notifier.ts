@@ -66,26 +66,12 @@ export function createNotifier(platform: Platform): RealtimeNotifier {
     async notify(tx, n: NotificationInput) {
       if (!APP_NAME.test(n.app)) throw new Error(`Invalid app name ${n.app}`)
       // A user's action often notifies someone else (a designer's reply tells the client), and
-      // users may not insert notifications. The notifier is the one system path that may, so it
-      // steps out of the request role for this insert and back into it, in the same transaction.
-      const { rows } = await sql<{ role: string }>`select current_setting('role') as role`.execute(tx)
-      const role = rows[0].role
-      if (role !== 'none') await sql`select set_config('role', 'none', true)`.execute(tx)
-      // On failure the transaction is aborted (or its savepoint rolls the role back), so the
-      // role is restored only after a successful insert.
-      const { id } = await tx
-        .insertInto(`${n.app}.notifications`)
-        .values({
-          userId: n.userId,
-          type: n.type,
-          title: n.title,
-          body: n.body ?? null,
-          data: JSON.stringify(n.data ?? {}),
-          createdAt: platform.clock.now(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      if (role !== 'none') await sql`select set_config('role', ${role}, true)`.execute(tx)
+      // users may not insert notifications: platform.send_notification (platform 0002) runs as
+      // its owner, so the request keeps its role for the whole transaction.
+      const { rows } = await sql<{ id: string }>`
+        select platform.send_notification(${n.app}, ${n.userId}, ${n.type}, ${n.title}, ${n.body ?? null},
+          ${JSON.stringify(n.data ?? {})}::jsonb, ${platform.clock.now()}) as id`.execute(tx)
+      const id = rows[0].id
       await publish(tx, { app: n.app, userId: n.userId, type: 'notification', data: { id, type: n.type } })
       return id
     },

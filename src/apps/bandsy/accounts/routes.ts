@@ -5,10 +5,10 @@ import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { errorSchema } from '../../../platform/http/server'
 import { sessionRoutes } from '../../../platform/auth/session-routes'
+import { otpCode, otpEmail, otpRoutes } from '../../../platform/auth/otp-routes'
 import { createAccountService } from './service'
 
 const tags = ['Bandsy: accounts']
-const email = z.email().max(255).describe('Email address; case does not matter')
 
 export const sessionSchema = z
   .object({
@@ -21,41 +21,22 @@ export const sessionSchema = z
 
 export async function accountRoutes(http: Http, platform: Platform) {
   const accounts = createAccountService(platform)
-  http.addHook('onClose', async () => accounts.otp.drain())
-
-  http.post(
-    '/auth/otp',
-    {
-      schema: {
-        tags,
-        summary: 'Email a sign-in code',
-        description: 'Sends a 6-digit code valid for 10 minutes. The answer is the same whether or not the address has an account.',
-        body: z.object({ email }),
-        response: { 202: z.object({ status: z.literal('sent'), expiresInSeconds: z.number().int() }), 400: errorSchema, 429: errorSchema },
-      },
-    },
-    async (req, reply) => reply.code(202).send(await accounts.requestCode(req.body.email, req.ip)),
-  )
-
-  http.post(
-    '/auth/otp/verify',
-    {
-      schema: {
-        tags,
-        summary: 'Exchange a code for a session',
-        description:
-          'The first verified code creates the account, with a username made from the address (change it with PATCH /me). ' +
-          'Five wrong codes lock the email for an hour.',
-        body: z.object({
-          email,
-          code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
-          displayName: z.string().trim().min(1).max(100).optional().describe('Used only when this creates the account'),
-        }),
-        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 423: errorSchema },
-      },
-    },
-    async (req) => (await accounts.verifyCode(req.body)) as z.infer<typeof sessionSchema>,
-  )
+  otpRoutes(http, {
+    tags,
+    requestBody: z.object({ email: otpEmail }),
+    verifyBody: z.object({
+      email: otpEmail,
+      code: otpCode,
+      displayName: z.string().trim().min(1).max(100).optional().describe('Used only when this creates the account'),
+    }),
+    verifyDescription:
+      'The first verified code creates the account, with a username made from the address (change it with PATCH /me). ' +
+      'Five wrong codes lock the email for an hour.',
+    sessionSchema,
+    otp: accounts.otp,
+    request: (body, ctx) => accounts.requestCode(body.email, ctx.ip),
+    verify: async (body) => (await accounts.verifyCode(body)) as z.infer<typeof sessionSchema>,
+  })
 
   http.post(
     '/auth/external',

@@ -2,6 +2,7 @@
 // tests can move time.
 import { sql } from 'kysely'
 import type { JobDefinition } from '../../../platform/jobs/types'
+import { otpCleanupJob } from '../../../platform/auth/otp-jobs'
 
 export const refreshActivityScores: JobDefinition = {
   name: 'bandsy-refresh-activity',
@@ -13,14 +14,6 @@ export const refreshActivityScores: JobDefinition = {
   },
 }
 
-export const cleanupTokens: JobDefinition = {
-  name: 'bandsy-cleanup-tokens',
-  cron: '7 * * * *',
-  description: 'delete sign-in codes past their expiry',
-  async run({ platform, now }) {
-    const r = await platform.db.kysely.deleteFrom('bandsy.authTokens').where('expiresAt', '<', now).executeTakeFirst()
-    return { deleted: Number(r.numDeletedRows) }
-  },
-}
+export const cleanupTokens = otpCleanupJob('bandsy', '7 * * * *')
 
 export const maintenanceJobs: JobDefinition[] = [refreshActivityScores, cleanupTokens]

@@ -1,27 +1,18 @@
-// SQL for subscriptions and their purchases. Every function takes the caller's transaction: under
-// withUser, row-level security decides what the musician sees; settling a payment passes an
+// SQL for subscriptions (purchases are the platform flow's, but for their link to a subscription).
+// Every function takes the caller's transaction: under withUser, row-level security decides what the musician sees; settling a payment passes an
 // owner-role transaction (the payment flow is the only writer of subscriptions).
 import { sql } from 'kysely'
 import type { Executor, Tx } from '../../../platform/db/database'
-import { purchaseStates } from '../../../platform/ledger/purchase-states'
+import { PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform/ledger/purchases'
 import type { PaidPlan } from '../plans'
 
-export type PurchaseStatus = 'pending' | 'succeeded' | 'failed' | 'refunded'
 export type SubscriptionStatus = 'active' | 'cancelled' | 'expired'
 
-export interface Purchase {
-  id: string
+/** A subscription purchase: the platform flow's row plus the plan it bought and the subscription it started or extended. */
+export interface Purchase extends PurchaseRow {
   userId: string
   planType: PaidPlan
-  amountCents: number
-  currency: string
-  provider: string
-  providerPaymentId: string | null
-  status: PurchaseStatus
-  failureMessage: string | null
   subscriptionId: string | null
-  createdAt: Date
-  completedAt: Date | null
 }
 
 export interface Subscription {
@@ -34,51 +25,8 @@ export interface Subscription {
   createdAt: Date
 }
 
-const PURCHASE_COLUMNS = [
-  'id',
-  'userId',
-  'planType',
-  'amountCents',
-  'currency',
-  'provider',
-  'providerPaymentId',
-  'status',
-  'failureMessage',
-  'subscriptionId',
-  'createdAt',
-  'completedAt',
-] as const
+export const PURCHASE_COLUMNS = [...PURCHASE_ROW_COLUMNS, 'userId', 'planType', 'subscriptionId'] as const
 const SUBSCRIPTION_COLUMNS = ['id', 'userId', 'planType', 'status', 'startDate', 'endDate', 'createdAt'] as const
-
-export function findPurchase(tx: Executor, id: string, o: { forUpdate?: boolean } = {}): Promise<Purchase | undefined> {
-  let q = tx.selectFrom('bandsy.subscriptionPurchases').select(PURCHASE_COLUMNS).where('id', '=', id)
-  if (o.forUpdate) q = q.forUpdate()
-  return q.executeTakeFirst() as Promise<Purchase | undefined>
-}
-
-export function findPurchaseByPaymentId(tx: Executor, provider: string, paymentId: string): Promise<Purchase | undefined> {
-  return tx
-    .selectFrom('bandsy.subscriptionPurchases')
-    .select(PURCHASE_COLUMNS)
-    .where('provider', '=', provider)
-    .where('providerPaymentId', '=', paymentId)
-    .forUpdate()
-    .executeTakeFirst() as Promise<Purchase | undefined>
-}
-
-/** Inserts the purchase unless its (deterministic) id exists. */
-export async function insertPurchase(
-  tx: Tx,
-  p: Pick<Purchase, 'id' | 'userId' | 'planType' | 'amountCents' | 'currency' | 'provider' | 'createdAt'>,
-): Promise<void> {
-  await tx
-    .insertInto('bandsy.subscriptionPurchases')
-    .values({ ...p, status: 'pending' })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute()
-}
-
-export const { markSucceeded, markFailed, setPaymentId } = purchaseStates<Purchase>('bandsy.subscriptionPurchases', PURCHASE_COLUMNS)
 
 export function linkSubscription(tx: Tx, purchaseId: string, subscriptionId: string): Promise<Purchase> {
   return tx
@@ -87,17 +35,6 @@ export function linkSubscription(tx: Tx, purchaseId: string, subscriptionId: str
     .where('id', '=', purchaseId)
     .returning(PURCHASE_COLUMNS)
     .executeTakeFirstOrThrow() as Promise<Purchase>
-}
-
-export function listPurchases(tx: Executor, userId: string, limit: number): Promise<Purchase[]> {
-  return tx
-    .selectFrom('bandsy.subscriptionPurchases')
-    .select(PURCHASE_COLUMNS)
-    .where('userId', '=', userId)
-    .orderBy('createdAt', 'desc')
-    .orderBy('id')
-    .limit(limit)
-    .execute() as Promise<Purchase[]>
 }
 
 /** Serialises the settlements of one user's purchases, so two cannot both start a subscription. */

@@ -5,11 +5,10 @@ import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { errorSchema } from '../../../platform/http/server'
-import { IDEMPOTENCY_HEADER } from '../../../platform/http/idempotency'
+import { answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf } from '../../../platform/ledger/purchase-schemas'
 import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
 import { PAID_PLANS, PLANS } from '../plans'
-import { cancelSubscription, listPlans, mySubscription, purchaseSubscription } from './service'
-import { handlePaymentWebhook } from './settlement'
+import { cancelSubscription, handlePaymentWebhook, listPlans, mySubscription, purchaseSubscription } from './service'
 
 const tags = ['Bandsy: subscriptions']
 
@@ -42,33 +41,14 @@ const subscriptionSchema = z
   })
   .describe('BandsySubscription')
 
-const purchaseSchema = z
-  .object({
-    id: z.uuid(),
-    planType: z.enum(PAID_PLANS),
-    amountCents: z.number().int(),
-    currency: z.string(),
-    provider: z.string().describe("'local' (test payments) or 'stripe'"),
-    providerPaymentId: z.string().nullable(),
-    status: z.enum(['pending', 'succeeded', 'failed', 'refunded']),
-    failureMessage: z.string().nullable(),
-    subscriptionId: z.uuid().nullable().describe('The subscription this purchase started or extended'),
-    createdAt: z.date(),
-    completedAt: z.date().nullable(),
-  })
-  .describe('BandsySubscriptionPurchase')
+const purchaseSchema = purchaseSchemaOf('BandsySubscriptionPurchase', {
+  planType: z.enum(PAID_PLANS),
+  subscriptionId: z.uuid().nullable().describe('The subscription this purchase started or extended'),
+})
 
 const purchaseBody = z.object({
   plan: z.enum(PAID_PLANS).describe('The plan to buy one period of'),
-  paymentMethod: z
-    .string()
-    .max(255)
-    .regex(/^pm_[A-Za-z0-9_]+$/, 'must be a payment method id (pm_...)')
-    .optional()
-    .describe(
-      "Payment method to charge. Local test payments: 'pm_card_visa' (default, succeeds), 'pm_card_declined', " +
-        "'pm_card_authenticationRequired' (pending). With Stripe, omit it to get a clientSecret to confirm with Stripe.js.",
-    ),
+  paymentMethod: paymentMethodField,
 })
 
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50).describe('Most history rows and purchases to list') })
@@ -133,33 +113,21 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
           'subscription starts with the payment webhook.',
         security: bearer,
         body: purchaseBody,
-        response: {
-          201: z
+        response: purchaseResponses(
+          purchaseSchema,
+          z
             .object({ purchase: purchaseSchema, subscription: subscriptionSchema, plan: z.enum(PLANS).describe('Your plan after this purchase') })
             .describe('Paid: the subscription started or was extended'),
-          202: z
-            .object({ purchase: purchaseSchema, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
-            .describe('Waiting for the customer to confirm the payment'),
-          400: errorSchema,
-          ...authErrors,
-          402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
-          404: errorSchema.describe('Your account no longer exists'),
-          409: errorSchema.describe('conflict: you hold a higher plan; idempotency_in_progress: a request with this key is still running'),
-          422: errorSchema.describe('idempotency_key_reused: the key was used for a different request'),
-          502: errorSchema.describe('The payment provider could not be reached; retry with the same key'),
-          503: errorSchema,
-        },
+          {
+            notFound: 'Your account no longer exists',
+            conflict: 'conflict: you hold a higher plan; idempotency_in_progress: a request with this key is still running',
+          },
+        ),
       },
     },
     async (req, reply) => {
-      const idempotencyKey = String(req.headers[IDEMPOTENCY_HEADER])
-      const r = await purchaseSubscription(platform, req.claims, { ...req.body, idempotencyKey }, req.id)
-      if (r.status === 'pending') {
-        reply.code(202)
-        return { purchase: r.purchase, clientSecret: r.clientSecret ?? null }
-      }
-      reply.code(201)
-      return { purchase: r.purchase, subscription: r.subscription, plan: r.plan }
+      const r = await purchaseSubscription(platform, req.claims, { ...req.body, idempotencyKey: idempotencyKeyOf(req) }, req.id)
+      return answerPurchase(reply, r, (paid) => ({ purchase: paid.purchase, subscription: paid.subscription, plan: paid.plan }))
     },
   )
 

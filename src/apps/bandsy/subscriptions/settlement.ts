@@ -1,23 +1,19 @@
-// Settling subscription payments: the plan state machine. This is the payment flow, so it runs on
+// Subscription purchases through the platform purchase flow (src/platform/ledger/purchases.ts): a
+// period of a plan is the product, and settling starts or extends a subscription. Settling runs on
 // the owner role (0001 grants musicians no insert on subscriptions and 0008 no update on
-// purchases: nobody can grant themselves a plan). A succeeded payment marks its purchase
-// succeeded and starts or extends the subscription in ONE transaction, guarded by the purchase's
-// status, so the charge answer and a webhook (or two webhook deliveries) grant one period.
+// purchases: nobody can grant themselves a plan), guarded by the purchase's status, so the charge
+// answer and a webhook (or two webhook deliveries) grant one period.
 import type { Tx } from '../../../platform/db/database'
-import type { Platform } from '../../../platform/platform'
+import { AppError, conflict } from '../../../platform/http/errors'
+import { purchaseFlow } from '../../../platform/ledger/purchases'
 import { DAY, addMs } from '../../../platform/clock'
-import { PLANS, SUBSCRIPTION_PERIOD_DAYS, type Plan } from '../plans'
+import { PLANS, PLAN_CURRENCY, PLAN_FEATURES, SUBSCRIPTION_PERIOD_DAYS, planOf, type PaidPlan, type Plan } from '../plans'
 import * as repo from './repository'
 
 export const APP = 'bandsy'
 export const PERIOD_MS = SUBSCRIPTION_PERIOD_DAYS * DAY
 
 export const planRank = (plan: Plan) => PLANS.indexOf(plan)
-
-export interface Settled {
-  purchase: repo.Purchase
-  subscription: repo.Subscription
-}
 
 /**
  * What one paid period does, as of `now`:
@@ -47,69 +43,61 @@ export async function grantPeriod(tx: Tx, purchase: repo.Purchase, now: Date): P
   return repo.updateSubscription(tx, held.id, { status, endDate: extended })
 }
 
-/** pending (or failed) -> succeeded plus its period; undefined when it was settled already. */
-export function settlePaid(platform: Platform, purchaseId: string, paymentId: string | undefined, audit: { actorId: string | null; requestId?: string; eventId?: string }) {
-  return platform.db.kysely.transaction().execute(async (tx) => {
-    const now = platform.clock.now()
-    const done = await repo.markSucceeded(tx, purchaseId, paymentId, now)
-    if (!done) return undefined
-    const subscription = await grantPeriod(tx, done, now)
-    const purchase = await repo.linkSubscription(tx, done.id, subscription.id)
-    await platform.audit.record(tx, {
-      app: APP,
-      actorId: audit.actorId,
-      actorRole: audit.actorId ? 'musician' : 'system',
-      action: 'subscription.purchased',
-      subjectType: 'subscription_purchase',
-      subjectId: purchase.id,
-      data: { plan: purchase.planType, amountCents: purchase.amountCents, provider: purchase.provider, paymentId, subscriptionId: subscription.id, eventId: audit.eventId },
-      requestId: audit.requestId,
-    })
-    return { purchase, subscription } satisfies Settled
-  })
-}
-
-export function settleFailed(platform: Platform, purchaseId: string, paymentId: string | undefined, message: string) {
-  return platform.db.kysely.transaction().execute((tx) => repo.markFailed(tx, purchaseId, paymentId, message, platform.clock.now()))
-}
-
-export function recordPaymentId(platform: Platform, purchaseId: string, paymentId: string) {
-  return platform.db.kysely.transaction().execute((tx) => repo.setPaymentId(tx, purchaseId, paymentId))
-}
-
-export interface WebhookOutcome {
-  received: true
-  /** What the event did: 'subscribed', 'failed', or why it changed nothing. */
-  result: 'subscribed' | 'failed' | 'already_settled' | 'ignored' | 'unknown_payment'
-  purchaseId?: string
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /**
- * Applies a verified payment webhook (no user is signed in). A repeated or concurrent delivery
- * finds the purchase no longer pending and changes nothing.
+ * A refunded period comes off the subscription it started or extended: its end moves one period
+ * earlier, and a subscription left with no time is expired as of now (expired: no plan, even
+ * for the instant a period must last by 0001's check). A plan that an upgrade
+ * replaced is not restored (the refund pays it back instead).
  */
-export async function handlePaymentWebhook(platform: Platform, rawBody: Buffer, signature: string | undefined): Promise<WebhookOutcome> {
-  const event = platform.payments.parseWebhook(rawBody, signature)
-  if (event.type === 'other' || event.app !== APP || !event.paymentId) return { received: true, result: 'ignored' }
-  const paymentId = event.paymentId
-  const purchase = await platform.db.kysely.transaction().execute(async (tx) => {
-    const byPayment = await repo.findPurchaseByPaymentId(tx, event.provider, paymentId)
-    if (byPayment) return byPayment
-    // The webhook may beat the charge's answer: then only our reference names the purchase.
-    if (!event.reference || !UUID.test(event.reference)) return undefined
-    const byRef = await repo.findPurchase(tx, event.reference)
-    return byRef && byRef.provider === event.provider && byRef.providerPaymentId === null ? byRef : undefined
-  })
-  if (!purchase) {
-    platform.log.warn({ eventId: event.eventId, paymentId }, 'bandsy payment webhook for an unknown purchase')
-    return { received: true, result: 'unknown_payment' }
-  }
-  if (event.type === 'payment.succeeded') {
-    const done = await settlePaid(platform, purchase.id, paymentId, { actorId: null, eventId: event.eventId })
-    return { received: true, result: done ? 'subscribed' : 'already_settled', purchaseId: purchase.id }
-  }
-  const failed = await settleFailed(platform, purchase.id, paymentId, event.failureMessage ?? 'The payment failed')
-  return { received: true, result: failed ? 'failed' : 'already_settled', purchaseId: purchase.id }
+export async function takeBackPeriod(tx: Tx, purchase: repo.Purchase, now: Date) {
+  if (!purchase.subscriptionId) return { subscriptionId: null }
+  await repo.lockUserSubscriptions(tx, purchase.userId)
+  const sub = await repo.findSubscription(tx, purchase.subscriptionId)
+  if (!sub || sub.endDate === null || sub.status === 'expired' || sub.endDate <= now) return { subscriptionId: purchase.subscriptionId, changed: false }
+  const shortened = addMs(sub.endDate, -PERIOD_MS)
+  const ended = shortened <= now
+  const endDate = ended ? new Date(Math.max(now.getTime(), sub.startDate.getTime() + 1)) : shortened
+  const updated = await repo.updateSubscription(tx, sub.id, { status: ended ? 'expired' : sub.status, endDate })
+  return { subscriptionId: sub.id, changed: true, status: updated.status, endDate: updated.endDate }
 }
+
+export const subscriptionPurchases = purchaseFlow<{ plan: PaidPlan }, repo.Purchase, repo.Subscription, { subscription: repo.Subscription; plan: Plan }>({
+  app: APP,
+  kind: 'subscription-purchase',
+  table: 'bandsy.subscriptionPurchases',
+  buyerColumn: 'userId',
+  columns: repo.PURCHASE_COLUMNS,
+  async price(tx, claims, input, now) {
+    // Refused before charging: a lower plan would be paid for days the higher one already covers.
+    const held = await repo.findHeld(tx, claims.sub, now)
+    if (held && planRank(input.plan) < planRank(held.planType))
+      throw conflict(
+        `You hold the ${held.planType} plan until ${held.endDate?.toISOString() ?? 'further notice'}; a lower plan can be bought once it has ended` +
+          (held.status === 'active' ? ' (cancel it so that it is not renewed)' : ''),
+        { plan: held.planType, status: held.status, endDate: held.endDate },
+      )
+    return { amountCents: PLAN_FEATURES[input.plan].priceCents, currency: PLAN_CURRENCY, columns: { planType: input.plan } }
+  },
+  describe: (p) => `Bandsy ${p.planType}: ${SUBSCRIPTION_PERIOD_DAYS} days`,
+  mismatch: (p, input) =>
+    p.planType === input.plan
+      ? undefined
+      : new AppError('idempotency_key_reused', 'This Idempotency-Key already bought another plan; use a new key', { purchaseId: p.id, plan: p.planType }),
+  async grant(_platform, tx, p, now) {
+    const subscription = await grantPeriod(tx, p, now)
+    await repo.linkSubscription(tx, p.id, subscription.id)
+    return subscription
+  },
+  reverse: (_platform, tx, p, now) => takeBackPeriod(tx, p, now),
+  async answer(platform, tx, claims, p, granted) {
+    const subscription = granted ?? (p.subscriptionId ? await repo.findSubscription(tx, p.subscriptionId) : undefined)
+    if (!subscription) throw conflict('The subscription of this purchase no longer exists', { purchase: subscriptionPurchases.present(p) })
+    return { subscription, plan: await planOf(tx, claims.sub, platform.clock.now()) }
+  },
+  audit: {
+    action: 'subscription.purchased',
+    subjectType: 'subscription_purchase',
+    data: (p, subscription) => ({ plan: p.planType, subscriptionId: subscription.id }),
+  },
+  settledResult: 'subscribed',
+})

@@ -3,14 +3,12 @@ import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { errorSchema } from '../../../platform/http/server'
 import { sessionRoutes } from '../../../platform/auth/session-routes'
+import { otpCode, otpEmail, otpRoutes } from '../../../platform/auth/otp-routes'
 import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { createAccountService } from './service'
 
 const tags = ['accounts']
 const role = z.enum(['client', 'designer', 'admin'])
-const email = z.email().max(255).describe('Email address; case does not matter')
-
-const sentSchema = z.object({ status: z.literal('sent'), expiresInSeconds: z.number().int() })
 const sessionSchema = z.object({
   accessToken: z.string(),
   refreshToken: z.string(),
@@ -57,48 +55,25 @@ const meSchema = z.discriminatedUnion('role', [
 
 export async function accountRoutes(http: Http, platform: Platform) {
   const accounts = createAccountService(platform)
-  http.addHook('onClose', async () => accounts.otp.drain())
-
-  http.post(
-    '/auth/otp',
-    {
-      schema: {
-        tags,
-        summary: 'Email a sign-in code',
-        description:
-          'Sends a 6-digit code valid for 10 minutes. The answer is the same whether or not the address has an account. ' +
-          'Clients and designers are signed up on their first verified code; admins must already exist.',
-        body: z.object({ email, type: role, purpose: z.enum(['login', 'signup']).optional() }),
-        response: { 202: sentSchema, 400: errorSchema, 429: errorSchema },
-      },
-    },
-    async (req, reply) => {
-      const result = await accounts.requestCode(req.body, { ip: req.ip, requestId: req.id })
-      return reply.code(202).send(result)
-    },
-  )
-
-  http.post(
-    '/auth/otp/verify',
-    {
-      schema: {
-        tags,
-        summary: 'Exchange a code for a session',
-        description:
-          'Five wrong codes lock the email for an hour, however many new codes are asked for. ' +
-          'Names are used only when this creates the account.',
-        body: z.object({
-          email,
-          type: role,
-          code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
-          firstName: z.string().trim().max(100).optional(),
-          lastName: z.string().trim().max(100).optional(),
-        }),
-        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 423: errorSchema },
-      },
-    },
-    async (req) => accounts.verifyCode(req.body, { ip: req.ip, requestId: req.id }),
-  )
+  otpRoutes(http, {
+    tags,
+    requestBody: z.object({ email: otpEmail, type: role, purpose: z.enum(['login', 'signup']).optional() }),
+    requestNote: 'Clients and designers are signed up on their first verified code; admins must already exist.',
+    verifyBody: z.object({
+      email: otpEmail,
+      type: role,
+      code: otpCode,
+      firstName: z.string().trim().max(100).optional(),
+      lastName: z.string().trim().max(100).optional(),
+    }),
+    verifyDescription:
+      'Five wrong codes lock the email for an hour, however many new codes are asked for. ' +
+      'Names are used only when this creates the account.',
+    sessionSchema,
+    otp: accounts.otp,
+    request: (body, ctx) => accounts.requestCode(body, ctx),
+    verify: (body, ctx) => accounts.verifyCode(body, ctx),
+  })
 
   sessionRoutes(http, { tags, sessionSchema, refresh: (token) => accounts.refresh(token), logout: (token) => accounts.logout(token) })
 

@@ -1,8 +1,8 @@
-// SQL for credit packages, purchases, balances and ledger entries. Every function takes the
+// SQL for credit packages, balances and ledger entries (purchases are the platform flow's). Every function takes the
 // caller's transaction: under withUser, row-level security decides what the client sees; the
 // webhook passes an owner-role transaction.
-import type { Executor, Tx } from '../../../platform/db/database'
-import { purchaseStates } from '../../../platform/ledger/purchase-states'
+import type { Executor } from '../../../platform/db/database'
+import { PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform/ledger/purchases'
 
 export interface CreditPackage {
   id: string
@@ -12,21 +12,11 @@ export interface CreditPackage {
   currency: string
 }
 
-export type PurchaseStatus = 'pending' | 'succeeded' | 'failed' | 'refunded'
-
-export interface Purchase {
-  id: string
+/** A credit purchase: the platform flow's row plus the package it bought (src/platform/ledger/purchases.ts). */
+export interface Purchase extends PurchaseRow {
   clientId: string
   packageId: string
   credits: number
-  amountCents: number
-  currency: string
-  provider: string
-  providerPaymentId: string | null
-  status: PurchaseStatus
-  failureMessage: string | null
-  createdAt: Date
-  completedAt: Date | null
 }
 
 export interface LedgerEntry {
@@ -39,20 +29,7 @@ export interface LedgerEntry {
 }
 
 const PACKAGE_COLUMNS = ['id', 'name', 'credits', 'priceCents', 'currency'] as const
-const PURCHASE_COLUMNS = [
-  'id',
-  'clientId',
-  'packageId',
-  'credits',
-  'amountCents',
-  'currency',
-  'provider',
-  'providerPaymentId',
-  'status',
-  'failureMessage',
-  'createdAt',
-  'completedAt',
-] as const
+export const PURCHASE_COLUMNS = [...PURCHASE_ROW_COLUMNS, 'clientId', 'packageId', 'credits'] as const
 
 export function listActivePackages(tx: Executor): Promise<CreditPackage[]> {
   return tx
@@ -71,48 +48,6 @@ export function findActivePackage(tx: Executor, id: string): Promise<CreditPacka
     .where('id', '=', id)
     .where('active', '=', true)
     .executeTakeFirst() as Promise<CreditPackage | undefined>
-}
-
-export function findPurchase(tx: Executor, id: string, o: { forUpdate?: boolean } = {}): Promise<Purchase | undefined> {
-  let q = tx.selectFrom('onedesigner.creditPurchases').select(PURCHASE_COLUMNS).where('id', '=', id)
-  if (o.forUpdate) q = q.forUpdate()
-  return q.executeTakeFirst() as Promise<Purchase | undefined>
-}
-
-export function findPurchaseByPaymentId(tx: Executor, provider: string, paymentId: string, o: { forUpdate?: boolean } = {}): Promise<Purchase | undefined> {
-  let q = tx
-    .selectFrom('onedesigner.creditPurchases')
-    .select(PURCHASE_COLUMNS)
-    .where('provider', '=', provider)
-    .where('providerPaymentId', '=', paymentId)
-  if (o.forUpdate) q = q.forUpdate()
-  return q.executeTakeFirst() as Promise<Purchase | undefined>
-}
-
-/** Inserts the purchase unless its (deterministic) id exists; returns whether it was new. */
-export async function insertPurchase(
-  tx: Tx,
-  p: Pick<Purchase, 'id' | 'clientId' | 'packageId' | 'credits' | 'amountCents' | 'currency' | 'provider' | 'createdAt'>,
-): Promise<boolean> {
-  const r = await tx
-    .insertInto('onedesigner.creditPurchases')
-    .values({ ...p, status: 'pending' })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .executeTakeFirst()
-  return Number(r.numInsertedOrUpdatedRows ?? 0) === 1
-}
-
-export const { markSucceeded, markFailed, setPaymentId } = purchaseStates<Purchase>('onedesigner.creditPurchases', PURCHASE_COLUMNS)
-
-export function listPurchases(tx: Executor, clientId: string, limit: number): Promise<Purchase[]> {
-  return tx
-    .selectFrom('onedesigner.creditPurchases')
-    .select(PURCHASE_COLUMNS)
-    .where('clientId', '=', clientId)
-    .orderBy('createdAt', 'desc')
-    .orderBy('id')
-    .limit(limit)
-    .execute() as Promise<Purchase[]>
 }
 
 export async function creditBalance(tx: Executor, clientId: string): Promise<number | undefined> {

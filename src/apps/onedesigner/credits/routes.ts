@@ -5,7 +5,7 @@ import type { Http } from '../../../platform/app'
 import type { Platform } from '../../../platform/platform'
 import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { errorSchema } from '../../../platform/http/server'
-import { IDEMPOTENCY_HEADER } from '../../../platform/http/idempotency'
+import { answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf } from '../../../platform/ledger/purchase-schemas'
 import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
 import { creditAccount, getPurchase, handlePaymentWebhook, listPackages, listPurchases, purchaseCredits } from './service'
 
@@ -21,21 +21,7 @@ export const creditPackageSchema = z
   })
   .describe('CreditPackage')
 
-export const purchaseSchema = z
-  .object({
-    id: z.uuid(),
-    packageId: z.string(),
-    credits: z.number().int(),
-    amountCents: z.number().int(),
-    currency: z.string(),
-    provider: z.string().describe("'local' (test payments) or 'stripe'"),
-    providerPaymentId: z.string().nullable(),
-    status: z.enum(['pending', 'succeeded', 'failed', 'refunded']),
-    failureMessage: z.string().nullable(),
-    createdAt: z.date(),
-    completedAt: z.date().nullable(),
-  })
-  .describe('CreditPurchase')
+export const purchaseSchema = purchaseSchemaOf('CreditPurchase', { packageId: z.string(), credits: z.number().int() })
 
 export const ledgerEntrySchema = z
   .object({
@@ -52,15 +38,7 @@ const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).def
 
 const purchaseBody = z.object({
   packageId: z.string().min(1).max(50).describe('A package id from GET /credits/packages'),
-  paymentMethod: z
-    .string()
-    .max(255)
-    .regex(/^pm_[A-Za-z0-9_]+$/, 'must be a payment method id (pm_...)')
-    .optional()
-    .describe(
-      "Payment method to charge. Local test payments: 'pm_card_visa' (default, succeeds), 'pm_card_declined', " +
-        "'pm_card_authenticationRequired' (pending). With Stripe, omit it to get a clientSecret to confirm with Stripe.js.",
-    ),
+  paymentMethod: paymentMethodField,
 })
 
 export async function creditRoutes(http: Http, platform: Platform) {
@@ -96,32 +74,16 @@ export async function creditRoutes(http: Http, platform: Platform) {
           'its credits arrive with the payment webhook.',
         security: bearer,
         body: purchaseBody,
-        response: {
-          201: z.object({ purchase: purchaseSchema, balance: z.number().int().describe('Credits after this purchase') }).describe('Paid: credits added'),
-          202: z
-            .object({ purchase: purchaseSchema, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
-            .describe('Waiting for the customer to confirm the payment'),
-          400: errorSchema,
-          401: errorSchema,
-          402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
-          403: errorSchema,
-          404: errorSchema.describe('No such active package'),
-          409: errorSchema.describe('idempotency_in_progress: a request with this key is still running'),
-          422: errorSchema.describe('idempotency_key_reused: the key was used for a different request'),
-          502: errorSchema.describe('The payment provider could not be reached; retry with the same key'),
-          503: errorSchema,
-        },
+        response: purchaseResponses(
+          purchaseSchema,
+          z.object({ purchase: purchaseSchema, balance: z.number().int().describe('Credits after this purchase') }).describe('Paid: credits added'),
+          { notFound: 'No such active package', conflict: 'idempotency_in_progress: a request with this key is still running' },
+        ),
       },
     },
     async (req, reply) => {
-      const idempotencyKey = String(req.headers[IDEMPOTENCY_HEADER])
-      const r = await purchaseCredits(platform, req.claims, { ...req.body, idempotencyKey }, req.id)
-      if (r.status === 'pending') {
-        reply.code(202)
-        return { purchase: r.purchase, clientSecret: r.clientSecret ?? null }
-      }
-      reply.code(201)
-      return { purchase: r.purchase, balance: r.balance }
+      const r = await purchaseCredits(platform, req.claims, { ...req.body, idempotencyKey: idempotencyKeyOf(req) }, req.id)
+      return answerPurchase(reply, r, (paid) => ({ purchase: paid.purchase, balance: paid.balance }))
     },
   )
 

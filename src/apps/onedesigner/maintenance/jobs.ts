@@ -3,6 +3,7 @@
 import { sql } from 'kysely'
 import { DAY } from '../../../platform/clock'
 import type { JobDefinition } from '../../../platform/jobs/types'
+import { otpCleanupJob } from '../../../platform/auth/otp-jobs'
 
 /** Seed: "expires_at TIMESTAMP, -- 7-day expiry". */
 export const MATCH_LIFETIME_MS = 7 * DAY
@@ -26,15 +27,8 @@ export const expireMatches: JobDefinition = {
   },
 }
 
-export const cleanupTokens: JobDefinition = {
-  name: 'onedesigner-cleanup-tokens',
-  cron: '5 * * * *',
-  description: 'delete unverified login codes past their expiry',
-  async run({ platform, now }) {
-    const { rows } = await sql<{ n: number }>`select onedesigner.cleanup_expired_tokens(${now}) as n`.execute(platform.db.kysely)
-    return { deleted: rows[0].n }
-  },
-}
+/** The seed's cleanup_expired_tokens now runs this same platform cleanup (onedesigner 0009). */
+export const cleanupTokens = otpCleanupJob('onedesigner', '5 * * * *')
 
 export const cleanupCache: JobDefinition = {
   name: 'onedesigner-cleanup-cache',
