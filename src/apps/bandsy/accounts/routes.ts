@@ -1,13 +1,12 @@
 // Sign-in: POST /auth/otp and /auth/otp/verify (email code), POST /auth/external (identity
 // provider token), /auth/refresh, /auth/logout.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { sessionRoutes } from '../../../platform/auth/session-routes'
 import { createAccountService } from './service'
 
-const tags = ['Bandsy: accounts']
+const tags = ['accounts']
 const email = z.email().max(255).describe('Email address; case does not matter')
 
 export const sessionSchema = z
@@ -19,7 +18,7 @@ export const sessionSchema = z
   })
   .describe('BandsySession')
 
-export async function accountRoutes(http: Http, platform: Platform) {
+export async function accountRoutes({ http, platform, guard }: AppContext) {
   const accounts = createAccountService(platform)
   http.addHook('onClose', async () => accounts.otp.drain())
 

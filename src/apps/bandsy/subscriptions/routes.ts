@@ -1,9 +1,7 @@
 // Subscriptions: the public plan list, a musician's plan with its history, buying a plan
 // (Idempotency-Key required), cancelling, and the payment webhook.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { IDEMPOTENCY_HEADER } from '../../../platform/http/idempotency'
 import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
@@ -11,7 +9,7 @@ import { PAID_PLANS, PLANS } from '../plans'
 import { cancelSubscription, listPlans, mySubscription, purchaseSubscription } from './service'
 import { handlePaymentWebhook } from './settlement'
 
-const tags = ['Bandsy: subscriptions']
+const tags = ['subscriptions']
 
 const featuresSchema = z
   .object({
@@ -74,8 +72,8 @@ const purchaseBody = z.object({
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50).describe('Most history rows and purchases to list') })
 const authErrors = { 401: errorSchema, 403: errorSchema }
 
-export async function subscriptionRoutes(http: Http, platform: Platform) {
-  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+export async function subscriptionRoutes({ http, platform, guard }: AppContext) {
+  const asMusician = guard(['musician'])
 
   http.get(
     '/plans',
@@ -98,7 +96,6 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Your plan, its features, the subscription giving it, and your history',
-        security: bearer,
         querystring: limitQuery,
         response: {
           200: z.object({
@@ -108,7 +105,7 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
             history: z.array(subscriptionSchema).describe('Your subscriptions, newest first'),
             purchases: z.array(purchaseSchema).describe('Your purchases, newest first'),
           }),
-          400: errorSchema,
+          
           ...authErrors,
         },
       },
@@ -131,7 +128,6 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
           'retry with the same key and body replays the first answer and never charges twice. A declined payment is a 402 ' +
           'with the failed purchase in error.details.purchase; a payment the customer must confirm is a 202, and its ' +
           'subscription starts with the payment webhook.',
-        security: bearer,
         body: purchaseBody,
         response: {
           201: z
@@ -140,7 +136,7 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
           202: z
             .object({ purchase: purchaseSchema, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
             .describe('Waiting for the customer to confirm the payment'),
-          400: errorSchema,
+          
           ...authErrors,
           402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
           404: errorSchema.describe('Your account no longer exists'),
@@ -171,7 +167,6 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Cancel your active subscription',
         description: 'It keeps its features until its endDate; cancelling only stops it from being renewed. 409 when nothing is active.',
-        security: bearer,
         response: {
           200: z.object({ subscription: subscriptionSchema, plan: z.enum(PLANS), features: featuresSchema }),
           ...authErrors,

@@ -1,9 +1,7 @@
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { sessionRoutes } from '../../../platform/auth/session-routes'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { createAccountService } from './service'
 
 const tags = ['accounts']
@@ -55,7 +53,7 @@ const meSchema = z.discriminatedUnion('role', [
   }),
 ])
 
-export async function accountRoutes(http: Http, platform: Platform) {
+export async function accountRoutes({ http, platform, guard }: AppContext) {
   const accounts = createAccountService(platform)
   http.addHook('onClose', async () => accounts.otp.drain())
 
@@ -105,12 +103,11 @@ export async function accountRoutes(http: Http, platform: Platform) {
   http.get(
     '/me',
     {
-      preHandler: requireRole(platform, 'onedesigner', ['client', 'designer', 'admin']),
+      preHandler: guard(['client', 'designer', 'admin']),
       schema: {
         tags,
         summary: 'The signed-in account',
-        security: bearer,
-        response: { 200: meSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: meSchema, 404: errorSchema },
       },
     },
     async (req) => accounts.me(req.claims),

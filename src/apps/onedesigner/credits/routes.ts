@@ -1,15 +1,13 @@
 // Credits: packages, purchases (Idempotency-Key required), the payment webhook, and the
 // client's balance with its ledger.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { IDEMPOTENCY_HEADER } from '../../../platform/http/idempotency'
 import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
 import { creditAccount, getPurchase, handlePaymentWebhook, listPackages, listPurchases, purchaseCredits } from './service'
 
-const TAGS = ['OneDesigner: credits']
+const TAGS = ['credits']
 
 export const creditPackageSchema = z
   .object({
@@ -63,8 +61,8 @@ const purchaseBody = z.object({
     ),
 })
 
-export async function creditRoutes(http: Http, platform: Platform) {
-  const asClient = requireRole(platform, 'onedesigner', ['client'])
+export async function creditRoutes({ http, platform, guard }: AppContext) {
+  const asClient = guard(['client'])
 
   http.get(
     '/credits/packages',
@@ -73,8 +71,7 @@ export async function creditRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Credit packages on sale',
-        security: bearer,
-        response: { 200: z.object({ packages: z.array(creditPackageSchema) }), 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ packages: z.array(creditPackageSchema) }) },
       },
     },
     async (req) => ({ packages: await listPackages(platform, req.claims) }),
@@ -94,17 +91,16 @@ export async function creditRoutes(http: Http, platform: Platform) {
           '(Idempotent-Replayed: true) and never charges twice. A declined payment is a 402 with the failed purchase ' +
           'in error.details.purchase; a payment that needs the customer to confirm is a 202 with a clientSecret, and ' +
           'its credits arrive with the payment webhook.',
-        security: bearer,
         body: purchaseBody,
         response: {
           201: z.object({ purchase: purchaseSchema, balance: z.number().int().describe('Credits after this purchase') }).describe('Paid: credits added'),
           202: z
             .object({ purchase: purchaseSchema, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
             .describe('Waiting for the customer to confirm the payment'),
-          400: errorSchema,
-          401: errorSchema,
+          
+          
           402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
-          403: errorSchema,
+          
           404: errorSchema.describe('No such active package'),
           409: errorSchema.describe('idempotency_in_progress: a request with this key is still running'),
           422: errorSchema.describe('idempotency_key_reused: the key was used for a different request'),
@@ -132,9 +128,8 @@ export async function creditRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Your credit purchases, newest first',
-        security: bearer,
         querystring: limitQuery,
-        response: { 200: z.object({ purchases: z.array(purchaseSchema) }), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ purchases: z.array(purchaseSchema) }) },
       },
     },
     async (req) => ({ purchases: await listPurchases(platform, req.claims, req.query.limit) }),
@@ -147,9 +142,8 @@ export async function creditRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'One of your credit purchases (e.g. to follow a pending payment)',
-        security: bearer,
         params: z.object({ id: z.uuid() }),
-        response: { 200: z.object({ purchase: purchaseSchema }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: z.object({ purchase: purchaseSchema }), 404: errorSchema },
       },
     },
     async (req) => ({ purchase: await getPurchase(platform, req.claims, req.params.id) }),
@@ -162,13 +156,12 @@ export async function creditRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Your credit balance and ledger, newest entry first',
-        security: bearer,
         querystring: limitQuery,
         response: {
           200: z.object({ balance: z.number().int(), entries: z.array(ledgerEntrySchema) }),
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
+          
+          
+          
           404: errorSchema,
         },
       },
