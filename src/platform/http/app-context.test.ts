@@ -38,7 +38,7 @@ describe('app route context', () => {
   let paths: Record<string, Record<string, Op>>
   beforeAll(async () => {
     env = await createTestEnv({ apps: [probe] })
-    paths = (env.http.swagger() as { paths: typeof paths }).paths
+    paths = (env.http.swagger() as unknown as { paths: typeof paths }).paths
   })
   afterAll(() => env.close())
 

@@ -38,7 +38,7 @@ export const errorSchema = z
       details: z.unknown().optional(),
     }),
   })
-  .meta({ id: 'Error', description: 'Error' })
+  .meta({ id: 'Error' })
 
 export interface BuildOptions {
   /** Mount /docs (Swagger UI). */

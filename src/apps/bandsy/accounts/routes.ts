@@ -16,7 +16,7 @@ export const sessionSchema = z
     expiresIn: z.number().int().describe('Seconds the access token lives'),
     user: z.object({ id: z.uuid(), email: z.string(), role: z.literal('musician') }),
   })
-  .describe('BandsySession')
+  .meta({ id: 'BandsySession' })
 
 export async function accountRoutes({ http, platform, guard }: AppContext) {
   const accounts = createAccountService(platform)

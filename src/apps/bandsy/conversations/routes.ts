@@ -26,7 +26,7 @@ const messageSchema = z
     isRead: z.boolean().describe('1:1 chats: the other musician has read it. Groups keep read state per participant'),
     createdAt: z.date(),
   })
-  .describe('BandsyMessage')
+  .meta({ id: 'BandsyMessage' })
 
 const conversationSchema = z
   .object({
@@ -49,7 +49,7 @@ const conversationSchema = z
     lastMessage: messageSchema.nullable(),
     unreadCount: z.number().int().describe('Messages after your last read, not sent by you'),
   })
-  .describe('BandsyConversation')
+  .meta({ id: 'BandsyConversation' })
 
 const conversationParams = idParams
 const fileParams = z.object({ id: z.uuid(), messageId: z.uuid() })
@@ -189,8 +189,6 @@ export async function conversationRoutes({ app, http, platform, guard }: AppCont
             total: z.number().int(),
             conversations: z.array(z.object({ conversationId: z.uuid(), unreadCount: z.number().int() })).describe('Only those with unread messages'),
           }),
-          
-          
         },
       },
     },

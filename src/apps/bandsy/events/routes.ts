@@ -28,7 +28,7 @@ const eventSchema = z
     createdAt: z.date(),
     distanceKm: z.number().nullable().describe('From the position asked for (or your profile location), when both are known'),
   })
-  .describe('BandsyEvent')
+  .meta({ id: 'BandsyEvent' })
 
 const one = z.object({ event: eventSchema })
 

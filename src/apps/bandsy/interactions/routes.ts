@@ -26,7 +26,7 @@ const matchOutcomeSchema = z
     score: z.number().nullable(),
     created: z.boolean().describe('true when this like made the match'),
   })
-  .describe('BandsyMatchOutcome')
+  .meta({ id: 'BandsyMatchOutcome' })
 
 const interactionResponse = z.object({
   interaction: interactionSchema,
@@ -41,7 +41,7 @@ const receivedLikeSchema = z
     createdAt: z.date(),
     musician: musicianCardSchema.describe('Who liked you'),
   })
-  .describe('BandsyReceivedLike')
+  .meta({ id: 'BandsyReceivedLike' })
 
 export async function interactionRoutes({ http, platform, guard }: AppContext) {
   const asMusician = guard(['musician'])
@@ -66,9 +66,6 @@ export async function interactionRoutes({ http, platform, guard }: AppContext) {
         response: {
           200: interactionResponse.describe('The same interaction already existed'),
           201: interactionResponse.describe('Recorded'),
-          
-          
-          
           404: errorSchema.describe('No such musician'),
           422: errorSchema.describe('toUserId is yourself'),
           429: errorSchema.describe('No super likes left today on your plan; details name the plan that gives more'),
@@ -93,9 +90,6 @@ export async function interactionRoutes({ http, platform, guard }: AppContext) {
         params: z.object({ toUserId: z.uuid(), type: z.enum(['pass', 'block']) }),
         response: {
           200: z.object({ interaction: interactionSchema.describe('The interaction removed') }),
-          
-          
-          
           404: errorSchema.describe('You have no such pass or block'),
         },
       },
@@ -125,10 +119,7 @@ export async function interactionRoutes({ http, platform, guard }: AppContext) {
             nextCursor: z.uuid().nullable(),
             includesPlainLikes: z.boolean().describe('false on plans that see super likes only'),
           }),
-          
-          
           402: errorSchema.describe('Plain likes need premium or pro'),
-          
         },
       },
     },

@@ -17,7 +17,7 @@ export const matchFactorSchema = z
     reason: z.string(),
     inputs: z.unknown(),
   })
-  .describe('BandsyMatchFactor')
+  .meta({ id: 'BandsyMatchFactor' })
 
 export const matchSchema = z
   .object({
@@ -30,7 +30,7 @@ export const matchSchema = z
     updatedAt: z.date().nullable(),
     musician: musicianCardSchema.describe('The other musician'),
   })
-  .describe('BandsyMatch')
+  .meta({ id: 'BandsyMatch' })
 
 export async function matchRoutes({ http, platform, guard }: AppContext) {
   const asMusician = guard(['musician'])

@@ -25,7 +25,7 @@ const formatSchema = z
     size: z.number().int().describe('bytes'),
     contentType: z.string(),
   })
-  .describe('BandsyMediaFormat')
+  .meta({ id: 'BandsyMediaFormat' })
 
 const sampleSchema = z
   .object({
@@ -42,7 +42,7 @@ const sampleSchema = z
     genres: z.array(z.object({ id: z.uuid(), name: z.string() })),
     createdAt: z.date(),
   })
-  .describe('BandsyMediaSample')
+  .meta({ id: 'BandsyMediaSample' })
 
 const title = z.string().trim().min(1).max(200)
 const description = z.string().max(5000).nullable()
@@ -73,7 +73,7 @@ const uploadForm = z
     genreIds: z.array(z.uuid()).optional(),
     [FILE_FIELD]: z.string().meta({ format: 'binary' }).describe(`The audio or video file; accepted: ${Object.keys(MEDIA_TYPES).join(', ')}`),
   })
-  .describe('BandsyMediaSampleUpload')
+  .meta({ id: 'BandsyMediaSampleUpload' })
 
 const REPEATABLE = new Set(['genreIds'])
 

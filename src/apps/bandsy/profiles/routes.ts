@@ -45,7 +45,7 @@ const matchProfileSchema = z
     country: z.string().nullable(),
     updatedAt: z.date(),
   })
-  .describe('BandsyMatchProfile')
+  .meta({ id: 'BandsyMatchProfile' })
 
 const meSchema = z
   .object({
@@ -72,7 +72,7 @@ const meSchema = z
     plan: z.enum(PLANS),
     missingForMatching: z.array(z.enum(['location', 'instrument', 'genre'])).describe('What discovery still needs from you'),
   })
-  .describe('BandsyOwnProfile')
+  .meta({ id: 'BandsyOwnProfile' })
 
 const publicProfileSchema = z
   .object({
@@ -89,7 +89,7 @@ const publicProfileSchema = z
     instruments: z.array(instrumentSchema),
     genres: z.array(genreSchema),
   })
-  .describe('BandsyPublicProfile')
+  .meta({ id: 'BandsyPublicProfile' })
 
 const profilePatch = z
   .object({

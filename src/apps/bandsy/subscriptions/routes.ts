@@ -17,7 +17,7 @@ const featuresSchema = z
     superLikesPerDay: z.number().int().nullable().describe('Super likes per UTC day; null: unlimited'),
     seeWhoLikedYou: z.boolean().describe('Sees plain likes sent to them (super likes are always seen)'),
   })
-  .describe('BandsyPlanFeatures')
+  .meta({ id: 'BandsyPlanFeatures' })
 
 const planSchema = z
   .object({
@@ -27,7 +27,7 @@ const planSchema = z
     periodDays: z.number().int(),
     features: featuresSchema,
   })
-  .describe('BandsyPlan')
+  .meta({ id: 'BandsyPlan' })
 
 const subscriptionSchema = z
   .object({
@@ -38,7 +38,7 @@ const subscriptionSchema = z
     endDate: z.date().nullable(),
     createdAt: z.date(),
   })
-  .describe('BandsySubscription')
+  .meta({ id: 'BandsySubscription' })
 
 const purchaseSchema = z
   .object({
@@ -54,7 +54,7 @@ const purchaseSchema = z
     createdAt: z.date(),
     completedAt: z.date().nullable(),
   })
-  .describe('BandsySubscriptionPurchase')
+  .meta({ id: 'BandsySubscriptionPurchase' })
 
 const purchaseBody = z.object({
   plan: z.enum(PAID_PLANS).describe('The plan to buy one period of'),
@@ -105,7 +105,6 @@ export async function subscriptionRoutes({ http, platform, guard }: AppContext) 
             history: z.array(subscriptionSchema).describe('Your subscriptions, newest first'),
             purchases: z.array(purchaseSchema).describe('Your purchases, newest first'),
           }),
-          
           ...authErrors,
         },
       },
@@ -136,7 +135,6 @@ export async function subscriptionRoutes({ http, platform, guard }: AppContext) 
           202: z
             .object({ purchase: purchaseSchema, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
             .describe('Waiting for the customer to confirm the payment'),
-          
           ...authErrors,
           402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
           404: errorSchema.describe('Your account no longer exists'),

@@ -14,7 +14,7 @@ const sessionSchema = z.object({
   refreshToken: z.string(),
   expiresIn: z.number().int().describe('Seconds the access token lives'),
   user: z.object({ id: z.uuid(), email: z.string(), role }),
-})
+}).meta({ id: 'Session' })
 
 const meSchema = z.discriminatedUnion('role', [
   z.object({
@@ -51,7 +51,7 @@ const meSchema = z.discriminatedUnion('role', [
     lastLoginAt: z.date().nullable(),
     createdAt: z.date().nullable(),
   }),
-])
+]).meta({ id: 'Account' })
 
 export async function accountRoutes({ http, platform, guard }: AppContext) {
   const accounts = createAccountService(platform)

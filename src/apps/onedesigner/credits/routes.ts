@@ -17,7 +17,7 @@ export const creditPackageSchema = z
     priceCents: z.number().int(),
     currency: z.string().describe('ISO 4217, lower case'),
   })
-  .describe('CreditPackage')
+  .meta({ id: 'CreditPackage' })
 
 export const purchaseSchema = z
   .object({
@@ -33,7 +33,7 @@ export const purchaseSchema = z
     createdAt: z.date(),
     completedAt: z.date().nullable(),
   })
-  .describe('CreditPurchase')
+  .meta({ id: 'CreditPurchase' })
 
 export const ledgerEntrySchema = z
   .object({
@@ -44,7 +44,7 @@ export const ledgerEntrySchema = z
     reason: z.string().describe("Why: 'purchase', 'unlock', 'grant', 'refund' ..."),
     reference: z.string().nullable().describe('What it moved for, e.g. the purchase id'),
   })
-  .describe('LedgerEntry')
+  .meta({ id: 'LedgerEntry' })
 
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) })
 
@@ -97,10 +97,7 @@ export async function creditRoutes({ http, platform, guard }: AppContext) {
           202: z
             .object({ purchase: purchaseSchema, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
             .describe('Waiting for the customer to confirm the payment'),
-          
-          
           402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
-          
           404: errorSchema.describe('No such active package'),
           409: errorSchema.describe('idempotency_in_progress: a request with this key is still running'),
           422: errorSchema.describe('idempotency_key_reused: the key was used for a different request'),
@@ -159,9 +156,6 @@ export async function creditRoutes({ http, platform, guard }: AppContext) {
         querystring: limitQuery,
         response: {
           200: z.object({ balance: z.number().int(), entries: z.array(ledgerEntrySchema) }),
-          
-          
-          
           404: errorSchema,
         },
       },

@@ -31,7 +31,7 @@ const matchSchema = z.object({
     rateRange: z.string().nullable(),
     availabilityStatus: z.string(),
   }),
-})
+}).meta({ id: 'DesignerMatch' })
 
 const factorSchema = z.object({
   name: z.string(),
@@ -54,7 +54,7 @@ const explanationSchema = z.object({
   recomputedScore: z.number().int().describe('The score recomputed from the factors above; equals storedScore'),
   aiProvider: z.string().nullable(),
   matchVersion: z.string().nullable(),
-})
+}).meta({ id: 'MatchExplanation' })
 
 const briefParams = z.object({ id: z.uuid() })
 const matchParams = z.object({ id: z.uuid() })

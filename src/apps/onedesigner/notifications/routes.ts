@@ -19,7 +19,7 @@ export const notificationSchema = z
     readAt: z.date().nullable(),
     createdAt: z.date(),
   })
-  .describe('Notification')
+  .meta({ id: 'Notification' })
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true')
 
@@ -46,9 +46,6 @@ export async function notificationRoutes({ app, http, platform, guard }: AppCont
             nextCursor: z.uuid().nullable(),
             unreadCount: z.number().int(),
           }),
-          
-          
-          
         },
       },
     },
@@ -67,9 +64,6 @@ export async function notificationRoutes({ app, http, platform, guard }: AppCont
         params: z.object({ id: z.uuid() }),
         response: {
           200: z.object({ notification: notificationSchema }),
-          
-          
-          
           404: errorSchema.describe('No such notification of yours'),
         },
       },
@@ -86,8 +80,6 @@ export async function notificationRoutes({ app, http, platform, guard }: AppCont
         summary: 'Mark all your notifications read',
         response: {
           200: z.object({ updated: z.number().int().describe('How many were unread') }),
-          
-          
         },
       },
     },
@@ -110,8 +102,6 @@ export async function notificationRoutes({ app, http, platform, guard }: AppCont
         response: {
           200: z.string().describe('text/event-stream'),
           400: errorSchema.describe('A malformed query, e.g. access_token given twice'),
-          
-          
         },
       },
     },

@@ -36,7 +36,7 @@ export const projectRequestSchema = z
     createdAt: z.date(),
     updatedAt: z.date(),
   })
-  .describe('ProjectRequest')
+  .meta({ id: 'ProjectRequest' })
 
 const one = z.object({ request: projectRequestSchema })
 
@@ -73,8 +73,6 @@ export async function projectRequestRoutes({ http, platform, guard }: AppContext
         body: z.object({ matchId: z.uuid(), message: text(5000) }),
         response: {
           201: one,
-          
-          
           403: errorSchema.describe('The designer is not unlocked'),
           404: errorSchema,
           409: errorSchema.describe('A request to this designer is already pending'),
@@ -133,9 +131,6 @@ export async function projectRequestRoutes({ http, platform, guard }: AppContext
           body: z.object({ message: text(2000).optional() }).nullish().describe('Optional; may be omitted'),
           response: {
             200: one,
-            
-            
-            
             404: errorSchema,
             409: errorSchema.describe('Already answered'),
             410: errorSchema.describe('The 72-hour window has closed; the request is now expired'),

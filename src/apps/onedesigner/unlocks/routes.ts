@@ -19,7 +19,7 @@ export const designerContactSchema = z
     portfolioUrl: z.string().nullable(),
     availabilityStatus: z.string().nullable(),
   })
-  .describe('DesignerContact')
+  .meta({ id: 'DesignerContact' })
 
 export const unlockSchema = z
   .object({
@@ -31,7 +31,7 @@ export const unlockSchema = z
     unlockedAt: z.date(),
     designer: designerContactSchema.nullable().describe('null when the designer is no longer listed'),
   })
-  .describe('Unlock')
+  .meta({ id: 'Unlock' })
 
 const unlockResponse = z.object({
   unlock: unlockSchema,
@@ -59,10 +59,7 @@ export async function unlockRoutes({ http, platform, guard }: AppContext) {
         response: {
           200: unlockResponse.describe('Already unlocked: nothing was spent'),
           201: unlockResponse.describe('Unlocked: one credit was spent'),
-          
-          
           402: errorSchema.describe('Not enough credits'),
-          
           404: errorSchema,
           409: errorSchema.describe('Designer no longer available, or a request with this Idempotency-Key is still running'),
           410: errorSchema.describe('The match has expired'),
