@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from './support/test-env'
 import { openApiDocument, OPENAPI_PATH } from '../src/platform/http/openapi'
 import { ALL_APPS } from '../src/apps'
+import { dereference } from './support/openapi-deref'
 
 describe('OpenAPI document', () => {
   let env: TestEnv
@@ -29,5 +30,15 @@ describe('OpenAPI document', () => {
       }
     }
     expect(problems).toEqual([])
+  })
+
+  it('names shared schemas once, as components every $ref resolves to and some operation uses', () => {
+    const doc = JSON.parse(fs.readFileSync(OPENAPI_PATH, 'utf8'))
+    const components = Object.keys(doc.components.schemas)
+    expect(components).toContain('Error')
+    const refs = new Set([...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]))
+    expect([...refs].filter((r) => !components.includes(r))).toEqual([])
+    expect(components.filter((c) => !refs.has(c))).toEqual([])
+    expect(() => dereference(doc)).not.toThrow()
   })
 })

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Platform } from './platform'
 import type { JobDefinition } from './jobs/types'
+import type { AppContext } from './http/app-context'
 
 export type Http = FastifyInstance<any, any, any, any, ZodTypeProvider>
 
@@ -17,8 +18,8 @@ export interface AppModule {
   name: string
   /** Folder of this app's SQL migrations (schema named after the app). */
   migrationsDir: string
-  /** Registers routes; mounted under /v1/<name>. */
-  routes(http: Http, platform: Platform): void | Promise<void>
+  /** Registers routes on ctx.http, mounted under /v1/<name>; ctx knows the app (guard, asUser). */
+  routes(ctx: AppContext): void | Promise<void>
   jobs?: JobDefinition[]
   /** Loads demo data; returns lines to print (e.g. how to log in). */
   seed?(platform: Platform, opts?: SeedOptions): Promise<string[]>

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats'
 import Stripe from 'stripe'
+import { dereference } from './openapi-deref'
 
 export type Schema = {
   type?: string | string[]
@@ -67,7 +68,9 @@ export function makeAjv() {
   return ajv
 }
 
-export function operationsOf(doc: Doc): Operation[] {
+export function operationsOf(document: Doc): Operation[] {
+  // Schemas are walked and compiled one by one, so named components are inlined first.
+  const doc = dereference(document)
   const ajv = makeAjv()
   const ops: Operation[] = []
   for (const [path, methods] of Object.entries(doc.paths)) {

@@ -20,7 +20,7 @@ export const APP = 'bandsy'
 export const bandsy = defineApp({
   name: APP,
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  async routes(http, platform) {
+  async routes(ctx) {
     for (const register of [
       accountRoutes, // email OTP and external identity provider sign-in; sessions
       profileRoutes, // own profile, instruments, genres, match profile; public profiles; catalog
@@ -33,7 +33,7 @@ export const bandsy = defineApp({
       conversationRoutes, // conversations, messages (text and media files), read state, unread counts, realtime stream
       mediaSampleRoutes, // audio/video samples: multipart upload, files in platform.storage, genre tags
     ])
-      await register(http, platform)
+      await register(ctx)
   },
   jobs,
   seed,

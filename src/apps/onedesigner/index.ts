@@ -19,7 +19,7 @@ export const APP = 'onedesigner'
 export const onedesigner = defineApp({
   name: APP,
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  async routes(http, platform) {
+  async routes(ctx) {
     for (const register of [
       accountRoutes, // OTP sign-up and login for clients, designers and admins; /me
       designerRoutes, // a designer's own profile and stats; approved designers for clients
@@ -31,7 +31,7 @@ export const onedesigner = defineApp({
       projectRequestRoutes, // 72-hour project requests and responses
       notificationRoutes, // notifications and the realtime stream
     ])
-      await register(http, platform)
+      await register(ctx)
   },
   jobs,
   seed,

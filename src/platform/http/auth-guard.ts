@@ -1,5 +1,6 @@
-// Protects a route: a valid bearer token for this app, with one of the allowed roles.
-import type { FastifyRequest, RouteOptions } from 'fastify'
+// Protects a route: a valid bearer token for this app, with one of the allowed roles. Apps get it
+// bound to their name as the route context's guard (app-context.ts).
+import type { FastifyRequest } from 'fastify'
 import { AppError } from './errors'
 import type { Platform } from '../platform'
 
@@ -32,21 +33,5 @@ export function requireRole(platform: Platform, app: string, roles: readonly str
   return Object.assign(guard, { [GUARD]: true })
 }
 
-/**
- * Routes name the guard as a preHandler; this moves it before validation, so a caller without a
- * valid token gets 401 whatever the body, and learns nothing about the route's input rules.
- * Register before the routes (onRoute sees only routes added after it).
- */
-export function authBeforeValidation(http: { addHook(name: 'onRoute', fn: (route: RouteOptions) => void): unknown }) {
-  http.addHook('onRoute', (route: RouteOptions) => {
-    const pre = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : []
-    const guards = pre.filter((h) => GUARD in h)
-    if (!guards.length) return
-    const validation = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : []
-    route.preValidation = [...guards, ...validation] as RouteOptions['preValidation']
-    route.preHandler = pre.filter((h) => !(GUARD in h)) as RouteOptions['preHandler']
-  })
-}
-
-/** OpenAPI security requirement for bearer-protected routes. */
-export const bearer = [{ bearer: [] }]
+/** Whether a preHandler is a guard made by requireRole (see guardedRoutes in app-context.ts). */
+export const isGuard = (h: unknown): boolean => typeof h === 'function' && GUARD in h

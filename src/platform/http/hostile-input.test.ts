@@ -11,7 +11,7 @@ import { jsonNestsDeeperThan } from './server'
 const probe = defineApp({
   name: 'probe',
   migrationsDir: '/nonexistent',
-  routes(http, platform) {
+  routes({ http, platform }) {
     http.get('/things/:id', { schema: { params: z.object({ id: z.string() }) } }, async (req) => ({ id: req.params.id }))
     http.post('/store', { schema: { body: z.object({ text: z.string() }) } }, async (req) => {
       await sql`select ${req.body.text}::text`.execute(platform.db.kysely)

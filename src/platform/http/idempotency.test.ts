@@ -4,7 +4,6 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env'
 import { defineApp } from '../app'
 import { AppError } from './errors'
-import { requireRole, bearer } from './auth-guard'
 import { errorSchema } from './server'
 import { IDEMPOTENCY_TTL_MS, RUNNING_LEASE_MS, canonical } from './idempotency'
 import { purgeExpiredIdempotencyKeys } from '../ledger/idempotency-keys'
@@ -15,15 +14,14 @@ let gate: Promise<void> | undefined
 const probe = defineApp({
   name: 'probe',
   migrationsDir: '/nonexistent',
-  routes(http, platform) {
-    const guard = requireRole(platform, 'probe', ['client'])
+  routes({ http, platform, guard: guardOf }) {
+    const guard = guardOf(['client'])
     http.post(
       '/spend/:item',
       {
         preHandler: guard,
         config: { idempotent: true },
         schema: {
-          security: bearer,
           params: z.object({ item: z.string() }),
           body: z.object({ amount: z.number().int(), outcome: z.enum(['ok', 'refuse', 'crash', 'wait']).default('ok'), note: z.string().optional() }),
           response: { 201: z.object({ n: z.number(), at: z.date(), amount: z.number() }), 402: errorSchema, 409: errorSchema, 422: errorSchema },

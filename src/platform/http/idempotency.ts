@@ -4,7 +4,7 @@
 // OPTING A ROUTE IN: put `config: { idempotent: true }` on a route that has an auth guard.
 //
 //   http.post('/matches/:id/unlock', {
-//     preHandler: requireRole(platform, 'onedesigner', ['client']),
+//     preHandler: guard(['client']),
 //     config: { idempotent: true },
 //     schema: { params, response: { 201: ..., 409: errorSchema, 422: errorSchema } },
 //   }, handler)

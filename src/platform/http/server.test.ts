@@ -4,14 +4,12 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env'
 import { defineApp } from '../app'
 import { AppError, ERROR_STATUS } from './errors'
-import { requireRole, bearer } from './auth-guard'
-import { withUser } from '../db/with-user'
 
 // A throwaway app exercising the HTTP layer's contract.
 const probe = defineApp({
   name: 'probe',
   migrationsDir: '/nonexistent',
-  routes(http, platform) {
+  routes({ http, platform, guard, asUser }) {
     http.post(
       '/echo',
       { schema: { body: z.object({ name: z.string().min(2), age: z.number().int().min(0) }) } },
@@ -33,8 +31,8 @@ const probe = defineApp({
       if (state === 'down') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
       return {}
     })
-    http.get('/me', { preHandler: requireRole(platform, 'probe', ['client']), schema: { security: bearer } }, async (req) =>
-      withUser(platform.db.kysely, req.claims, async (tx) => {
+    http.get('/me', { preHandler: guard(['client']) }, async (req) =>
+      asUser(req.claims, async (tx) => {
         const { rows } = await sql<{ uid: string; role: string; usr: string }>`select platform.uid() as uid, platform.role() as role, current_user as usr`.execute(tx)
         return rows[0]
       }),

@@ -19,7 +19,8 @@ import type { AppModule, Http } from '../app'
 import { AppError, fromPostgresError, isConnectionError, isQueryTimeout, type ErrorBody } from './errors'
 import { readMailbox } from '../auth/mailer'
 import { registerIdempotency } from './idempotency'
-import { authBeforeValidation } from './auth-guard'
+import { appTags, createAppContext, guardedRoutes } from './app-context'
+import { usedComponentsOnly } from './components'
 import type { Claims } from '../db/with-user'
 
 declare module 'fastify' {
@@ -37,7 +38,7 @@ export const errorSchema = z
       details: z.unknown().optional(),
     }),
   })
-  .describe('Error')
+  .meta({ id: 'Error' })
 
 export interface BuildOptions {
   /** Mount /docs (Swagger UI). */
@@ -90,6 +91,7 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
       },
     },
     transform: jsonSchemaTransform,
+    transformObject: usedComponentsOnly,
   })
   if (opts.docs !== false) await http.register(swaggerUi, { routePrefix: '/docs' })
 
@@ -100,12 +102,18 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
 
   registerMetrics(http)
   registerHealth(http, platform)
-  authBeforeValidation(http)
+  guardedRoutes(http)
   registerIdempotency(http, platform)
   if (platform.config.devEndpoints) registerDevRoutes(http, platform)
 
   for (const app of apps) {
-    await http.register(async (scope) => app.routes(scope as Http, platform), { prefix: `/v1/${app.name}` })
+    await http.register(
+      async (scope) => {
+        appTags(scope as Http, app.name)
+        await app.routes(createAppContext(app.name, scope as Http, platform))
+      },
+      { prefix: `/v1/${app.name}` },
+    )
   }
   return http
 }

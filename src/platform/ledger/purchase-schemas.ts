@@ -31,7 +31,7 @@ export function purchaseSchemaOf<T extends ZodRawShape>(name: string, own: T) {
       createdAt: z.date(),
       completedAt: z.date().nullable(),
     })
-    .describe(name)
+    .meta({ id: name })
 }
 
 /** The answers of POST <purchase>: 201 with what was granted, 202 while the customer confirms, and the errors. */
@@ -41,10 +41,7 @@ export function purchaseResponses<P, S>(purchase: ZodType<P>, succeeded: ZodType
     202: z
       .object({ purchase, clientSecret: z.string().nullable().describe('Confirm the payment with this (Stripe.js)') })
       .describe('Waiting for the customer to confirm the payment'),
-    400: errorSchema,
-    401: errorSchema,
     402: errorSchema.describe('The payment was declined (payment_required); details.purchase is the failed purchase'),
-    403: errorSchema,
     404: errorSchema.describe(notes.notFound),
     409: errorSchema.describe(notes.conflict),
     422: errorSchema.describe('idempotency_key_reused: the key was used for a different request'),

@@ -12,7 +12,7 @@ let streams: EventStreams
 const probe = defineApp({
   name: 'probe',
   migrationsDir: '/nonexistent',
-  routes(http, platform) {
+  routes({ http, platform }) {
     streams = eventStreams(http, platform, { heartbeatMs: 50 })
     http.get('/stream/:userId', { schema: { params: z.object({ userId: z.uuid() }) } }, async (req, reply) =>
       streams.open(req, reply, { app: 'probe', userId: req.params.userId }),

@@ -1,14 +1,13 @@
 // Sign-in: POST /auth/otp and /auth/otp/verify (email code), POST /auth/external (identity
 // provider token), /auth/refresh, /auth/logout.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { sessionRoutes } from '../../../platform/auth/session-routes'
 import { otpCode, otpEmail, otpRoutes } from '../../../platform/auth/otp-routes'
 import { createAccountService } from './service'
 
-const tags = ['Bandsy: accounts']
+const tags = ['accounts']
 
 export const sessionSchema = z
   .object({
@@ -17,9 +16,9 @@ export const sessionSchema = z
     expiresIn: z.number().int().describe('Seconds the access token lives'),
     user: z.object({ id: z.uuid(), email: z.string(), role: z.literal('musician') }),
   })
-  .describe('BandsySession')
+  .meta({ id: 'BandsySession' })
 
-export async function accountRoutes(http: Http, platform: Platform) {
+export async function accountRoutes({ http, platform, guard }: AppContext) {
   const accounts = createAccountService(platform)
   otpRoutes(http, {
     tags,

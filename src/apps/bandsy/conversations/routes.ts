@@ -2,17 +2,16 @@
 // multipart/form-data), read state, unread counts, message files, and the realtime stream.
 import multipart from '@fastify/multipart'
 import { z } from 'zod'
+import type { AppContext } from '../../../platform/http/app-context'
 import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { errorSchema } from '../../../platform/http/server'
-import { commonErrors, idParams } from '../../../platform/http/schemas'
+import { idParams } from '../../../platform/http/schemas'
 import { eventStreams, HEARTBEAT_MS } from '../../../platform/notify/sse'
 import { MAX_CURSOR_LENGTH } from '../../../platform/messaging/cursor'
-import { APP, createConversationService } from './service'
+import { createConversationService } from './service'
 import { MULTIPART_LIMITS, parseMultipartMessage } from './uploads'
 
-const tags = ['Bandsy: conversations']
+const tags = ['conversations']
 const cursor = z.string().min(1).max(MAX_CURSOR_LENGTH)
 
 const messageSchema = z
@@ -27,7 +26,7 @@ const messageSchema = z
     isRead: z.boolean().describe('1:1 chats: the other musician has read it. Groups keep read state per participant'),
     createdAt: z.date(),
   })
-  .describe('BandsyMessage')
+  .meta({ id: 'BandsyMessage' })
 
 const conversationSchema = z
   .object({
@@ -50,7 +49,7 @@ const conversationSchema = z
     lastMessage: messageSchema.nullable(),
     unreadCount: z.number().int().describe('Messages after your last read, not sent by you'),
   })
-  .describe('BandsyConversation')
+  .meta({ id: 'BandsyConversation' })
 
 const conversationParams = idParams
 const fileParams = z.object({ id: z.uuid(), messageId: z.uuid() })
@@ -62,8 +61,8 @@ const postBody = z
   })
   .refine((b) => b.type !== 'text' || !!b.content?.trim(), { path: ['content'], message: 'a text message needs content that is not blank' })
 
-export async function conversationRoutes(http: Http, platform: Platform) {
-  const musician = requireRole(platform, APP, ['musician'])
+export async function conversationRoutes({ app, http, platform, guard }: AppContext) {
+  const musician = guard(['musician'])
   const service = createConversationService(platform)
   const streams = eventStreams(http, platform)
 
@@ -84,13 +83,11 @@ export async function conversationRoutes(http: Http, platform: Platform) {
             'multipart/form-data with fields `type` (`audio` or `image`), optional `content`, and one part `file`: images ' +
             'jpeg, png, webp, gif up to 10 MB; audio mpeg, mp4, aac, ogg, wav, webm, flac up to 25 MB, checked by declared ' +
             'type and by content. Only the two musicians of an active match, or current members of an active group, may post.',
-          security: bearer,
           consumes: ['application/json', 'multipart/form-data'],
           params: conversationParams,
           body: postBody,
           response: {
             201: z.object({ message: messageSchema }),
-            ...commonErrors,
             403: errorSchema.describe('The match has ended or the group is not active'),
             404: errorSchema.describe('No conversation of yours with this id'),
             413: errorSchema.describe('The file is too large'),
@@ -113,9 +110,8 @@ export async function conversationRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Your conversations, newest activity first',
         description: 'Each with its participants, last message and your unread count. Pages with `limit` and `cursor` (the `nextCursor`).',
-        security: bearer,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: cursor.optional() }),
-        response: { 200: z.object({ conversations: z.array(conversationSchema), nextCursor: z.string().nullable() }), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ conversations: z.array(conversationSchema), nextCursor: z.string().nullable() }) },
       },
     },
     async (req) => service.list(req.claims, { limit: req.query.limit, cursor: req.query.cursor }),
@@ -128,9 +124,8 @@ export async function conversationRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'One of your conversations',
-        security: bearer,
         params: conversationParams,
-        response: { 200: z.object({ conversation: conversationSchema }), ...commonErrors },
+        response: { 200: z.object({ conversation: conversationSchema }), 404: errorSchema },
       },
     },
     async (req) => ({ conversation: await service.get(req.claims, req.params.id) }),
@@ -146,7 +141,6 @@ export async function conversationRoutes(http: Http, platform: Platform) {
         description:
           'Without a cursor: the newest `limit` messages. `before=<olderCursor>` pages back; `after=<newerCursor>` fetches ' +
           'newer ones (also to poll). Cursors are positions, so pages neither repeat nor skip while messages arrive.',
-        security: bearer,
         params: conversationParams,
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -160,7 +154,7 @@ export async function conversationRoutes(http: Http, platform: Platform) {
             newerCursor: z.string().nullable(),
             hasNewer: z.boolean(),
           }),
-          ...commonErrors,
+          404: errorSchema,
         },
       },
     },
@@ -175,10 +169,9 @@ export async function conversationRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Mark messages read',
         description: 'Up to `upTo` (default: the newest message). Your read position never moves back.',
-        security: bearer,
         params: conversationParams,
         body: z.object({ upTo: z.coerce.date().optional() }).optional(),
-        response: { 200: z.object({ lastReadAt: z.date().nullable(), unreadCount: z.number().int() }), ...commonErrors },
+        response: { 200: z.object({ lastReadAt: z.date().nullable(), unreadCount: z.number().int() }), 404: errorSchema },
       },
     },
     async (req) => service.markRead(req.claims, req.params.id, req.body?.upTo),
@@ -191,14 +184,11 @@ export async function conversationRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Your unread message counts',
-        security: bearer,
         response: {
           200: z.object({
             total: z.number().int(),
             conversations: z.array(z.object({ conversationId: z.uuid(), unreadCount: z.number().int() })).describe('Only those with unread messages'),
           }),
-          401: errorSchema,
-          403: errorSchema,
         },
       },
     },
@@ -212,9 +202,8 @@ export async function conversationRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: "A message's audio or image file",
-        security: bearer,
         params: fileParams,
-        response: { 200: z.string().describe('The file, with its content type'), ...commonErrors },
+        response: { 200: z.string().describe('The file, with its content type'), 404: errorSchema },
       },
     },
     async (req, reply) => {
@@ -231,7 +220,7 @@ export async function conversationRoutes(http: Http, platform: Platform) {
   http.get(
     '/stream',
     {
-      preHandler: requireRole(platform, APP, ['musician'], { queryToken: true }),
+      preHandler: guard(['musician'], { queryToken: true }),
       schema: {
         tags,
         summary: 'Your realtime events (server-sent events)',
@@ -239,11 +228,10 @@ export async function conversationRoutes(http: Http, platform: Platform) {
           'A text/event-stream that stays open. `message.created` carries `{ conversationId, messageId }`; fetch the message ' +
           `with the REST routes. A comment line is sent every ${HEARTBEAT_MS / 1000} s. EventSource cannot send headers, so ` +
           'this route also takes the access token as `?access_token=`.',
-        security: bearer,
         querystring: z.object({ access_token: z.string().optional().describe('Access token, for EventSource') }),
-        response: { 200: z.string().describe('text/event-stream'), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: z.string().describe('text/event-stream') },
       },
     },
-    async (req, reply) => streams.open(req, reply, { app: APP, userId: req.claims.sub }),
+    async (req, reply) => streams.open(req, reply, { app, userId: req.claims.sub }),
   )
 }

@@ -1,10 +1,7 @@
 // GET /v1/bandsy/discovery: candidate musicians for the signed-in musician, best first.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
-import { commonErrors } from '../../../platform/http/schemas'
 import { discover } from './service'
 
 const instrumentSchema = z.object({
@@ -35,20 +32,19 @@ const candidateSchema = z.object({
   reasons: z.array(z.string()).describe('The strongest factors in words'),
 })
 
-export async function discoveryRoutes(http: Http, platform: Platform) {
+export async function discoveryRoutes({ http, platform, guard }: AppContext) {
   http.get(
     '/discovery',
     {
-      preHandler: requireRole(platform, 'bandsy', ['musician']),
+      preHandler: guard(['musician']),
       schema: {
-        tags: ['Bandsy: discovery'],
+        tags: ['discovery'],
         summary: 'Musicians to discover, best match first',
         description:
           'Active musicians with complete profiles within your search radius (capped by your plan) and age range, ' +
           'not yourself, not blocked either way, not already liked, super-liked or passed. Ranked by instrument complement, ' +
           'genre overlap, distance, skill and activity. Page with `nextCursor`: the first page fixes the order for 30 minutes ' +
           '(410 once expired), so nobody appears twice or is skipped.',
-        security: bearer,
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(50).default(20),
           cursor: z.string().min(1).max(200).optional().describe('nextCursor from the previous page'),
@@ -61,7 +57,7 @@ export async function discoveryRoutes(http: Http, platform: Platform) {
             radiusKm: z.number().int(),
             expiresAt: z.date().describe('When the cursor stops working'),
           }),
-          ...commonErrors,
+          404: errorSchema,
           402: errorSchema,
           410: errorSchema,
           422: errorSchema,

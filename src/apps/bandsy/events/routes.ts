@@ -1,16 +1,14 @@
 // Events over HTTP: group admins create, edit and delete them; members see a group's private
 // events; everyone lists public upcoming events by date and distance.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
-import { commonErrors, idParams } from '../../../platform/http/schemas'
+import { idParams } from '../../../platform/http/schemas'
 import { optionalText, text } from '../groups/schemas'
 import type { EventRow } from './repository'
 import * as events from './service'
 
-const tags = ['Bandsy: events']
+const tags = ['events']
 
 const eventSchema = z
   .object({
@@ -30,7 +28,7 @@ const eventSchema = z
     createdAt: z.date(),
     distanceKm: z.number().nullable().describe('From the position asked for (or your profile location), when both are known'),
   })
-  .describe('BandsyEvent')
+  .meta({ id: 'BandsyEvent' })
 
 const one = z.object({ event: eventSchema })
 
@@ -67,8 +65,8 @@ const optionalFields = {
   maxAttendees: z.number().int().min(1).max(1_000_000).nullish(),
 }
 
-export async function eventRoutes(http: Http, platform: Platform) {
-  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+export async function eventRoutes({ http, platform, guard }: AppContext) {
+  const asMusician = guard(['musician'])
 
   http.post(
     '/groups/:id/events',
@@ -78,7 +76,6 @@ export async function eventRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Create an event of the group (its admins)',
         description: 'startDate may not be in the past; latitude and longitude go together. isPublic defaults to true.',
-        security: bearer,
         params: idParams,
         body: z
           .object({
@@ -87,7 +84,7 @@ export async function eventRoutes(http: Http, platform: Platform) {
             ...optionalFields,
           })
           .strict(),
-        response: { 201: one, ...commonErrors },
+        response: { 201: one, 404: errorSchema },
       },
     },
     async (req, reply) => {
@@ -104,13 +101,12 @@ export async function eventRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: "A group's events from `from` (default now) by date; members also see private ones",
-        security: bearer,
         params: idParams,
         querystring: z.object({
           from: instant.optional(),
           limit: z.coerce.number().int().min(1).max(100).default(50),
         }),
-        response: { 200: z.object({ events: z.array(eventSchema) }), ...commonErrors },
+        response: { 200: z.object({ events: z.array(eventSchema) }), 404: errorSchema },
       },
     },
     async (req) => ({ events: (await events.groupEvents(platform, req.claims, req.params.id, req.query)).map(present) }),
@@ -126,7 +122,6 @@ export async function eventRoutes(http: Http, platform: Platform) {
         description:
           'Distances are from lat/lng when given, else from your profile location. With radiusKm only events with a place ' +
           'within that distance are listed; without it, events without a place are listed too. Page with nextCursor.',
-        security: bearer,
         querystring: z.object({
           lat: z.coerce.number().min(-90).max(90).optional(),
           lng: z.coerce.number().min(-180).max(180).optional(),
@@ -136,7 +131,7 @@ export async function eventRoutes(http: Http, platform: Platform) {
           limit: z.coerce.number().int().min(1).max(100).default(20),
           cursor: z.string().max(500).optional(),
         }),
-        response: { 200: z.object({ events: z.array(eventSchema), nextCursor: z.string().nullable() }), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ events: z.array(eventSchema), nextCursor: z.string().nullable() }) },
       },
     },
     async (req) => {
@@ -152,7 +147,6 @@ export async function eventRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Edit an event (admins of its group)',
-        security: bearer,
         params: idParams,
         body: z
           .object({
@@ -161,7 +155,7 @@ export async function eventRoutes(http: Http, platform: Platform) {
             ...optionalFields,
           })
           .strict(),
-        response: { 200: one, ...commonErrors },
+        response: { 200: one, 404: errorSchema },
       },
     },
     async (req) => ({ event: present(await events.updateEvent(platform, req.claims, req.params.id, req.body)) }),
@@ -174,9 +168,8 @@ export async function eventRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Delete an event (admins of its group)',
-        security: bearer,
         params: idParams,
-        response: { 204: z.null().describe('Deleted'), ...commonErrors },
+        response: { 204: z.null().describe('Deleted'), 404: errorSchema },
       },
     },
     async (req, reply) => {

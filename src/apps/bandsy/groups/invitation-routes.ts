@@ -1,19 +1,17 @@
 // Group invitations over HTTP: admins invite and revoke; the invited musician lists, accepts or
 // declines.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
-import { commonErrors, idParams } from '../../../platform/http/schemas'
+import { idParams } from '../../../platform/http/schemas'
 import * as invitations from './invitations-service'
 import { groupSchema, invitationParams, invitationSchema, presentGroup, presentInvitation } from './schemas'
 
-const tags = ['Bandsy: groups']
+const tags = ['groups']
 const one = z.object({ invitation: invitationSchema })
 
-export async function invitationRoutes(http: Http, platform: Platform) {
-  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+export async function invitationRoutes({ http, platform, guard }: AppContext) {
+  const asMusician = guard(['musician'])
 
   http.post(
     '/groups/:id/invitations',
@@ -23,10 +21,9 @@ export async function invitationRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Invite a musician to the group (admins)',
         description: 'One pending invitation per musician and group. Musicians you blocked, or who blocked you, are not found.',
-        security: bearer,
         params: idParams,
         body: z.object({ userId: z.uuid() }),
-        response: { 201: one, ...commonErrors, 409: errorSchema.describe('Already a member, or already invited') },
+        response: { 201: one, 404: errorSchema, 409: errorSchema.describe('Already a member, or already invited') },
       },
     },
     async (req, reply) => {
@@ -43,9 +40,8 @@ export async function invitationRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Revoke a pending invitation (admins)',
-        security: bearer,
         params: invitationParams,
-        response: { 204: z.null().describe('Revoked'), ...commonErrors, 409: errorSchema.describe('No longer pending') },
+        response: { 204: z.null().describe('Revoked'), 404: errorSchema, 409: errorSchema.describe('No longer pending') },
       },
     },
     async (req, reply) => {
@@ -61,8 +57,7 @@ export async function invitationRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Your pending group invitations, newest first',
-        security: bearer,
-        response: { 200: z.object({ invitations: z.array(invitationSchema) }), 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ invitations: z.array(invitationSchema) }) },
       },
     },
     async (req) => ({ invitations: (await invitations.myPendingInvitations(platform, req.claims)).map(presentInvitation) }),
@@ -75,11 +70,10 @@ export async function invitationRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Accept an invitation: join the group as a member and its conversation',
-        security: bearer,
         params: idParams,
         response: {
           200: z.object({ invitation: invitationSchema, group: groupSchema }),
-          ...commonErrors,
+          404: errorSchema,
           409: errorSchema.describe('The group is full (max_members), or the invitation is no longer pending'),
         },
       },
@@ -97,9 +91,8 @@ export async function invitationRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Decline an invitation',
-        security: bearer,
         params: idParams,
-        response: { 200: one, ...commonErrors, 409: errorSchema.describe('No longer pending') },
+        response: { 200: one, 404: errorSchema, 409: errorSchema.describe('No longer pending') },
       },
     },
     async (req) => ({ invitation: presentInvitation(await invitations.decline(platform, req.claims, req.params.id)) }),

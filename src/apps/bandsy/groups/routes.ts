@@ -1,22 +1,21 @@
 // Groups (bands) over HTTP: found, read, list, edit and delete a group; its genres; its members'
 // roles and instruments; leaving and removing. Invitations are in invitation-routes.ts.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
-import { commonErrors, idParams } from '../../../platform/http/schemas'
+import { idParams } from '../../../platform/http/schemas'
 import * as groups from './service'
 import { genreIds, groupMemberParams, groupSchema, groupSummarySchema, optionalText, presentGroup, presentSummary, text, url } from './schemas'
 import { invitationRoutes } from './invitation-routes'
 
-const tags = ['Bandsy: groups']
+const tags = ['groups']
 const one = z.object({ group: groupSchema })
 const maxMembers = z.number().int().min(2).max(100)
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true')
 
-export async function groupRoutes(http: Http, platform: Platform) {
-  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+export async function groupRoutes(ctx: AppContext) {
+  const { http, platform, guard } = ctx
+  const asMusician = guard(['musician'])
 
   http.post(
     '/groups',
@@ -25,7 +24,6 @@ export async function groupRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Found a group; you become its admin and its conversation opens',
-        security: bearer,
         body: z.object({
           name: text(200),
           description: optionalText(5000).nullish(),
@@ -33,7 +31,7 @@ export async function groupRoutes(http: Http, platform: Platform) {
           maxMembers: maxMembers.default(10).describe('2..100, default 10'),
           genreIds: genreIds.optional(),
         }),
-        response: { 201: one, ...commonErrors },
+        response: { 201: one, 404: errorSchema },
       },
     },
     async (req, reply) => {
@@ -50,13 +48,12 @@ export async function groupRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Your groups (mine=true, the default), or active groups newest first (mine=false)',
-        security: bearer,
         querystring: z.object({
           mine: boolString.default(true),
           limit: z.coerce.number().int().min(1).max(100).default(50),
           offset: z.coerce.number().int().min(0).max(100_000).default(0),
         }),
-        response: { 200: z.object({ groups: z.array(groupSummarySchema) }), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ groups: z.array(groupSummarySchema) }) },
       },
     },
     async (req) => ({ groups: (await groups.listGroups(platform, req.claims, req.query)).map(presentSummary) }),
@@ -70,9 +67,8 @@ export async function groupRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'A group with its members, genres and (for members) its conversation',
         description: 'Inactive groups are visible to their members only.',
-        security: bearer,
         params: idParams,
-        response: { 200: one, ...commonErrors },
+        response: { 200: one, 404: errorSchema },
       },
     },
     async (req) => ({ group: presentGroup(await groups.getGroup(platform, req.claims, req.params.id)) }),
@@ -85,7 +81,6 @@ export async function groupRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Edit a group (admins)',
-        security: bearer,
         params: idParams,
         body: z
           .object({
@@ -96,7 +91,7 @@ export async function groupRoutes(http: Http, platform: Platform) {
             isActive: z.boolean().optional(),
           })
           .strict(),
-        response: { 200: one, ...commonErrors, 409: errorSchema.describe('maxMembers below the current member count') },
+        response: { 200: one, 404: errorSchema, 409: errorSchema.describe('maxMembers below the current member count') },
       },
     },
     async (req) => ({ group: presentGroup(await groups.updateGroup(platform, req.claims, req.params.id, req.body)) }),
@@ -109,9 +104,8 @@ export async function groupRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Delete a group with its conversation, invitations and events (admins)',
-        security: bearer,
         params: idParams,
-        response: { 204: z.null().describe('Deleted'), ...commonErrors },
+        response: { 204: z.null().describe('Deleted'), 404: errorSchema },
       },
     },
     async (req, reply) => {
@@ -127,10 +121,9 @@ export async function groupRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: "Replace a group's genres (admins)",
-        security: bearer,
         params: idParams,
         body: z.object({ genreIds }),
-        response: { 200: one, ...commonErrors },
+        response: { 200: one, 404: errorSchema },
       },
     },
     async (req) => ({ group: presentGroup(await groups.setGenres(platform, req.claims, req.params.id, req.body.genreIds)) }),
@@ -144,7 +137,6 @@ export async function groupRoutes(http: Http, platform: Platform) {
         tags,
         summary: "Change a member's role (admins) or instrument (admins, or the member themself)",
         description: 'Each member can play a different instrument within the group. A group always keeps at least one admin.',
-        security: bearer,
         params: groupMemberParams,
         body: z
           .object({
@@ -152,7 +144,7 @@ export async function groupRoutes(http: Http, platform: Platform) {
             instrumentId: z.uuid().nullable().optional().describe('An instrument id from GET /catalog; null clears it'),
           })
           .strict(),
-        response: { 200: one, ...commonErrors, 409: errorSchema.describe('The last admin cannot be demoted') },
+        response: { 200: one, 404: errorSchema, 409: errorSchema.describe('The last admin cannot be demoted') },
       },
     },
     async (req) => ({
@@ -168,9 +160,8 @@ export async function groupRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Leave a group (your own id) or remove a member (admins)',
         description: 'The last admin cannot leave: make another member admin first.',
-        security: bearer,
         params: groupMemberParams,
-        response: { 204: z.null().describe('Removed'), ...commonErrors, 409: errorSchema.describe('The last admin cannot leave') },
+        response: { 204: z.null().describe('Removed'), 404: errorSchema, 409: errorSchema.describe('The last admin cannot leave') },
       },
     },
     async (req, reply) => {
@@ -179,5 +170,5 @@ export async function groupRoutes(http: Http, platform: Platform) {
     },
   )
 
-  await invitationRoutes(http, platform)
+  await invitationRoutes(ctx)
 }

@@ -29,7 +29,7 @@ const groupFields = {
   updatedAt: z.date(),
 }
 
-export const groupSummarySchema = z.object(groupFields).describe('BandsyGroupSummary')
+export const groupSummarySchema = z.object(groupFields).meta({ id: 'BandsyGroupSummary' })
 
 export const memberSchema = z
   .object({
@@ -46,7 +46,7 @@ export const memberSchema = z
       country: z.string().nullable(),
     }),
   })
-  .describe('BandsyGroupMember')
+  .meta({ id: 'BandsyGroupMember' })
 
 export const groupSchema = z
   .object({
@@ -55,7 +55,7 @@ export const groupSchema = z
     genres: z.array(z.object({ id: z.uuid(), name: z.string() })),
     conversationId: z.uuid().nullable().describe('The group conversation; only for members'),
   })
-  .describe('BandsyGroup')
+  .meta({ id: 'BandsyGroup' })
 
 export const invitationSchema = z
   .object({
@@ -68,7 +68,7 @@ export const invitationSchema = z
     createdAt: z.date(),
     respondedAt: z.date().nullable(),
   })
-  .describe('BandsyGroupInvitation')
+  .meta({ id: 'BandsyGroupInvitation' })
 
 export const presentSummary = (g: GroupSummaryRow) => ({
   id: g.id,

@@ -1,14 +1,12 @@
 // POST /interactions (like, pass, super like, block), DELETE /interactions/:toUserId/:type (undo a
 // pass, unblock), GET /likes/received (who liked you).
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { musicianCardSchema } from '../matches/musician-card'
 import { interact, receivedLikes, undo } from './service'
 
-const TAGS = ['Bandsy: interactions']
+const TAGS = ['interactions']
 
 export const interactionSchema = z
   .object({
@@ -28,7 +26,7 @@ const matchOutcomeSchema = z
     score: z.number().nullable(),
     created: z.boolean().describe('true when this like made the match'),
   })
-  .describe('BandsyMatchOutcome')
+  .meta({ id: 'BandsyMatchOutcome' })
 
 const interactionResponse = z.object({
   interaction: interactionSchema,
@@ -43,10 +41,10 @@ const receivedLikeSchema = z
     createdAt: z.date(),
     musician: musicianCardSchema.describe('Who liked you'),
   })
-  .describe('BandsyReceivedLike')
+  .meta({ id: 'BandsyReceivedLike' })
 
-export async function interactionRoutes(http: Http, platform: Platform) {
-  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+export async function interactionRoutes({ http, platform, guard }: AppContext) {
+  const asMusician = guard(['musician'])
 
   http.post(
     '/interactions',
@@ -60,7 +58,6 @@ export async function interactionRoutes(http: Http, platform: Platform) {
           'one again is a 200 with the existing row. A like or super like back makes a match with its conversation, and ' +
           'both of you are notified. A block removes your swipes on them and ends an active match between you. Super ' +
           'likes per UTC day depend on your plan (429 past it).',
-        security: bearer,
         body: z.object({
           toUserId: z.uuid().describe('The musician'),
           type: z.enum(['like', 'pass', 'super_like', 'block']),
@@ -69,9 +66,6 @@ export async function interactionRoutes(http: Http, platform: Platform) {
         response: {
           200: interactionResponse.describe('The same interaction already existed'),
           201: interactionResponse.describe('Recorded'),
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
           404: errorSchema.describe('No such musician'),
           422: errorSchema.describe('toUserId is yourself'),
           429: errorSchema.describe('No super likes left today on your plan; details name the plan that gives more'),
@@ -93,13 +87,9 @@ export async function interactionRoutes(http: Http, platform: Platform) {
         tags: TAGS,
         summary: 'Undo a pass, or unblock',
         description: 'Unblocking does not bring back a match the block ended.',
-        security: bearer,
         params: z.object({ toUserId: z.uuid(), type: z.enum(['pass', 'block']) }),
         response: {
           200: z.object({ interaction: interactionSchema.describe('The interaction removed') }),
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
           404: errorSchema.describe('You have no such pass or block'),
         },
       },
@@ -118,7 +108,6 @@ export async function interactionRoutes(http: Http, platform: Platform) {
           'Super likes are listed on every plan; plain likes on premium and pro (`type=like` on free or basic is a 402 ' +
           'naming the plan to upgrade to). Musicians you matched, blocked or who blocked you are left out. Pages with ' +
           '`limit` and `cursor` (the `nextCursor` of the previous page).',
-        security: bearer,
         querystring: z.object({
           type: z.enum(['all', 'like', 'super_like']).default('all'),
           limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -130,10 +119,7 @@ export async function interactionRoutes(http: Http, platform: Platform) {
             nextCursor: z.uuid().nullable(),
             includesPlainLikes: z.boolean().describe('false on plans that see super likes only'),
           }),
-          400: errorSchema,
-          401: errorSchema,
           402: errorSchema.describe('Plain likes need premium or pro'),
-          403: errorSchema,
         },
       },
     },

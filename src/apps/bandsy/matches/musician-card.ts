@@ -17,7 +17,7 @@ export const musicianCardSchema = z
     instruments: z.array(z.object({ name: z.string(), skillLevel: z.string(), isPrimary: z.boolean() })),
     genres: z.array(z.string()).describe('Genre names, most preferred first'),
   })
-  .describe('BandsyMusicianCard')
+  .meta({ id: 'BandsyMusicianCard' })
 
 export type MusicianCard = z.infer<typeof musicianCardSchema>
 

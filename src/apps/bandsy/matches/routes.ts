@@ -1,14 +1,12 @@
 // GET /matches, GET /matches/:id, POST /matches/:id/unmatch: the signed-in musician's matches.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
-import { commonErrors, idParams } from '../../../platform/http/schemas'
+import type { AppContext } from '../../../platform/http/app-context'
+import { idParams } from '../../../platform/http/schemas'
 import { errorSchema } from '../../../platform/http/server'
 import { musicianCardSchema } from './musician-card'
 import { getMatch, listMatches, unmatch } from './service'
 
-const TAGS = ['Bandsy: matches']
+const TAGS = ['matches']
 
 export const matchFactorSchema = z
   .object({
@@ -19,7 +17,7 @@ export const matchFactorSchema = z
     reason: z.string(),
     inputs: z.unknown(),
   })
-  .describe('BandsyMatchFactor')
+  .meta({ id: 'BandsyMatchFactor' })
 
 export const matchSchema = z
   .object({
@@ -32,10 +30,10 @@ export const matchSchema = z
     updatedAt: z.date(),
     musician: musicianCardSchema.describe('The other musician'),
   })
-  .describe('BandsyMatch')
+  .meta({ id: 'BandsyMatch' })
 
-export async function matchRoutes(http: Http, platform: Platform) {
-  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+export async function matchRoutes({ http, platform, guard }: AppContext) {
+  const asMusician = guard(['musician'])
 
   http.get(
     '/matches',
@@ -47,13 +45,12 @@ export async function matchRoutes(http: Http, platform: Platform) {
         description:
           'Active matches by default; `status=all` adds unmatched and blocked ones. A match with a musician whose account ' +
           'was deleted is not listed. Pages with `limit` and `cursor` (the `nextCursor` of the previous page).',
-        security: bearer,
         querystring: z.object({
           status: z.enum(['active', 'all']).default('active'),
           limit: z.coerce.number().int().min(1).max(100).default(20),
           cursor: z.uuid().optional().describe('nextCursor from the previous page'),
         }),
-        response: { 200: z.object({ matches: z.array(matchSchema), nextCursor: z.uuid().nullable() }), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ matches: z.array(matchSchema), nextCursor: z.uuid().nullable() }) },
       },
     },
     async (req) => listMatches(platform, req.claims, req.query),
@@ -66,9 +63,8 @@ export async function matchRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'One of your matches',
-        security: bearer,
         params: idParams,
-        response: { 200: z.object({ match: matchSchema }), ...commonErrors, 404: errorSchema.describe('No such match of yours') },
+        response: { 200: z.object({ match: matchSchema }), 404: errorSchema.describe('No such match of yours') },
       },
     },
     async (req) => ({ match: await getMatch(platform, req.claims, req.params.id) }),
@@ -84,9 +80,8 @@ export async function matchRoutes(http: Http, platform: Platform) {
         description:
           'The match becomes `unmatched` and its conversation takes no more messages. Unmatching again changes nothing; ' +
           'a blocked match stays blocked.',
-        security: bearer,
         params: idParams,
-        response: { 200: z.object({ match: matchSchema }), ...commonErrors, 404: errorSchema.describe('No such match of yours') },
+        response: { 200: z.object({ match: matchSchema }), 404: errorSchema.describe('No such match of yours') },
       },
     },
     async (req) => ({ match: await unmatch(platform, req.claims, req.params.id) }),

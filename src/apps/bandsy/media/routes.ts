@@ -3,18 +3,17 @@
 import multipart from '@fastify/multipart'
 import { validatorCompiler } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { AppContext } from '../../../platform/http/app-context'
 import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { errorSchema } from '../../../platform/http/server'
-import { commonErrors, idParams } from '../../../platform/http/schemas'
+import { idParams } from '../../../platform/http/schemas'
 import { AppError } from '../../../platform/http/errors'
 import { MEDIA_LIMITS, MEDIA_TYPES } from './formats'
 import { probeMedia } from './probe'
 import { FILE_FIELD, readUpload } from './upload'
 import * as samples from './service'
 
-const tags = ['Bandsy: media samples']
+const tags = ['media samples']
 
 const formatSchema = z
   .object({
@@ -26,7 +25,7 @@ const formatSchema = z
     size: z.number().int().describe('bytes'),
     contentType: z.string(),
   })
-  .describe('BandsyMediaFormat')
+  .meta({ id: 'BandsyMediaFormat' })
 
 const sampleSchema = z
   .object({
@@ -43,7 +42,7 @@ const sampleSchema = z
     genres: z.array(z.object({ id: z.uuid(), name: z.string() })),
     createdAt: z.date(),
   })
-  .describe('BandsyMediaSample')
+  .meta({ id: 'BandsyMediaSample' })
 
 const title = z.string().trim().min(1).max(200)
 const description = z.string().max(5000).nullable()
@@ -74,7 +73,7 @@ const uploadForm = z
     genreIds: z.array(z.uuid()).optional(),
     [FILE_FIELD]: z.string().meta({ format: 'binary' }).describe(`The audio or video file; accepted: ${Object.keys(MEDIA_TYPES).join(', ')}`),
   })
-  .describe('BandsyMediaSampleUpload')
+  .meta({ id: 'BandsyMediaSampleUpload' })
 
 const REPEATABLE = new Set(['genreIds'])
 
@@ -95,16 +94,16 @@ function parseFields(fields: Map<string, string[]>) {
   return parsed.data
 }
 
-export async function mediaSampleRoutes(http: Http, platform: Platform) {
+export async function mediaSampleRoutes(ctx: AppContext) {
   // Its own scope: the multipart parser exists for these routes only.
-  await http.register(async (scope: Http) => {
+  await ctx.http.register(async (scope: Http) => {
     await scope.register(multipart, { limits: { files: 1, fields: MEDIA_LIMITS.fields, fieldSize: MEDIA_LIMITS.fieldBytes } })
-    routes(scope, platform)
+    routes({ ...ctx, http: scope })
   })
 }
 
-function routes(http: Http, platform: Platform) {
-  const own = { preHandler: requireRole(platform, 'bandsy', ['musician']) }
+function routes({ http, platform, guard }: AppContext) {
+  const own = { preHandler: guard(['musician']) }
 
   http.post(
     '/media-samples',
@@ -121,12 +120,11 @@ function routes(http: Http, platform: Platform) {
           'content type and by its bytes (a file whose content is not what it claims is refused with 415). Audio files may be ' +
           `up to ${MEDIA_LIMITS.audioBytes / 1024 / 1024} MB, video files up to ${MEDIA_LIMITS.videoBytes / 1024 / 1024} MB (413 above). ` +
           'The duration and format are read from the file.',
-        security: bearer,
         consumes: ['multipart/form-data'],
         body: uploadForm,
         response: {
           201: sampleSchema,
-          ...commonErrors,
+          404: errorSchema,
           413: errorSchema.describe('File or a field too large'),
           415: errorSchema.describe('Not multipart, or the file is not an accepted audio/video type'),
           422: errorSchema.describe('A recognised file that cannot be read'),
@@ -167,7 +165,6 @@ function routes(http: Http, platform: Platform) {
         tags,
         summary: "A musician's samples (yours by default)",
         description: "Others' private samples and samples of deleted accounts are not listed. Newest first; pages with `limit` and `cursor`.",
-        security: bearer,
         querystring: z.object({
           userId: z.uuid().optional().describe('Whose samples; default: yours'),
           genreId: z.uuid().optional(),
@@ -175,7 +172,7 @@ function routes(http: Http, platform: Platform) {
           limit: z.coerce.number().int().min(1).max(100).default(20),
           cursor: z.uuid().optional().describe('nextCursor from the previous page'),
         }),
-        response: { 200: z.object({ samples: z.array(sampleSchema), nextCursor: z.uuid().nullable() }), ...commonErrors },
+        response: { 200: z.object({ samples: z.array(sampleSchema), nextCursor: z.uuid().nullable() }), 404: errorSchema },
       },
     },
     async (req) => samples.listSamples(platform, req.claims, req.query),
@@ -183,7 +180,7 @@ function routes(http: Http, platform: Platform) {
 
   http.get(
     '/media-samples/:id',
-    { ...own, schema: { tags, summary: 'One sample', security: bearer, params: idParams, response: { 200: sampleSchema, ...commonErrors } } },
+    { ...own, schema: { tags, summary: 'One sample', params: idParams, response: { 200: sampleSchema, 404: errorSchema } } },
     async (req) => samples.getSample(platform, req.claims, req.params.id),
   )
 
@@ -195,10 +192,9 @@ function routes(http: Http, platform: Platform) {
         tags,
         summary: "A sample's audio or video file",
         description: 'Streams the file with its content type. A single `Range: bytes=a-b` gets 206 with that part (for seeking).',
-        security: bearer,
         params: idParams,
         headers: z.object({ range: z.string().max(200).optional() }),
-        response: { 200: z.string().describe('The file bytes'), 206: z.string().describe('The requested bytes'), ...commonErrors },
+        response: { 200: z.string().describe('The file bytes'), 206: z.string().describe('The requested bytes'), 404: errorSchema },
       },
     },
     async (req, reply) => {
@@ -223,10 +219,9 @@ function routes(http: Http, platform: Platform) {
         tags,
         summary: 'Change your sample',
         description: '`genreIds` replaces the tags. Only the uploader may change a sample (403 for others who can see it).',
-        security: bearer,
         params: idParams,
         body: z.object({ title, description, isPublic: z.boolean(), instrumentId: z.uuid().nullable(), genreIds }).partial().strict(),
-        response: { 200: sampleSchema, ...commonErrors },
+        response: { 200: sampleSchema, 404: errorSchema },
       },
     },
     async (req) => samples.updateSample(platform, req.claims, req.params.id, req.body),
@@ -239,9 +234,8 @@ function routes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Delete your sample and its file',
-        security: bearer,
         params: idParams,
-        response: { 204: z.null(), ...commonErrors },
+        response: { 204: z.null(), 404: errorSchema },
       },
     },
     async (req, reply) => {

@@ -1,17 +1,14 @@
 // The signed-in musician's profile (/me, /me/instruments, /me/genres, /me/match-profile), other
 // musicians' public profiles (/users/:username) and the catalogue (/instruments, /genres).
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
-import { commonErrors } from '../../../platform/http/schemas'
 import { USERNAME_PATTERN } from '../accounts/usernames'
 import { createAccountService } from '../accounts/service'
 import { PLANS } from '../plans'
 import * as profiles from './service'
 
-const tags = ['Bandsy: profiles']
+const tags = ['profiles']
 const SKILLS = ['beginner', 'intermediate', 'advanced', 'professional'] as const
 const LOOKING_FOR = ['any', 'collaborator', 'band', 'bandmate', 'jam', 'session', 'teacher', 'student'] as const
 
@@ -48,7 +45,7 @@ const matchProfileSchema = z
     country: z.string().nullable(),
     updatedAt: z.date(),
   })
-  .describe('BandsyMatchProfile')
+  .meta({ id: 'BandsyMatchProfile' })
 
 const meSchema = z
   .object({
@@ -75,7 +72,7 @@ const meSchema = z
     plan: z.enum(PLANS),
     missingForMatching: z.array(z.enum(['location', 'instrument', 'genre'])).describe('What discovery still needs from you'),
   })
-  .describe('BandsyOwnProfile')
+  .meta({ id: 'BandsyOwnProfile' })
 
 const publicProfileSchema = z
   .object({
@@ -92,7 +89,7 @@ const publicProfileSchema = z
     instruments: z.array(instrumentSchema),
     genres: z.array(genreSchema),
   })
-  .describe('BandsyPublicProfile')
+  .meta({ id: 'BandsyPublicProfile' })
 
 const profilePatch = z
   .object({
@@ -116,14 +113,14 @@ const profilePatch = z
   })
   .refine((p) => (p.latitude === null) === (p.longitude === null), { message: 'latitude and longitude are cleared together', path: ['latitude'] })
 
-export async function profileRoutes(http: Http, platform: Platform) {
-  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+export async function profileRoutes({ http, platform, guard }: AppContext) {
+  const asMusician = guard(['musician'])
   const accounts = createAccountService(platform)
   const own = { preHandler: asMusician }
 
   http.get(
     '/me',
-    { ...own, schema: { tags, summary: 'Your profile, instruments, genres, match profile and plan', security: bearer, response: { 200: meSchema, ...commonErrors } } },
+    { ...own, schema: { tags, summary: 'Your profile, instruments, genres, match profile and plan', response: { 200: meSchema, 404: errorSchema } } },
     async (req) => profiles.getMe(platform, req.claims),
   )
 
@@ -135,9 +132,8 @@ export async function profileRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Change your profile',
         description: 'Location (latitude with longitude) is what discovery measures distance from; others never see it, only the distance.',
-        security: bearer,
         body: profilePatch,
-        response: { 200: meSchema, ...commonErrors, 409: errorSchema.describe('Username taken') },
+        response: { 200: meSchema, 404: errorSchema, 409: errorSchema.describe('Username taken') },
       },
     },
     async (req) => profiles.updateMe(platform, req.claims, req.body),
@@ -151,8 +147,7 @@ export async function profileRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Delete your account',
         description: 'Soft delete: you vanish from discovery, matches, groups and profiles at once, and every session ends.',
-        security: bearer,
-        response: { 204: z.null(), ...commonErrors },
+        response: { 204: z.null(), 404: errorSchema },
       },
     },
     async (req, reply) => {
@@ -169,7 +164,6 @@ export async function profileRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Set the instruments you play',
         description: 'Replaces the list. One may be primary; with none marked the first is.',
-        security: bearer,
         body: z.object({
           instruments: z
             .array(
@@ -182,7 +176,7 @@ export async function profileRoutes(http: Http, platform: Platform) {
             )
             .max(20),
         }),
-        response: { 200: meSchema, ...commonErrors },
+        response: { 200: meSchema, 404: errorSchema },
       },
     },
     async (req) => profiles.replaceInstruments(platform, req.claims, req.body.instruments),
@@ -196,11 +190,10 @@ export async function profileRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Set the genres you like',
         description: 'Replaces the list; preference 1 (a little) to 5 (most) weighs each genre in matching.',
-        security: bearer,
         body: z.object({
           genres: z.array(z.object({ genreId: z.uuid(), preference: z.number().int().min(1).max(5).optional() })).max(30),
         }),
-        response: { 200: meSchema, ...commonErrors },
+        response: { 200: meSchema, 404: errorSchema },
       },
     },
     async (req) => profiles.replaceGenres(platform, req.claims, req.body.genres),
@@ -208,7 +201,7 @@ export async function profileRoutes(http: Http, platform: Platform) {
 
   http.get(
     '/me/match-profile',
-    { ...own, schema: { tags, summary: 'Your discovery preferences and derived match data', security: bearer, response: { 200: matchProfileSchema, ...commonErrors } } },
+    { ...own, schema: { tags, summary: 'Your discovery preferences and derived match data', response: { 200: matchProfileSchema, 404: errorSchema } } },
     async (req) => (await profiles.getMe(platform, req.claims)).matchProfile,
   )
 
@@ -220,7 +213,6 @@ export async function profileRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Change your discovery preferences',
         description: 'The search radius is capped by your plan (GET /plans); asking for more answers 402 naming the plan that allows it.',
-        security: bearer,
         body: z
           .object({
             searchRadius: z.number().int().min(1).max(1000),
@@ -231,7 +223,7 @@ export async function profileRoutes(http: Http, platform: Platform) {
           })
           .partial()
           .strict(),
-        response: { 200: matchProfileSchema, ...commonErrors, 402: errorSchema.describe('Radius above your plan') },
+        response: { 200: matchProfileSchema, 404: errorSchema, 402: errorSchema.describe('Radius above your plan') },
       },
     },
     async (req) => profiles.updateMatchProfile(platform, req.claims, req.body),
@@ -244,9 +236,8 @@ export async function profileRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: "A musician's public profile",
-        security: bearer,
         params: z.object({ username: z.string().min(1).max(50) }),
-        response: { 200: publicProfileSchema, ...commonErrors },
+        response: { 200: publicProfileSchema, 404: errorSchema },
       },
     },
     async (req) => profiles.getPublicProfile(platform, req.claims, req.params.username),
@@ -259,13 +250,12 @@ export async function profileRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Instruments (with families) and the genre tree',
-        security: bearer,
         response: {
           200: z.object({
             instruments: z.array(z.object({ id: z.uuid(), name: z.string(), category: z.string().nullable() })),
             genres: z.array(z.object({ id: z.uuid(), name: z.string(), parentGenreId: z.uuid().nullable() })),
           }),
-          ...commonErrors,
+          404: errorSchema,
         },
       },
     },

@@ -1,16 +1,14 @@
 // Subscriptions: the public plan list, a musician's plan with its history, buying a plan
 // (Idempotency-Key required), cancelling, and the payment webhook.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf } from '../../../platform/ledger/purchase-schemas'
 import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
 import { PAID_PLANS, PLANS } from '../plans'
 import { cancelSubscription, handlePaymentWebhook, listPlans, mySubscription, purchaseSubscription } from './service'
 
-const tags = ['Bandsy: subscriptions']
+const tags = ['subscriptions']
 
 const featuresSchema = z
   .object({
@@ -18,7 +16,7 @@ const featuresSchema = z
     superLikesPerDay: z.number().int().nullable().describe('Super likes per UTC day; null: unlimited'),
     seeWhoLikedYou: z.boolean().describe('Sees plain likes sent to them (super likes are always seen)'),
   })
-  .describe('BandsyPlanFeatures')
+  .meta({ id: 'BandsyPlanFeatures' })
 
 const planSchema = z
   .object({
@@ -28,7 +26,7 @@ const planSchema = z
     periodDays: z.number().int(),
     features: featuresSchema,
   })
-  .describe('BandsyPlan')
+  .meta({ id: 'BandsyPlan' })
 
 const subscriptionSchema = z
   .object({
@@ -39,7 +37,7 @@ const subscriptionSchema = z
     endDate: z.date().nullable(),
     createdAt: z.date(),
   })
-  .describe('BandsySubscription')
+  .meta({ id: 'BandsySubscription' })
 
 const purchaseSchema = purchaseSchemaOf('BandsySubscriptionPurchase', {
   planType: z.enum(PAID_PLANS),
@@ -52,10 +50,9 @@ const purchaseBody = z.object({
 })
 
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50).describe('Most history rows and purchases to list') })
-const authErrors = { 401: errorSchema, 403: errorSchema }
 
-export async function subscriptionRoutes(http: Http, platform: Platform) {
-  const asMusician = requireRole(platform, 'bandsy', ['musician'])
+export async function subscriptionRoutes({ http, platform, guard }: AppContext) {
+  const asMusician = guard(['musician'])
 
   http.get(
     '/plans',
@@ -78,7 +75,6 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Your plan, its features, the subscription giving it, and your history',
-        security: bearer,
         querystring: limitQuery,
         response: {
           200: z.object({
@@ -88,8 +84,6 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
             history: z.array(subscriptionSchema).describe('Your subscriptions, newest first'),
             purchases: z.array(purchaseSchema).describe('Your purchases, newest first'),
           }),
-          400: errorSchema,
-          ...authErrors,
         },
       },
     },
@@ -111,7 +105,6 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
           'retry with the same key and body replays the first answer and never charges twice. A declined payment is a 402 ' +
           'with the failed purchase in error.details.purchase; a payment the customer must confirm is a 202, and its ' +
           'subscription starts with the payment webhook.',
-        security: bearer,
         body: purchaseBody,
         response: purchaseResponses(
           purchaseSchema,
@@ -139,10 +132,8 @@ export async function subscriptionRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Cancel your active subscription',
         description: 'It keeps its features until its endDate; cancelling only stops it from being renewed. 409 when nothing is active.',
-        security: bearer,
         response: {
           200: z.object({ subscription: subscriptionSchema, plan: z.enum(PLANS), features: featuresSchema }),
-          ...authErrors,
           409: errorSchema.describe('You have no active subscription'),
         },
       },

@@ -1,10 +1,8 @@
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { sessionRoutes } from '../../../platform/auth/session-routes'
 import { otpCode, otpEmail, otpRoutes } from '../../../platform/auth/otp-routes'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { createAccountService } from './service'
 
 const tags = ['accounts']
@@ -14,7 +12,7 @@ const sessionSchema = z.object({
   refreshToken: z.string(),
   expiresIn: z.number().int().describe('Seconds the access token lives'),
   user: z.object({ id: z.uuid(), email: z.string(), role }),
-})
+}).meta({ id: 'Session' })
 
 const meSchema = z.discriminatedUnion('role', [
   z.object({
@@ -51,9 +49,9 @@ const meSchema = z.discriminatedUnion('role', [
     lastLoginAt: z.date().nullable(),
     createdAt: z.date(),
   }),
-])
+]).meta({ id: 'Account' })
 
-export async function accountRoutes(http: Http, platform: Platform) {
+export async function accountRoutes({ http, platform, guard }: AppContext) {
   const accounts = createAccountService(platform)
   otpRoutes(http, {
     tags,
@@ -80,12 +78,11 @@ export async function accountRoutes(http: Http, platform: Platform) {
   http.get(
     '/me',
     {
-      preHandler: requireRole(platform, 'onedesigner', ['client', 'designer', 'admin']),
+      preHandler: guard(['client', 'designer', 'admin']),
       schema: {
         tags,
         summary: 'The signed-in account',
-        security: bearer,
-        response: { 200: meSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: meSchema, 404: errorSchema },
       },
     },
     async (req) => accounts.me(req.claims),

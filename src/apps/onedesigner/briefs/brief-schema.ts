@@ -70,6 +70,6 @@ export const briefSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .describe('A client brief')
+  .meta({ id: 'Brief', description: 'A client brief' })
 
 export type Brief = z.infer<typeof briefSchema>

@@ -1,18 +1,15 @@
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { briefSchema, briefStatusSchema, createBriefSchema, patchBriefSchema } from './brief-schema'
 import { briefService } from './service'
-import { commonErrors, idParams } from '../../../platform/http/schemas'
+import { idParams } from '../../../platform/http/schemas'
 
-const APP = 'onedesigner'
-const tags = ['onedesigner: briefs']
+const tags = ['briefs']
 
-export async function briefRoutes(http: Http, platform: Platform) {
+export async function briefRoutes({ http, platform, guard }: AppContext) {
   const service = briefService(platform)
-  const clientOnly = requireRole(platform, APP, ['client'])
+  const clientOnly = guard(['client'])
 
   http.post(
     '/briefs',
@@ -22,9 +19,8 @@ export async function briefRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Describe a project',
         description: 'categorySpecificFields must fit the projectType; a field of another type is refused by name.',
-        security: bearer,
         body: createBriefSchema,
-        response: { 201: briefSchema, ...commonErrors },
+        response: { 201: briefSchema, 404: errorSchema },
       },
     },
     async (req, reply) => reply.code(201).send(await service.create(req.claims, req.body)),
@@ -37,7 +33,6 @@ export async function briefRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: 'Your briefs, newest first',
-        security: bearer,
         querystring: z.object({
           status: briefStatusSchema.optional(),
           limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -45,7 +40,7 @@ export async function briefRoutes(http: Http, platform: Platform) {
         }),
         response: {
           200: z.object({ briefs: z.array(briefSchema), total: z.number(), limit: z.number(), offset: z.number() }),
-          ...commonErrors,
+          404: errorSchema,
         },
       },
     },
@@ -56,7 +51,7 @@ export async function briefRoutes(http: Http, platform: Platform) {
     '/briefs/:id',
     {
       preHandler: clientOnly,
-      schema: { tags, summary: 'One of your briefs', security: bearer, params: idParams, response: { 200: briefSchema, ...commonErrors } },
+      schema: { tags, summary: 'One of your briefs', params: idParams, response: { 200: briefSchema, 404: errorSchema } },
     },
     async (req) => service.get(req.claims, req.params.id),
   )
@@ -69,10 +64,9 @@ export async function briefRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Change an active brief',
         description: 'Changing projectType re-checks categorySpecificFields against the new type. Cached match scores of the brief are dropped.',
-        security: bearer,
         params: idParams,
         body: patchBriefSchema,
-        response: { 200: briefSchema, ...commonErrors, 409: errorSchema },
+        response: { 200: briefSchema, 404: errorSchema, 409: errorSchema },
       },
     },
     async (req) => service.patch(req.claims, req.params.id, req.body),
@@ -86,9 +80,8 @@ export async function briefRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Cancel a brief',
         description: 'Cancelling twice is harmless; a completed brief cannot be cancelled (409).',
-        security: bearer,
         params: idParams,
-        response: { 200: briefSchema, ...commonErrors, 409: errorSchema },
+        response: { 200: briefSchema, 404: errorSchema, 409: errorSchema },
       },
     },
     async (req) => service.cancel(req.claims, req.params.id),

@@ -1,15 +1,13 @@
 // Credits: packages, purchases (Idempotency-Key required), the payment webhook, and the
 // client's balance with its ledger.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf } from '../../../platform/ledger/purchase-schemas'
 import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
 import { creditAccount, getPurchase, handlePaymentWebhook, listPackages, listPurchases, purchaseCredits } from './service'
 
-const TAGS = ['OneDesigner: credits']
+const TAGS = ['credits']
 
 export const creditPackageSchema = z
   .object({
@@ -19,7 +17,7 @@ export const creditPackageSchema = z
     priceCents: z.number().int(),
     currency: z.string().describe('ISO 4217, lower case'),
   })
-  .describe('CreditPackage')
+  .meta({ id: 'CreditPackage' })
 
 export const purchaseSchema = purchaseSchemaOf('CreditPurchase', { packageId: z.string(), credits: z.number().int() })
 
@@ -32,7 +30,7 @@ export const ledgerEntrySchema = z
     reason: z.string().describe("Why: 'purchase', 'unlock', 'grant', 'refund' ..."),
     reference: z.string().nullable().describe('What it moved for, e.g. the purchase id'),
   })
-  .describe('LedgerEntry')
+  .meta({ id: 'LedgerEntry' })
 
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) })
 
@@ -41,8 +39,8 @@ const purchaseBody = z.object({
   paymentMethod: paymentMethodField,
 })
 
-export async function creditRoutes(http: Http, platform: Platform) {
-  const asClient = requireRole(platform, 'onedesigner', ['client'])
+export async function creditRoutes({ http, platform, guard }: AppContext) {
+  const asClient = guard(['client'])
 
   http.get(
     '/credits/packages',
@@ -51,8 +49,7 @@ export async function creditRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Credit packages on sale',
-        security: bearer,
-        response: { 200: z.object({ packages: z.array(creditPackageSchema) }), 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ packages: z.array(creditPackageSchema) }) },
       },
     },
     async (req) => ({ packages: await listPackages(platform, req.claims) }),
@@ -72,7 +69,6 @@ export async function creditRoutes(http: Http, platform: Platform) {
           '(Idempotent-Replayed: true) and never charges twice. A declined payment is a 402 with the failed purchase ' +
           'in error.details.purchase; a payment that needs the customer to confirm is a 202 with a clientSecret, and ' +
           'its credits arrive with the payment webhook.',
-        security: bearer,
         body: purchaseBody,
         response: purchaseResponses(
           purchaseSchema,
@@ -94,9 +90,8 @@ export async function creditRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Your credit purchases, newest first',
-        security: bearer,
         querystring: limitQuery,
-        response: { 200: z.object({ purchases: z.array(purchaseSchema) }), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ purchases: z.array(purchaseSchema) }) },
       },
     },
     async (req) => ({ purchases: await listPurchases(platform, req.claims, req.query.limit) }),
@@ -109,9 +104,8 @@ export async function creditRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'One of your credit purchases (e.g. to follow a pending payment)',
-        security: bearer,
         params: z.object({ id: z.uuid() }),
-        response: { 200: z.object({ purchase: purchaseSchema }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: z.object({ purchase: purchaseSchema }), 404: errorSchema },
       },
     },
     async (req) => ({ purchase: await getPurchase(platform, req.claims, req.params.id) }),
@@ -124,13 +118,9 @@ export async function creditRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Your credit balance and ledger, newest entry first',
-        security: bearer,
         querystring: limitQuery,
         response: {
           200: z.object({ balance: z.number().int(), entries: z.array(ledgerEntrySchema) }),
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
           404: errorSchema,
         },
       },

@@ -141,7 +141,7 @@ export const publicProfileSchema = z
     timezone: z.string().nullable(),
     isVerified: z.boolean(),
   })
-  .describe('An approved designer as clients see them (contact details come with an unlock)')
+  .meta({ id: 'DesignerPublicProfile', description: 'An approved designer as clients see them (contact details come with an unlock)' })
 
 export const ownProfileSchema = publicProfileSchema
   .extend({
@@ -158,7 +158,7 @@ export const ownProfileSchema = publicProfileSchema
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .describe('A designer profile with its approval state')
+  .meta({ id: 'DesignerProfile', description: 'A designer profile with its approval state' })
 
 export const statsSchema = z
   .object({
@@ -170,7 +170,7 @@ export const statsSchema = z
     acceptedRequests: z.number(),
     priorityScore: z.number(),
   })
-  .describe("The designer's last-30-day figures")
+  .meta({ id: 'DesignerStats', description: "The designer's last-30-day figures" })
 
 export type PublicProfile = z.infer<typeof publicProfileSchema>
 export type OwnProfile = z.infer<typeof ownProfileSchema>

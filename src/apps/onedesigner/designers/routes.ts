@@ -1,23 +1,21 @@
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { designerService } from './service'
 import { ownProfileSchema, profilePatchSchema, profilePutSchema, publicProfileSchema, statsSchema } from './profile-schema'
-import { commonErrors, idParams } from '../../../platform/http/schemas'
+import { errorSchema } from '../../../platform/http/server'
+import { idParams } from '../../../platform/http/schemas'
 
-const APP = 'onedesigner'
-const tags = ['onedesigner: designers']
+const tags = ['designers']
 
-export async function designerRoutes(http: Http, platform: Platform) {
+export async function designerRoutes({ http, platform, guard }: AppContext) {
   const service = designerService(platform)
-  const designerOnly = requireRole(platform, APP, ['designer'])
+  const designerOnly = guard(['designer'])
 
   http.get(
     '/designers/me',
     {
       preHandler: designerOnly,
-      schema: { tags, summary: 'Your designer profile and its approval state', security: bearer, response: { 200: ownProfileSchema, ...commonErrors } },
+      schema: { tags, summary: 'Your designer profile and its approval state', response: { 200: ownProfileSchema, 404: errorSchema } },
     },
     async (req) => service.getOwn(req.claims),
   )
@@ -31,9 +29,8 @@ export async function designerRoutes(http: Http, platform: Platform) {
         summary: 'Change some fields of your profile',
         description:
           'Editing an approved profile flags it for re-review (edited_after_approval); the designer stays visible meanwhile.',
-        security: bearer,
         body: profilePatchSchema,
-        response: { 200: ownProfileSchema, ...commonErrors },
+        response: { 200: ownProfileSchema, 404: errorSchema },
       },
     },
     async (req) => service.patchOwn(req.claims, req.body),
@@ -47,9 +44,8 @@ export async function designerRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'Replace your whole profile',
         description: 'Optional fields left out are cleared. Editing an approved profile flags it for re-review.',
-        security: bearer,
         body: profilePutSchema,
-        response: { 200: ownProfileSchema, ...commonErrors },
+        response: { 200: ownProfileSchema, 404: errorSchema },
       },
     },
     async (req) => service.replaceOwn(req.claims, req.body),
@@ -59,7 +55,7 @@ export async function designerRoutes(http: Http, platform: Platform) {
     '/designers/me/stats',
     {
       preHandler: designerOnly,
-      schema: { tags, summary: 'Your matches and requests over the last 30 days', security: bearer, response: { 200: statsSchema, ...commonErrors } },
+      schema: { tags, summary: 'Your matches and requests over the last 30 days', response: { 200: statsSchema, 404: errorSchema } },
     },
     async (req) => service.stats(req.claims),
   )
@@ -67,14 +63,13 @@ export async function designerRoutes(http: Http, platform: Platform) {
   http.get(
     '/designers/:id',
     {
-      preHandler: requireRole(platform, APP, ['client', 'admin']),
+      preHandler: guard(['client', 'admin']),
       schema: {
         tags,
         summary: "An approved designer's public profile",
         description: 'Unapproved designers do not exist for clients (404). Contact details come with an unlock.',
-        security: bearer,
         params: idParams,
-        response: { 200: publicProfileSchema, ...commonErrors },
+        response: { 200: publicProfileSchema, 404: errorSchema },
       },
     },
     async (req) => service.getPublic(req.claims, req.params.id),

@@ -1,12 +1,9 @@
 // Ranked designer matches for a client's brief, with reasons and a reproducible explanation.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { explainMatch, getMatch, listMatches, matchBrief } from './service'
 
-const APP = 'onedesigner'
 const tags = ['matching']
 
 const matchSchema = z.object({
@@ -34,7 +31,7 @@ const matchSchema = z.object({
     rateRange: z.string().nullable(),
     availabilityStatus: z.string(),
   }),
-})
+}).meta({ id: 'DesignerMatch' })
 
 const factorSchema = z.object({
   name: z.string(),
@@ -57,14 +54,14 @@ const explanationSchema = z.object({
   recomputedScore: z.number().int().describe('The score recomputed from the factors above; equals storedScore'),
   aiProvider: z.string(),
   matchVersion: z.string(),
-})
+}).meta({ id: 'MatchExplanation' })
 
 const briefParams = z.object({ id: z.uuid() })
 const matchParams = z.object({ id: z.uuid() })
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema }
+const errors = { 404: errorSchema }
 
-export async function matchingRoutes(http: Http, platform: Platform) {
-  const clientOnly = requireRole(platform, APP, ['client'])
+export async function matchingRoutes({ http, platform, guard }: AppContext) {
+  const clientOnly = guard(['client'])
 
   http.post(
     '/briefs/:id/matches',
@@ -76,7 +73,6 @@ export async function matchingRoutes(http: Http, platform: Platform) {
         description:
           'Ranks approved, available designers in the brief\'s category and stores the best five with three reasons and a message. ' +
           'Asking again within 24 hours returns the same matches from the cache (cached: true); afterwards, or once the brief changed, they are recomputed in place.',
-        security: bearer,
         params: briefParams,
         response: {
           200: z.object({ briefId: z.uuid(), cached: z.boolean(), candidatesConsidered: z.number().int(), matches: z.array(matchSchema) }),
@@ -96,7 +92,6 @@ export async function matchingRoutes(http: Http, platform: Platform) {
       schema: {
         tags,
         summary: "My brief's matches, best first",
-        security: bearer,
         params: briefParams,
         response: { 200: z.object({ matches: z.array(matchSchema) }), ...errors },
       },
@@ -108,7 +103,7 @@ export async function matchingRoutes(http: Http, platform: Platform) {
     '/matches/:id',
     {
       preHandler: clientOnly,
-      schema: { tags, summary: 'One of my matches', security: bearer, params: matchParams, response: { 200: matchSchema, ...errors } },
+      schema: { tags, summary: 'One of my matches', params: matchParams, response: { 200: matchSchema, ...errors } },
     },
     async (req) => getMatch(platform, req.claims, req.params.id),
   )
@@ -121,7 +116,6 @@ export async function matchingRoutes(http: Http, platform: Platform) {
         tags,
         summary: 'How a match was scored',
         description: 'Each factor with its weight, inputs and reason, the engine version and the formula; recomputing gives the stored score.',
-        security: bearer,
         params: matchParams,
         response: { 200: explanationSchema, ...errors, 422: errorSchema },
       },

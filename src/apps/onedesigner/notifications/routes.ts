@@ -1,15 +1,12 @@
 // GET /notifications, POST /notifications/:id/read, POST /notifications/read-all, and
 // GET /stream: the user's realtime events as server-sent events. Open to every role.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { eventStreams, HEARTBEAT_MS } from '../../../platform/notify/sse'
 import { listNotifications, markAllRead, markRead } from './service'
 
-const APP = 'onedesigner'
-const TAGS = ['OneDesigner: notifications']
+const TAGS = ['notifications']
 const ROLES = ['client', 'designer', 'admin'] as const
 
 export const notificationSchema = z
@@ -22,12 +19,12 @@ export const notificationSchema = z
     readAt: z.date().nullable(),
     createdAt: z.date(),
   })
-  .describe('Notification')
+  .meta({ id: 'Notification' })
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true')
 
-export async function notificationRoutes(http: Http, platform: Platform) {
-  const anyone = requireRole(platform, APP, ROLES)
+export async function notificationRoutes({ app, http, platform, guard }: AppContext) {
+  const anyone = guard(ROLES)
   const streams = eventStreams(http, platform)
 
   http.get(
@@ -38,7 +35,6 @@ export async function notificationRoutes(http: Http, platform: Platform) {
         tags: TAGS,
         summary: 'Your notifications, newest first, with your unread count',
         description: 'Pages with `limit` and `cursor` (the `nextCursor` of the previous page).',
-        security: bearer,
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(100).default(20),
           cursor: z.uuid().optional().describe('nextCursor from the previous page'),
@@ -50,9 +46,6 @@ export async function notificationRoutes(http: Http, platform: Platform) {
             nextCursor: z.uuid().nullable(),
             unreadCount: z.number().int(),
           }),
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
         },
       },
     },
@@ -68,13 +61,9 @@ export async function notificationRoutes(http: Http, platform: Platform) {
         tags: TAGS,
         summary: 'Mark one notification read',
         description: 'Marking it again keeps the first read time.',
-        security: bearer,
         params: z.object({ id: z.uuid() }),
         response: {
           200: z.object({ notification: notificationSchema }),
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
           404: errorSchema.describe('No such notification of yours'),
         },
       },
@@ -89,11 +78,8 @@ export async function notificationRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Mark all your notifications read',
-        security: bearer,
         response: {
           200: z.object({ updated: z.number().int().describe('How many were unread') }),
-          401: errorSchema,
-          403: errorSchema,
         },
       },
     },
@@ -103,7 +89,7 @@ export async function notificationRoutes(http: Http, platform: Platform) {
   http.get(
     '/stream',
     {
-      preHandler: requireRole(platform, APP, ROLES, { queryToken: true }),
+      preHandler: guard(ROLES, { queryToken: true }),
       schema: {
         tags: TAGS,
         summary: 'Your realtime events (server-sent events)',
@@ -112,16 +98,13 @@ export async function notificationRoutes(http: Http, platform: Platform) {
           '(e.g. `{ "id": "<notification id>", "type": "project_request.received" }`); fetch details with the REST routes. ' +
           `A comment line is sent every ${HEARTBEAT_MS / 1000} s. A browser EventSource cannot send headers, so this ` +
           'route also takes the access token as `?access_token=`.',
-        security: bearer,
         querystring: z.object({ access_token: z.string().optional().describe('Access token, for EventSource') }),
         response: {
           200: z.string().describe('text/event-stream'),
           400: errorSchema.describe('A malformed query, e.g. access_token given twice'),
-          401: errorSchema,
-          403: errorSchema,
         },
       },
     },
-    async (req, reply) => streams.open(req, reply, { app: APP, userId: req.claims.sub }),
+    async (req, reply) => streams.open(req, reply, { app, userId: req.claims.sub }),
   )
 }

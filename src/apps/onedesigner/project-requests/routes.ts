@@ -1,15 +1,13 @@
 // Project requests over HTTP: clients send them to designers they unlocked; designers read,
 // accept or decline them within 72 hours.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { createRequest, getRequest, listRequests, respondToRequest, type Decision } from './service'
 import type { ProjectRequestRow } from './repository'
 import { idParams } from '../../../platform/http/schemas'
 
-const TAGS = ['OneDesigner: project requests']
+const TAGS = ['project requests']
 const STATUSES = ['pending', 'accepted', 'declined', 'expired'] as const
 
 // Postgres text cannot hold NUL; refusing it here keeps that a 400 rather than a database error.
@@ -38,7 +36,7 @@ export const projectRequestSchema = z
     createdAt: z.date(),
     updatedAt: z.date(),
   })
-  .describe('ProjectRequest')
+  .meta({ id: 'ProjectRequest' })
 
 const one = z.object({ request: projectRequestSchema })
 
@@ -59,10 +57,10 @@ const present = (r: ProjectRequestRow) => ({
   updatedAt: r.updatedAt,
 })
 
-export async function projectRequestRoutes(http: Http, platform: Platform) {
-  const asClient = requireRole(platform, 'onedesigner', ['client'])
-  const asDesigner = requireRole(platform, 'onedesigner', ['designer'])
-  const asEither = requireRole(platform, 'onedesigner', ['client', 'designer'])
+export async function projectRequestRoutes({ http, platform, guard }: AppContext) {
+  const asClient = guard(['client'])
+  const asDesigner = guard(['designer'])
+  const asEither = guard(['client', 'designer'])
 
   http.post(
     '/project-requests',
@@ -72,12 +70,9 @@ export async function projectRequestRoutes(http: Http, platform: Platform) {
         tags: TAGS,
         summary: 'Send a project request to a designer you unlocked',
         description: 'The designer has 72 hours to answer. Only one request per designer can be pending at a time.',
-        security: bearer,
         body: z.object({ matchId: z.uuid(), message: text(5000) }),
         response: {
           201: one,
-          400: errorSchema,
-          401: errorSchema,
           403: errorSchema.describe('The designer is not unlocked'),
           404: errorSchema,
           409: errorSchema.describe('A request to this designer is already pending'),
@@ -98,13 +93,12 @@ export async function projectRequestRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Project requests you sent (client) or received (designer), newest first',
-        security: bearer,
         querystring: z.object({
           status: z.enum(STATUSES).optional(),
           limit: z.coerce.number().int().min(1).max(100).default(50),
           offset: z.coerce.number().int().min(0).max(100_000).default(0),
         }),
-        response: { 200: z.object({ requests: z.array(projectRequestSchema) }), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ requests: z.array(projectRequestSchema) }) },
       },
     },
     async (req) => ({ requests: (await listRequests(platform, req.claims, req.query)).map(present) }),
@@ -117,9 +111,8 @@ export async function projectRequestRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'One project request; the designer’s first read marks it viewed',
-        security: bearer,
         params: idParams,
-        response: { 200: one, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: one, 404: errorSchema },
       },
     },
     async (req) => ({ request: present(await getRequest(platform, req.claims, req.params.id)) }),
@@ -134,14 +127,10 @@ export async function projectRequestRoutes(http: Http, platform: Platform) {
           tags: TAGS,
           summary,
           description: 'Only the designer, only while the request is pending and within 72 hours of sending.',
-          security: bearer,
           params: idParams,
           body: z.object({ message: text(2000).optional() }).nullish().describe('Optional; may be omitted'),
           response: {
             200: one,
-            400: errorSchema,
-            401: errorSchema,
-            403: errorSchema,
             404: errorSchema,
             409: errorSchema.describe('Already answered'),
             410: errorSchema.describe('The 72-hour window has closed; the request is now expired'),

@@ -1,13 +1,11 @@
 // POST /matches/:id/unlock spends a credit to reveal a matched designer's contact;
 // GET /unlocks lists the designers a client has unlocked.
 import { z } from 'zod'
-import type { Http } from '../../../platform/app'
-import type { Platform } from '../../../platform/platform'
-import { bearer, requireRole } from '../../../platform/http/auth-guard'
+import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { listUnlocks, unlockMatch } from './service'
 
-const TAGS = ['OneDesigner: unlocks']
+const TAGS = ['unlocks']
 
 export const designerContactSchema = z
   .object({
@@ -21,7 +19,7 @@ export const designerContactSchema = z
     portfolioUrl: z.string().nullable(),
     availabilityStatus: z.string(),
   })
-  .describe('DesignerContact')
+  .meta({ id: 'DesignerContact' })
 
 export const unlockSchema = z
   .object({
@@ -33,7 +31,7 @@ export const unlockSchema = z
     unlockedAt: z.date(),
     designer: designerContactSchema.nullable().describe('null when the designer is no longer listed'),
   })
-  .describe('Unlock')
+  .meta({ id: 'Unlock' })
 
 const unlockResponse = z.object({
   unlock: unlockSchema,
@@ -41,8 +39,8 @@ const unlockResponse = z.object({
   charged: z.number().int().describe('Credits this request spent: 1 for a new unlock, 0 when already unlocked'),
 })
 
-export async function unlockRoutes(http: Http, platform: Platform) {
-  const asClient = requireRole(platform, 'onedesigner', ['client'])
+export async function unlockRoutes({ http, platform, guard }: AppContext) {
+  const asClient = guard(['client'])
 
   http.post(
     '/matches/:id/unlock',
@@ -57,15 +55,11 @@ export async function unlockRoutes(http: Http, platform: Platform) {
           'Spends one credit and reveals the designer’s email. Unlocking a designer you already unlocked is free ' +
           '(200 with the existing unlock). The Idempotency-Key header makes retries safe: a retry with the same key ' +
           'replays the first answer instead of spending again.',
-        security: bearer,
         params: z.object({ id: z.uuid() }),
         response: {
           200: unlockResponse.describe('Already unlocked: nothing was spent'),
           201: unlockResponse.describe('Unlocked: one credit was spent'),
-          400: errorSchema,
-          401: errorSchema,
           402: errorSchema.describe('Not enough credits'),
-          403: errorSchema,
           404: errorSchema,
           409: errorSchema.describe('Designer no longer available, or a request with this Idempotency-Key is still running'),
           410: errorSchema.describe('The match has expired'),
@@ -87,8 +81,7 @@ export async function unlockRoutes(http: Http, platform: Platform) {
       schema: {
         tags: TAGS,
         summary: 'Designers you have unlocked, with their contact details',
-        security: bearer,
-        response: { 200: z.object({ unlocks: z.array(unlockSchema) }), 401: errorSchema, 403: errorSchema },
+        response: { 200: z.object({ unlocks: z.array(unlockSchema) }) },
       },
     },
     async (req) => ({ unlocks: await listUnlocks(platform, req.claims) }),
