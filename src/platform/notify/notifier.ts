@@ -5,7 +5,11 @@
 import { sql } from 'kysely'
 import type { Platform } from '../platform'
 import type { Tx } from '../db/database'
+import type { DB } from '../db/schema.generated'
 import type { NotificationInput, Notifier, RealtimeEvent } from './types'
+
+// The app names the table at run time; every app's copy has the notification columns.
+type NotificationsTable = Extract<keyof DB, `${string}.notifications`>
 
 export const REALTIME_CHANNEL = 'matchbase_realtime'
 /** Postgres refuses NOTIFY payloads of 8000 bytes or more; stay clear of it. */
@@ -74,7 +78,7 @@ export function createNotifier(platform: Platform): RealtimeNotifier {
       // On failure the transaction is aborted (or its savepoint rolls the role back), so the
       // role is restored only after a successful insert.
       const { id } = await tx
-        .insertInto(`${n.app}.notifications`)
+        .insertInto(`${n.app}.notifications` as NotificationsTable)
         .values({
           userId: n.userId,
           type: n.type,

@@ -6,12 +6,13 @@ import { bearer, requireRole } from '../../../platform/http/auth-guard'
 import { errorSchema } from '../../../platform/http/server'
 import { commonErrors } from '../../../platform/http/schemas'
 import { discover } from './service'
+import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 const instrumentSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   category: z.string().nullable(),
-  skillLevel: z.enum(['beginner', 'intermediate', 'advanced', 'professional']),
+  skillLevel: z.enum(BandsySkillLevelValues),
   yearsOfExperience: z.number().int().nullable(),
   isPrimary: z.boolean(),
 })
