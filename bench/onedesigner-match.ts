@@ -109,7 +109,7 @@ async function main() {
     for (let i = 0; i < briefs.length; i++) {
       const b = briefs[i]
       const row = briefRows[i]
-      const claims = { sub: b.clientId, role: 'client', app: 'onedesigner' }
+      const claims = { sub: b.clientId!, role: 'client', app: 'onedesigner' }
       const token = await platform.tokens.sign(claims)
       const q: CandidateQuery = { projectType: row.projectType, industry: row.industry, styles: row.styles, fittingRates: ratesFittingBudget(row.budget), limit: CANDIDATE_LIMIT }
       const compiled = candidateSql(q).compile(db)

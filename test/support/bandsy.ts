@@ -17,7 +17,8 @@ export interface Musician {
 
 export const bearer = (user: { token: string }) => ({ authorization: `Bearer ${user.token}` })
 
-export type Skill = 'beginner' | 'intermediate' | 'advanced' | 'professional'
+export type { BandsySkillLevel as Skill } from '../../src/platform/db/schema.generated'
+import type { BandsySkillLevel as Skill } from '../../src/platform/db/schema.generated'
 
 export interface MusicianOptions {
   username?: string

@@ -20,7 +20,7 @@ describe('Bandsy demo data', () => {
     const demo = await db.selectFrom('bandsy.users').select('id').where('email', '=', DEMO_MUSICIAN).executeTakeFirstOrThrow()
     const likes = await db.selectFrom('bandsy.userInteractions').select('id').where('toUserId', '=', demo.id).execute()
     expect(likes.length).toBe(5)
-    const band = await db.selectFrom('bandsy.groupMembers').select(['role']).innerJoin('bandsy.groups as g', 'g.id', 'groupMembers.groupId').where('g.name', '=', 'The Demo Tapes').execute()
+    const band = await db.selectFrom('bandsy.groupMembers').select(['role']).innerJoin('bandsy.groups as g', 'g.id', 'bandsy.groupMembers.groupId').where('g.name', '=', 'The Demo Tapes').execute()
     expect(band.map((m) => m.role).sort()).toEqual(['admin', 'member'])
   })
 })

@@ -6,6 +6,7 @@ import type { Platform } from '../../platform/platform'
 import type { SeedOptions } from '../../platform/app'
 import type { Tx } from '../../platform/db/database'
 import { DAY } from '../../platform/clock'
+import { BandsySkillLevelValues } from '../../platform/db/schema.generated'
 
 export const DEMO_MUSICIAN = 'demo@bandsy.local'
 const DEFAULT_MUSICIANS = 200
@@ -19,7 +20,7 @@ const CITIES = [
 ]
 const FIRST = ['Alex', 'Sam', 'Jo', 'Robin', 'Kim', 'Luca', 'Mia', 'Noah', 'Lena', 'Finn', 'Ida', 'Emil', 'Nora', 'Ben', 'Zoe', 'Max']
 const LAST = ['Keys', 'Strings', 'Beat', 'Groove', 'Tone', 'Riff', 'Chord', 'Reed', 'Brass', 'Fader']
-const SKILLS = ['beginner', 'intermediate', 'advanced', 'professional'] as const
+const SKILLS = BandsySkillLevelValues
 const LOOKING = ['any', 'band', 'collaborator', 'jam', 'session'] as const
 
 /** A small deterministic generator (mulberry32): the same demo scene on every install. */

@@ -25,7 +25,7 @@ describe('OneDesigner demo data', () => {
     const rows = await db().selectFrom('onedesigner.designers').select(['categories', 'isApproved', 'availabilityStatus', 'editedAfterApproval', 'rejectionReason']).execute()
     expect(rows).toHaveLength(200)
     const approved = rows.filter((r) => r.isApproved)
-    for (const c of CATEGORIES) expect(approved.filter((r) => r.categories.includes(c)).length, c).toBeGreaterThanOrEqual(20)
+    for (const c of CATEGORIES) expect(approved.filter((r) => r.categories!.includes(c)).length, c).toBeGreaterThanOrEqual(20)
     expect(approved.filter((r) => r.availabilityStatus === 'available').length / approved.length).toBeGreaterThan(0.7)
     expect(rows.filter((r) => !r.isApproved && !r.rejectionReason).length).toBeGreaterThanOrEqual(3)
     expect(rows.filter((r) => r.isApproved && r.editedAfterApproval)).toHaveLength(1)

@@ -86,7 +86,7 @@ async function insertClientsAndBriefs(tx: Tx) {
       referenceMaterials: JSON.stringify([]),
       categorySpecificFields: JSON.stringify({ platforms: ['ios', 'android'], pageCount: 14, designSystem: true }),
     },
-  ].filter((b) => b.clientId)
+  ].flatMap((b) => (b.clientId ? [{ ...b, clientId: b.clientId }] : []))
   if (briefs.length) await tx.insertInto('onedesigner.briefs').values(briefs).execute()
 }
 

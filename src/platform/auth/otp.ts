@@ -3,11 +3,14 @@
 // created_at, metadata). Codes are stored only as an HMAC; the budget of wrong guesses belongs to
 // the email, so asking for a fresh code never buys more guesses.
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
-import { sql } from 'kysely'
+import { sql, type NotNull } from 'kysely'
 import type { Platform } from '../platform'
 import type { Executor, Tx } from '../db/database'
+import type { DB } from '../db/schema.generated'
 import { AppError } from '../http/errors'
 import type { Mail } from './types'
+
+type AuthTokensTable = Extract<keyof DB, `${string}.authTokens`>
 
 export const OTP_TTL_SECONDS = 600
 export const OTP_MAX_WRONG_ATTEMPTS = 5
@@ -93,7 +96,8 @@ export function createOtpService(platform: Platform, opts: OtpServiceOptions): O
   const maxWrong = opts.maxWrongAttempts ?? OTP_MAX_WRONG_ATTEMPTS
   const windowSeconds = opts.attemptWindowSeconds ?? OTP_ATTEMPT_WINDOW_SECONDS
   const compose = opts.compose ?? defaultCompose
-  const table = `${schema}.authTokens`
+  // Known only at run time; typed as any app's copy, so queries use the columns they all have.
+  const table = `${schema}.authTokens` as AuthTokensTable
   const db = platform.db.kysely
   const pepper = platform.config.OTP_PEPPER
   const perEmail = platform.limiter({ name: `otp-email:${app}`, points: platform.config.OTP_RATE_PER_EMAIL, durationSeconds: 3600 })
@@ -122,13 +126,14 @@ export function createOtpService(platform: Platform, opts: OtpServiceOptions): O
    * a successful verification. When the budget is spent, also when it comes back.
    */
   async function budget(tx: Executor, email: string, now: Date) {
-    const rows: { attempts: number; createdAt: Date }[] = await tx
+    const rows = await tx
       .selectFrom(table)
       .select(['attempts', 'createdAt'])
       .where('email', '=', email)
       .where('attempts', '>', 0)
       .where('createdAt', '>', new Date(now.getTime() - windowSeconds * 1000))
       .where(sql<boolean>`metadata ->> 'settledAt' is null`)
+      .$narrowType<{ attempts: NotNull; createdAt: NotNull }>()
       .orderBy('createdAt', 'desc')
       .execute()
     let spent = 0
@@ -208,6 +213,7 @@ export function createOtpService(platform: Platform, opts: OtpServiceOptions): O
         const token = await tx
           .selectFrom(table)
           .select(['id', 'code', 'purpose'])
+          .$narrowType<{ purpose: OtpPurpose }>()
           .where('email', '=', email)
           .where('type', '=', req.type)
           .where('verified', '=', false)

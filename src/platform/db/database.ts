@@ -7,13 +7,15 @@ import { CamelCasePlugin, Kysely, sql, type Transaction } from 'kysely'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from '../config'
 import { MatchbaseDialect } from './pg-driver'
+import type { DB } from './schema.generated'
 
 // Timestamps come back as Date and bigints (counts, sums) as numbers; both fit JS.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v))
 
-export type Db = Kysely<any>
-export type Tx = Transaction<any>
+/** The tables of every Matchbase schema, generated from the migrations (npm run db:types). */
+export type Db = Kysely<DB>
+export type Tx = Transaction<DB>
 export type Executor = Db | Tx
 
 export interface Database {
@@ -49,7 +51,7 @@ export async function openDatabase(config: Config, opts: OpenOptions = {}): Prom
 
 function kyselyOver(pool: pg.Pool): Db {
   // MatchbaseDialect: Kysely's Postgres dialect, BEGIN sent with a transaction's first statement.
-  return new Kysely<any>({ dialect: new MatchbaseDialect(pool), plugins: [new CamelCasePlugin()] })
+  return new Kysely<DB>({ dialect: new MatchbaseDialect(pool), plugins: [new CamelCasePlugin()] })
 }
 
 // The pool listens for 'error' on idle clients only. A client checked out between two statements

@@ -1,9 +1,24 @@
 // The states of a purchase row (pending -> succeeded | failed, succeeded -> refunded), for any app's purchase table with
 // status, provider_payment_id, failure_message and completed_at. Each move is guarded by the state
 // it leaves, so the charge's answer and a webhook racing it cannot both settle one purchase.
+import type { Kysely } from 'kysely'
 import type { Executor } from '../db/database'
+import type { DB, Timestamp } from '../db/schema.generated'
 
-export function purchaseStates<P>(table: string, columns: readonly string[]) {
+/** The columns these moves touch, which every app's purchase table has; the caller names the rest it wants back. */
+interface PurchaseStateColumns {
+  id: string
+  status: string
+  providerPaymentId: string | null
+  failureMessage: string | null
+  completedAt: Timestamp | null
+  [column: string]: unknown
+}
+
+// The table is the caller's (any app's): the moves are typed by the columns above.
+const purchases = (tx: Executor) => tx as unknown as Kysely<Record<string, PurchaseStateColumns>>
+
+export function purchaseStates<P>(table: keyof DB, columns: readonly string[]) {
   const paid = (paymentId: string | undefined) => (paymentId ? { providerPaymentId: paymentId } : {})
   return {
     /**
@@ -11,7 +26,7 @@ export function purchaseStates<P>(table: string, columns: readonly string[]) {
      * undefined when it already succeeded, so a purchase is fulfilled once.
      */
     markSucceeded(tx: Executor, id: string, paymentId: string | undefined, at: Date): Promise<P | undefined> {
-      return tx
+      return purchases(tx)
         .updateTable(table)
         .set({ status: 'succeeded', completedAt: at, failureMessage: null, ...paid(paymentId) })
         .where('id', '=', id)
@@ -22,7 +37,7 @@ export function purchaseStates<P>(table: string, columns: readonly string[]) {
 
     /** pending -> failed; undefined when the purchase was not pending. */
     markFailed(tx: Executor, id: string, paymentId: string | undefined, message: string, at: Date): Promise<P | undefined> {
-      return tx
+      return purchases(tx)
         .updateTable(table)
         .set({ status: 'failed', failureMessage: message, completedAt: at, ...paid(paymentId) })
         .where('id', '=', id)
@@ -33,7 +48,7 @@ export function purchaseStates<P>(table: string, columns: readonly string[]) {
 
     /** succeeded -> refunded; undefined when it was not succeeded (refunded before, or never paid). */
     markRefunded(tx: Executor, id: string): Promise<P | undefined> {
-      return tx
+      return purchases(tx)
         .updateTable(table)
         .set({ status: 'refunded' })
         .where('id', '=', id)
@@ -44,7 +59,7 @@ export function purchaseStates<P>(table: string, columns: readonly string[]) {
 
     /** Records the provider's payment on a purchase still waiting for its outcome. */
     setPaymentId(tx: Executor, id: string, paymentId: string): Promise<P | undefined> {
-      return tx
+      return purchases(tx)
         .updateTable(table)
         .set({ providerPaymentId: paymentId })
         .where('id', '=', id)

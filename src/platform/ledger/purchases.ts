@@ -11,10 +11,17 @@
 // racing it cannot both grant.
 import { createHash } from 'node:crypto'
 import type { Platform } from '../platform'
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/schema.generated'
 import type { Executor, Tx } from '../db/database'
 import { withUser, type Claims } from '../db/with-user'
 import { AppError, conflict, notFound } from '../http/errors'
 import { purchaseStates } from './purchase-states'
+
+// Each app's purchases sit in its own table, named only at run time, so the generated DB types
+// cannot check these queries; test/platform-shapes.test.ts checks every table against the shape.
+// biome-ignore lint/suspicious/noExplicitAny: the columns are the app's own
+const anyTable = (tx: Executor) => tx as unknown as Kysely<Record<string, Record<string, any>>>
 
 /** The columns every purchase table shares (snake_case, as Postgres formats their types); test/platform-shapes.test.ts checks them. */
 export const PURCHASE_COLUMNS = {
@@ -68,7 +75,7 @@ export interface PurchaseFlowDefinition<I, P extends PurchaseRow, G, A extends o
   /** e.g. 'credit-purchase': part of each purchase id and of the provider's idempotency key. */
   kind: string
   /** The app's purchase table as Kysely names it, e.g. 'onedesigner.creditPurchases'. */
-  table: string
+  table: keyof DB & string
   /** The column holding the buyer's user id (camelCase), e.g. 'clientId'. */
   buyerColumn: string
   /** Every column read back (camelCase): the shared ones and the app's. */
@@ -129,13 +136,13 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
   const keyOf = (buyerId: string, idempotencyKey: string) => `${app}:${def.kind}:${buyerId}:${idempotencyKey}`
 
   function find(tx: Executor, id: string, o: { forUpdate?: boolean } = {}): Promise<P | undefined> {
-    let q = tx.selectFrom(table).select(columns as string[]).where('id', '=', id)
+    let q = anyTable(tx).selectFrom(table).select(columns as string[]).where('id', '=', id)
     if (o.forUpdate) q = q.forUpdate()
     return q.executeTakeFirst() as Promise<P | undefined>
   }
 
   function findByPayment(tx: Executor, provider: string, paymentId: string): Promise<P | undefined> {
-    return tx
+    return anyTable(tx)
       .selectFrom(table)
       .select(columns as string[])
       .where('provider', '=', provider)
@@ -191,7 +198,7 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
 
     /** The buyer's purchases, newest first (under withUser, RLS shows only theirs). */
     list(tx: Executor, buyerId: string, limit: number): Promise<P[]> {
-      return tx
+      return anyTable(tx)
         .selectFrom(table)
         .select(columns as string[])
         .where(def.buyerColumn, '=', buyerId)
@@ -224,7 +231,7 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
         if (existing) return existing
         const now = platform.clock.now()
         const priced = await def.price(tx, claims, input, now)
-        await tx
+        await anyTable(tx)
           .insertInto(table)
           .values({
             ...priced.columns,

@@ -5,7 +5,11 @@
 import { sql } from 'kysely'
 import type { Platform } from '../platform'
 import type { Tx } from '../db/database'
+import type { DB } from '../db/schema.generated'
 import type { NotificationInput, Notifier, RealtimeEvent } from './types'
+
+// The app names the table at run time; every app's copy has the notification columns.
+type NotificationsTable = Extract<keyof DB, `${string}.notifications`>
 
 export const REALTIME_CHANNEL = 'matchbase_realtime'
 /** Postgres refuses NOTIFY payloads of 8000 bytes or more; stay clear of it. */

@@ -10,6 +10,7 @@ import { eventStreams, HEARTBEAT_MS } from '../../../platform/notify/sse'
 import { MAX_CURSOR_LENGTH } from '../../../platform/messaging/cursor'
 import { createConversationService } from './service'
 import { MULTIPART_LIMITS, parseMultipartMessage } from './uploads'
+import { BandsyMessageTypeValues } from '../../../platform/db/schema.generated'
 
 const tags = ['conversations']
 const cursor = z.string().min(1).max(MAX_CURSOR_LENGTH)
@@ -19,7 +20,7 @@ const messageSchema = z
     id: z.uuid(),
     conversationId: z.uuid(),
     senderId: z.uuid(),
-    type: z.enum(['text', 'audio', 'image']),
+    type: z.enum(BandsyMessageTypeValues),
     content: z.string().nullable(),
     fileUrl: z.string().nullable().describe('For audio and image: GET it with your token (participants only)'),
     metadata: z.record(z.string(), z.unknown()).nullable().describe('For files: contentType, size, fileName'),
@@ -56,7 +57,7 @@ const fileParams = z.object({ id: z.uuid(), messageId: z.uuid() })
 
 const postBody = z
   .object({
-    type: z.enum(['text', 'audio', 'image']),
+    type: z.enum(BandsyMessageTypeValues),
     content: z.string().max(5000).optional().describe('Required for text (not blank); an optional caption for media'),
   })
   .refine((b) => b.type !== 'text' || !!b.content?.trim(), { path: ['content'], message: 'a text message needs content that is not blank' })

@@ -4,6 +4,7 @@
 import type { FactorSpec } from '../../../platform/match/engine'
 import { activity, distanceDecay, recency } from '../../../platform/match/similarity'
 import type { GenreFact, InstrumentFact, MusicianFacts, Reference } from './facts'
+import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 /** Integer weights summing to 100, so a weight reads as a percentage of the score. */
 export const WEIGHTS = { instrumentComplementarity: 30, genreOverlap: 25, distance: 20, skillFit: 15, activity: 10 } as const
@@ -21,7 +22,7 @@ export const SAME_FAMILY = 0.5
 export const SECONDARY_SHARE = 0.8
 /** Genres one step apart in the tree (parent and child) count half; each further step halves again. */
 export const GENRE_STEP = 0.5
-const SKILLS = ['beginner', 'intermediate', 'advanced', 'professional']
+const SKILLS: readonly string[] = BandsySkillLevelValues
 
 export interface PairContext {
   me: MusicianFacts

@@ -3,12 +3,13 @@ import { z } from 'zod'
 import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { discover } from './service'
+import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 const instrumentSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   category: z.string().nullable(),
-  skillLevel: z.enum(['beginner', 'intermediate', 'advanced', 'professional']),
+  skillLevel: z.enum(BandsySkillLevelValues),
   yearsOfExperience: z.number().int().nullable(),
   isPrimary: z.boolean(),
 })

@@ -18,12 +18,13 @@ import { compatibilityOf, rawCompatibility } from './compatibility'
 import { loadReference, type MusicianFacts, type Reference } from './facts'
 import { roundKm, type PairContext } from './factors'
 import { findFeed, insertFeed, loadCaller, loadFeedPage, loadPool, showCards, touchLastActive, type Candidate, type Ranked } from './repository'
+import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 export const POOL_SIZE = 400
 export const FEED_TTL_MS = 30 * 60_000
 /** The caller's last_active_at moves at most this often from browsing. */
 export const TOUCH_EVERY_MS = 5 * 60_000
-const SKILLS = ['beginner', 'intermediate', 'advanced', 'professional'] as const
+const SKILLS = BandsySkillLevelValues
 
 export interface DiscoveryQuery {
   limit: number

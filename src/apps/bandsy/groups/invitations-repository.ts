@@ -5,23 +5,15 @@ import type { Tx } from '../../../platform/db/database'
 
 export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked'
 
-export interface InvitationRow {
-  id: string
-  groupId: string
-  groupName: string | null
-  invitedUserId: string
-  invitedBy: string | null
-  status: InvitationStatus
-  createdAt: Date
-  respondedAt: Date | null
-}
+// status is text under a check constraint, so the generated type cannot name its values.
+export type InvitationRow = NonNullable<Awaited<ReturnType<typeof findInvitation>>>
 
 const COLUMNS = ['i.id', 'i.groupId', 'g.name as groupName', 'i.invitedUserId', 'i.invitedBy', 'i.status', 'i.createdAt', 'i.respondedAt'] as const
 
 const base = (tx: Tx) => tx.selectFrom('bandsy.groupInvitations as i').leftJoin('bandsy.groups as g', 'g.id', 'i.groupId')
 
-export const findInvitation = (tx: Tx, id: string, opts: { forUpdate?: boolean } = {}): Promise<InvitationRow | undefined> => {
-  const q = base(tx).select(COLUMNS).where('i.id', '=', id)
+export const findInvitation = (tx: Tx, id: string, opts: { forUpdate?: boolean } = {}) => {
+  const q = base(tx).select(COLUMNS).$narrowType<{ status: InvitationStatus }>().where('i.id', '=', id)
   return (opts.forUpdate ? q.forUpdate('i') : q).executeTakeFirst()
 }
 
@@ -31,6 +23,7 @@ export const pendingFor = (tx: Tx, userId: string): Promise<InvitationRow[]> =>
     .selectFrom('bandsy.groupInvitations as i')
     .innerJoin('bandsy.groups as g', 'g.id', 'i.groupId')
     .select(COLUMNS)
+    .$narrowType<{ status: InvitationStatus }>()
     .where('i.invitedUserId', '=', userId)
     .where('i.status', '=', 'pending')
     .orderBy('i.createdAt', 'desc')

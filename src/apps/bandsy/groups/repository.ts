@@ -2,26 +2,16 @@
 // withUser, row-level security decides which groups are visible (active ones, and one's own) and
 // who may write (bandsy.is_group_admin); the triggers of migration 0001 keep the admins, the
 // member limit and the group conversation.
-import { sql } from 'kysely'
+import { sql, type NotNull } from 'kysely'
 import type { Tx } from '../../../platform/db/database'
+import type { BandsyGroupRole } from '../../../platform/db/schema.generated'
 
-export type GroupRole = 'admin' | 'member'
+export type GroupRole = BandsyGroupRole
 
-export interface GroupRow {
-  id: string
-  name: string
-  description: string | null
-  imageUrl: string | null
-  isActive: boolean
-  maxMembers: number
-  createdAt: Date
-  updatedAt: Date
-}
-
-export interface GroupSummaryRow extends GroupRow {
-  memberCount: number
-  myRole: GroupRole | null
-}
+// Both have defaults and no code writes null, though the seed's DDL allows it.
+type GroupDefaults = { isActive: NotNull; maxMembers: NotNull }
+export type GroupSummaryRow = NonNullable<Awaited<ReturnType<typeof findGroup>>>
+export type GroupChanges = Partial<Pick<GroupSummaryRow, 'name' | 'description' | 'imageUrl' | 'maxMembers' | 'isActive'>>
 
 export interface MemberRow {
   userId: string
@@ -56,10 +46,11 @@ export async function insertGroup(
   return row.id
 }
 
-export const findGroup = (tx: Tx, id: string, me: string): Promise<GroupSummaryRow | undefined> =>
+export const findGroup = (tx: Tx, id: string, me: string) =>
   tx
     .selectFrom('bandsy.groups as g')
     .select([...GROUP_COLUMNS, memberCount.as('memberCount'), myRole(me).as('myRole')])
+    .$narrowType<GroupDefaults>()
     .where('g.id', '=', id)
     .executeTakeFirst()
 
@@ -79,6 +70,7 @@ export const myGroups = (tx: Tx, me: string): Promise<GroupSummaryRow[]> =>
     .selectFrom('bandsy.groups as g')
     .innerJoin('bandsy.groupMembers as mine', (j) => j.onRef('mine.groupId', '=', 'g.id').on('mine.userId', '=', me))
     .select([...GROUP_COLUMNS, memberCount.as('memberCount'), 'mine.role as myRole'])
+    .$narrowType<GroupDefaults>()
     .orderBy('g.name')
     .orderBy('g.id')
     .execute()
@@ -87,6 +79,7 @@ export const activeGroups = (tx: Tx, me: string, limit: number, offset: number):
   tx
     .selectFrom('bandsy.groups as g')
     .select([...GROUP_COLUMNS, memberCount.as('memberCount'), myRole(me).as('myRole')])
+    .$narrowType<GroupDefaults>()
     .where('g.isActive', '=', true)
     .orderBy('g.createdAt', 'desc')
     .orderBy('g.id')
@@ -94,7 +87,7 @@ export const activeGroups = (tx: Tx, me: string, limit: number, offset: number):
     .offset(offset)
     .execute()
 
-export async function updateGroup(tx: Tx, id: string, values: Partial<Pick<GroupRow, 'name' | 'description' | 'imageUrl' | 'maxMembers' | 'isActive'>>) {
+export async function updateGroup(tx: Tx, id: string, values: GroupChanges) {
   if (Object.keys(values).length === 0) return
   await tx.updateTable('bandsy.groups').set(values).where('id', '=', id).execute()
 }

@@ -7,6 +7,7 @@ import { idParams } from '../../../platform/http/schemas'
 import * as groups from './service'
 import { genreIds, groupMemberParams, groupSchema, groupSummarySchema, optionalText, presentGroup, presentSummary, text, url } from './schemas'
 import { invitationRoutes } from './invitation-routes'
+import { BandsyGroupRoleValues } from '../../../platform/db/schema.generated'
 
 const tags = ['groups']
 const one = z.object({ group: groupSchema })
@@ -140,7 +141,7 @@ export async function groupRoutes(ctx: AppContext) {
         params: groupMemberParams,
         body: z
           .object({
-            role: z.enum(['admin', 'member']).optional(),
+            role: z.enum(BandsyGroupRoleValues).optional(),
             instrumentId: z.uuid().nullable().optional().describe('An instrument id from GET /catalog; null clears it'),
           })
           .strict(),

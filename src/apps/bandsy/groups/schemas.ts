@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { GroupView } from './service'
 import type { GroupSummaryRow, MemberRow } from './repository'
 import type { InvitationRow } from './invitations-repository'
+import { BandsyGroupRoleValues } from '../../../platform/db/schema.generated'
 
 // Postgres text cannot hold NUL; refusing it here keeps that a 400 rather than a database error.
 const noNul = (s: string) => !s.includes('\u0000')
@@ -14,7 +15,7 @@ export const genreIds = z.array(z.uuid()).max(20).describe('Genre ids from GET /
 export const groupMemberParams = z.object({ id: z.uuid(), userId: z.uuid() })
 export const invitationParams = z.object({ id: z.uuid(), invitationId: z.uuid() })
 
-const role = z.enum(['admin', 'member'])
+const role = z.enum(BandsyGroupRoleValues)
 
 const groupFields = {
   id: z.uuid(),

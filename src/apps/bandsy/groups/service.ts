@@ -24,7 +24,7 @@ export interface GroupInput {
   genreIds?: string[]
 }
 
-export type GroupChanges = Partial<Pick<repo.GroupRow, 'name' | 'description' | 'imageUrl' | 'maxMembers' | 'isActive'>>
+export type GroupChanges = repo.GroupChanges
 
 export async function loadGroupView(tx: Tx, groupId: string, me: string): Promise<GroupView> {
   const group = await repo.findGroup(tx, groupId, me)

@@ -3,12 +3,13 @@
 // (and, through user_interactions_liked_me, the likes sent to them).
 import { sql } from 'kysely'
 import type { Tx } from '../../../platform/db/database'
+import type { BandsyInteractionContext, BandsyInteractionType } from '../../../platform/db/schema.generated'
 import { musicianCard, type MusicianCard } from '../matches/musician-card'
 
-export const SWIPES = ['like', 'pass', 'super_like'] as const
+export const SWIPES = ['like', 'pass', 'super_like'] as const satisfies readonly BandsyInteractionType[]
 export type Swipe = (typeof SWIPES)[number]
-export type InteractionType = Swipe | 'block'
-export type InteractionContext = 'discovery' | 'search' | 'recommendation'
+export type InteractionType = BandsyInteractionType
+export type InteractionContext = BandsyInteractionContext
 
 export interface InteractionRow {
   id: string

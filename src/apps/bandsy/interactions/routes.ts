@@ -5,6 +5,7 @@ import type { AppContext } from '../../../platform/http/app-context'
 import { errorSchema } from '../../../platform/http/server'
 import { musicianCardSchema } from '../matches/musician-card'
 import { interact, receivedLikes, undo } from './service'
+import { BandsyInteractionContextValues, BandsyInteractionTypeValues } from '../../../platform/db/schema.generated'
 
 const TAGS = ['interactions']
 
@@ -13,8 +14,8 @@ export const interactionSchema = z
     id: z.uuid(),
     fromUserId: z.uuid(),
     toUserId: z.uuid(),
-    type: z.enum(['like', 'pass', 'super_like', 'block']),
-    context: z.enum(['discovery', 'search', 'recommendation']),
+    type: z.enum(BandsyInteractionTypeValues),
+    context: z.enum(BandsyInteractionContextValues),
     createdAt: z.date(),
   })
   .describe('BandsyInteraction')
@@ -37,7 +38,7 @@ const receivedLikeSchema = z
   .object({
     id: z.uuid(),
     type: z.enum(['like', 'super_like']),
-    context: z.enum(['discovery', 'search', 'recommendation']),
+    context: z.enum(BandsyInteractionContextValues),
     createdAt: z.date(),
     musician: musicianCardSchema.describe('Who liked you'),
   })
@@ -60,8 +61,8 @@ export async function interactionRoutes({ http, platform, guard }: AppContext) {
           'likes per UTC day depend on your plan (429 past it).',
         body: z.object({
           toUserId: z.uuid().describe('The musician'),
-          type: z.enum(['like', 'pass', 'super_like', 'block']),
-          context: z.enum(['discovery', 'search', 'recommendation']).default('discovery').describe('Where you saw them'),
+          type: z.enum(BandsyInteractionTypeValues),
+          context: z.enum(BandsyInteractionContextValues).default('discovery').describe('Where you saw them'),
         }),
         response: {
           200: interactionResponse.describe('The same interaction already existed'),

@@ -1,30 +1,13 @@
 // SQL for musicians' profiles. Every function takes the caller's transaction: under withUser,
 // row-level security decides what is visible (soft-deleted users are not) and what is writable
 // (only one's own rows).
-import { sql } from 'kysely'
+import { sql, type NotNull } from 'kysely'
 import type { Tx } from '../../../platform/db/database'
+import type { BandsySkillLevel } from '../../../platform/db/schema.generated'
 
-export type Skill = 'beginner' | 'intermediate' | 'advanced' | 'professional'
+export type Skill = BandsySkillLevel
 
-export interface UserRow {
-  id: string
-  email: string | null
-  username: string
-  displayName: string
-  bio: string | null
-  age: number | null
-  showAge: boolean | null
-  city: string | null
-  region: string | null
-  country: string | null
-  latitude: number | null
-  longitude: number | null
-  profileImageUrl: string | null
-  isActive: boolean | null
-  lastActiveAt: Date | null
-  createdAt: Date
-  updatedAt: Date
-}
+export type UserRow = NonNullable<Awaited<ReturnType<typeof findUser>>>
 
 export interface InstrumentOfUser {
   instrumentId: string
@@ -42,30 +25,16 @@ export interface GenreOfUser {
   preference: number
 }
 
-export interface MatchProfileRow {
-  searchRadius: number
-  ageRangeMin: number | null
-  ageRangeMax: number | null
-  lookingFor: string
-  skillLevelAverage: number | null
-  activityScore: number
-  isActive: boolean
-  lastActive: Date
-  profileComplete: boolean
-  locationLat: number | null
-  locationLng: number | null
-  city: string | null
-  region: string | null
-  country: string | null
-  updatedAt: Date
-}
+export type MatchProfileRow = NonNullable<Awaited<ReturnType<typeof matchProfileOf>>>
+// Columns with defaults that no code sets to null, though the seed's DDL allows it.
+type MatchProfileDefaults = { searchRadius: NotNull; lookingFor: NotNull; activityScore: NotNull; isActive: NotNull }
 
 const USER_COLUMNS = [
   'id', 'email', 'username', 'displayName', 'bio', 'age', 'showAge', 'city', 'region', 'country', 'latitude', 'longitude',
   'profileImageUrl', 'isActive', 'lastActiveAt', 'createdAt', 'updatedAt',
 ] as const
 
-export const findUser = (tx: Tx, id: string): Promise<UserRow | undefined> =>
+export const findUser = (tx: Tx, id: string) =>
   tx.selectFrom('bandsy.users').select(USER_COLUMNS).where('id', '=', id).where('deletedAt', 'is', null).executeTakeFirst()
 
 export const findUserByUsername = (tx: Tx, username: string): Promise<UserRow | undefined> =>
@@ -122,13 +91,14 @@ export async function replaceGenres(tx: Tx, userId: string, rows: { genreId: str
   if (rows.length) await tx.insertInto('bandsy.userGenres').values(rows.map((r) => ({ userId, ...r }))).execute()
 }
 
-export const matchProfileOf = (tx: Tx, userId: string): Promise<MatchProfileRow | undefined> =>
+export const matchProfileOf = (tx: Tx, userId: string) =>
   tx
     .selectFrom('bandsy.userMatchProfiles')
     .select([
       'searchRadius', 'ageRangeMin', 'ageRangeMax', 'lookingFor', 'skillLevelAverage', 'activityScore', 'isActive', 'lastActive',
       'profileComplete', 'locationLat', 'locationLng', 'city', 'region', 'country', 'updatedAt',
     ])
+    .$narrowType<MatchProfileDefaults>()
     .where('userId', '=', userId)
     .executeTakeFirst()
 

@@ -7,9 +7,10 @@ import { USERNAME_PATTERN } from '../accounts/usernames'
 import { createAccountService } from '../accounts/service'
 import { PLANS } from '../plans'
 import * as profiles from './service'
+import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 const tags = ['profiles']
-const SKILLS = ['beginner', 'intermediate', 'advanced', 'professional'] as const
+const SKILLS = BandsySkillLevelValues
 const LOOKING_FOR = ['any', 'collaborator', 'band', 'bandmate', 'jam', 'session', 'teacher', 'student'] as const
 
 const nullableText = (max: number) => z.string().trim().max(max).nullable()

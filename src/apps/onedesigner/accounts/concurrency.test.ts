@@ -19,7 +19,7 @@ describe('accounts under parallel requests', () => {
     expect(statuses.filter((s) => s === 401)).toHaveLength(4)
     expect(statuses.filter((s) => s === 423)).toHaveLength(16)
     const rows = await env.platform.db.kysely.selectFrom('onedesigner.authTokens').select('attempts').where('email', '=', email).execute()
-    expect(rows.reduce((n, r) => n + r.attempts, 0)).toBe(5)
+    expect(rows.reduce((n, r) => n + r.attempts!, 0)).toBe(5)
   })
 
   it('one right code used in parallel signs in once and creates one account', async () => {

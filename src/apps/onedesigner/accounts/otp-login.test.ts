@@ -39,7 +39,7 @@ describe('OneDesigner sign-in by email code', () => {
       const expected = createHmac('sha256', env.config.OTP_PEPPER).update(`onedesigner\n${email}\n${code}`).digest('hex')
       expect(row.code).toBe(expected)
       expect(row).toMatchObject({ type: 'client', purpose: 'login', attempts: 0, verified: false })
-      expect(new Date(row.expiresAt).getTime() - new Date(row.createdAt).getTime()).toBe(10 * MIN)
+      expect(new Date(row.expiresAt).getTime() - new Date(row.createdAt!).getTime()).toBe(10 * MIN)
     })
 
     it('gives the same answer for existing and unknown addresses, and mails no code to an unknown admin', async () => {
@@ -128,7 +128,7 @@ describe('OneDesigner sign-in by email code', () => {
       const session = await signIn(env, email, 'designer')
       const row = await env.platform.db.kysely.selectFrom('onedesigner.designers').selectAll().where('id', '=', session.user.id).executeTakeFirstOrThrow()
       expect(row).toMatchObject({ isApproved: false, isVerified: true, firstName: '', lastName: '' })
-      expect(new Date(row.lastLoginAt).getTime()).toBe(env.clock.now().getTime())
+      expect(new Date(row.lastLoginAt!).getTime()).toBe(env.clock.now().getTime())
       const me = await env.http.inject({ method: 'GET', url: `${BASE}/me`, headers: bearer({ token: session.accessToken }) })
       expect(me.json()).toMatchObject({ role: 'designer', isApproved: false, approvalStatus: 'pending' })
     })

@@ -2,14 +2,15 @@
 // issuance is system work); readMe runs in a withUser transaction, under RLS.
 import { sql } from 'kysely'
 import type { Executor, Tx } from '../../../platform/db/database'
+import type { DB } from '../../../platform/db/schema.generated'
 
 export type Role = 'client' | 'designer' | 'admin'
 
-const TABLE: Record<Role, string> = {
+const TABLE = {
   client: 'onedesigner.clients',
   designer: 'onedesigner.designers',
   admin: 'onedesigner.admins',
-}
+} as const satisfies Record<Role, keyof DB>
 
 export interface AccountRef {
   id: string

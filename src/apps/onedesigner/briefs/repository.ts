@@ -1,28 +1,15 @@
 // SQL over onedesigner.briefs, always inside the caller's withUser transaction (RLS: a client
 // sees only their own briefs).
 import type { Executor } from '../../../platform/db/database'
+import type { Insertable, NotNull, Updateable } from 'kysely'
 import { toDbRow } from '../../../platform/db/rows'
+import type { OnedesignerBriefs } from '../../../platform/db/schema.generated'
 
-export interface BriefRow {
-  id: string
-  clientId: string
-  projectType: string
-  industry: string | null
-  budget: string | null
-  timeline: string | null
-  projectTitle: string | null
-  projectDescription: string | null
-  requirements: string | null
-  targetAudience: string | null
-  additionalNotes: string | null
-  styles: string[] | null
-  deliverables: string[] | null
-  referenceMaterials: unknown
-  categorySpecificFields: unknown
-  status: string | null
-  createdAt: Date
-  updatedAt: Date
-}
+export type BriefRow = NonNullable<Awaited<ReturnType<typeof findBrief>>>
+// Set on every insert, though the seed's DDL leaves them nullable.
+type Timestamps = { clientId: NotNull; createdAt: NotNull; updatedAt: NotNull }
+// The jsonb columns take any value that serialises to JSON; toRow sends it as JSON text.
+type JsonValues<T> = Omit<T, 'referenceMaterials' | 'categorySpecificFields'> & { referenceMaterials?: unknown; categorySpecificFields?: unknown }
 
 const COLUMNS = [
   'id', 'clientId', 'projectType', 'industry', 'budget', 'timeline', 'projectTitle', 'projectDescription',
@@ -32,14 +19,14 @@ const COLUMNS = [
 
 const JSON_COLUMNS = new Set(['referenceMaterials', 'categorySpecificFields'])
 
-const toRow = (values: Record<string, unknown>) => toDbRow(values, JSON_COLUMNS)
+const toRow = <T extends object>(values: JsonValues<T>) => toDbRow(values, JSON_COLUMNS) as T
 
-export async function insertBrief(db: Executor, values: Record<string, unknown>): Promise<BriefRow> {
-  return db.insertInto('onedesigner.briefs').values(toRow(values)).returning(COLUMNS).executeTakeFirstOrThrow()
+export async function insertBrief(db: Executor, values: JsonValues<Insertable<OnedesignerBriefs>>): Promise<BriefRow> {
+  return db.insertInto('onedesigner.briefs').values(toRow(values)).returning(COLUMNS).$narrowType<Timestamps>().executeTakeFirstOrThrow()
 }
 
-export async function findBrief(db: Executor, id: string, opts: { forUpdate?: boolean } = {}): Promise<BriefRow | undefined> {
-  let q = db.selectFrom('onedesigner.briefs').select(COLUMNS).where('id', '=', id)
+export async function findBrief(db: Executor, id: string, opts: { forUpdate?: boolean } = {}) {
+  let q = db.selectFrom('onedesigner.briefs').select(COLUMNS).$narrowType<Timestamps>().where('id', '=', id)
   if (opts.forUpdate) q = q.forUpdate()
   return q.executeTakeFirst()
 }
@@ -52,12 +39,12 @@ export async function listBriefs(
   let q = db.selectFrom('onedesigner.briefs').where('clientId', '=', clientId)
   if (filter.status) q = q.where('status', '=', filter.status)
   const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
-  const rows = await q.select(COLUMNS).orderBy('createdAt', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
+  const rows = await q.select(COLUMNS).$narrowType<Timestamps>().orderBy('createdAt', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
   return { rows, total: Number(total) }
 }
 
-export async function updateBrief(db: Executor, id: string, values: Record<string, unknown>): Promise<BriefRow> {
-  return db.updateTable('onedesigner.briefs').set(toRow(values)).where('id', '=', id).returning(COLUMNS).executeTakeFirstOrThrow()
+export async function updateBrief(db: Executor, id: string, values: JsonValues<Updateable<OnedesignerBriefs>>): Promise<BriefRow> {
+  return db.updateTable('onedesigner.briefs').set(toRow(values)).where('id', '=', id).returning(COLUMNS).$narrowType<Timestamps>().executeTakeFirstOrThrow()
 }
 
 /** Cached match scores were computed from the old brief; they must not outlive an edit. */

@@ -1,40 +1,15 @@
 // SQL over onedesigner.designers and the stats view. Callers pass the transaction: user-facing
 // work arrives here inside withUser, so row-level security decides what a query can see.
-import { sql } from 'kysely'
+import { sql, type NotNull, type Updateable } from 'kysely'
 import type { Executor } from '../../../platform/db/database'
+import type { OnedesignerDesigners } from '../../../platform/db/schema.generated'
 import { toDbRow } from '../../../platform/db/rows'
 
-export interface DesignerRow {
-  id: string
-  email: string
-  firstName: string
-  lastName: string
-  professionalTitle: string | null
-  bio: string | null
-  location: string | null
-  avatarUrl: string | null
-  yearsExperience: string | null
-  categories: string[] | null
-  industriesWorked: string[] | null
-  designStyles: string[] | null
-  tools: string[] | null
-  skills: string[] | null
-  portfolioUrl: string | null
-  portfolioImages: unknown
-  caseStudies: unknown
-  rateRange: string | null
-  availabilityStatus: string | null
-  workingHours: string | null
-  timezone: string | null
-  isVerified: boolean | null
-  isApproved: boolean | null
-  editedAfterApproval: boolean | null
-  lastApprovedAt: Date | null
-  rejectionReason: string | null
-  previousRejectionReason: string | null
-  createdAt: Date
-  updatedAt: Date
-}
+export type DesignerRow = NonNullable<Awaited<ReturnType<typeof findDesigner>>>
+// Set on every insert, though the seed's DDL leaves them nullable.
+type Timestamps = { createdAt: NotNull; updatedAt: NotNull }
+// The jsonb columns take any value that serialises to JSON; toRow sends it as JSON text.
+type DesignerChanges = Omit<Updateable<OnedesignerDesigners>, 'portfolioImages' | 'caseStudies'> & { portfolioImages?: unknown; caseStudies?: unknown }
 
 export const DESIGNER_COLUMNS = [
   'id', 'email', 'firstName', 'lastName', 'professionalTitle', 'bio', 'location', 'avatarUrl', 'yearsExperience',
@@ -47,44 +22,42 @@ export const DESIGNER_COLUMNS = [
 
 const JSON_COLUMNS = new Set(['portfolioImages', 'caseStudies'])
 
-const toRow = (values: Record<string, unknown>) => toDbRow(values, JSON_COLUMNS)
+const toRow = (values: DesignerChanges) => toDbRow(values, JSON_COLUMNS) as Updateable<OnedesignerDesigners>
 
-export async function findDesigner(db: Executor, id: string): Promise<DesignerRow | undefined> {
-  return db.selectFrom('onedesigner.designers').select(DESIGNER_COLUMNS).where('id', '=', id).executeTakeFirst()
+export async function findDesigner(db: Executor, id: string) {
+  return db.selectFrom('onedesigner.designers').select(DESIGNER_COLUMNS).$narrowType<Timestamps>().where('id', '=', id).executeTakeFirst()
 }
 
 export async function findApprovedDesigner(db: Executor, id: string): Promise<DesignerRow | undefined> {
   return db
     .selectFrom('onedesigner.designers')
     .select(DESIGNER_COLUMNS)
+    .$narrowType<Timestamps>()
     .where('id', '=', id)
     .where('isApproved', '=', true)
     .executeTakeFirst()
 }
 
-export async function updateDesigner(db: Executor, id: string, values: Record<string, unknown>): Promise<DesignerRow | undefined> {
+export async function updateDesigner(db: Executor, id: string, values: DesignerChanges): Promise<DesignerRow | undefined> {
   return db
     .updateTable('onedesigner.designers')
     .set(toRow(values))
     .where('id', '=', id)
     .returning(DESIGNER_COLUMNS)
+    .$narrowType<Timestamps>()
     .executeTakeFirst()
 }
 
-export interface StatsRow {
-  designerId: string
-  totalMatches: number
-  avgMatchScore: number
-  pendingRequests: number
-  acceptedRequests: number
-  priorityScore: number
-}
+// A view's columns are nullable to the catalog; the view coalesces every one of these.
+type StatsColumns = { designerId: NotNull; totalMatches: NotNull; avgMatchScore: NotNull; pendingRequests: NotNull; acceptedRequests: NotNull; priorityScore: NotNull }
+export type StatsRow = NonNullable<Awaited<ReturnType<typeof findMyStats>>>
 
 /** The caller's own row of the materialized stats (the view filters by platform.uid()). */
-export async function findMyStats(db: Executor): Promise<StatsRow | undefined> {
+export async function findMyStats(db: Executor) {
   return db
     .selectFrom('onedesigner.myDesignerStats')
     .select(['designerId', 'totalMatches', 'avgMatchScore', 'pendingRequests', 'acceptedRequests', 'priorityScore'])
+    .$narrowType<StatsColumns>()
     .executeTakeFirst()
 }
 
@@ -102,7 +75,7 @@ export async function listByReviewStatus(
   if (status === 'approved') q = q.where('isApproved', '=', true)
   if (status === 'edited') q = q.where('isApproved', '=', true).where('editedAfterApproval', '=', true)
   const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
-  let rows = q.select(DESIGNER_COLUMNS)
+  let rows = q.select(DESIGNER_COLUMNS).$narrowType<Timestamps>()
   rows =
     status === 'pending'
       ? rows.orderBy('createdAt', 'asc')

@@ -64,8 +64,8 @@ describe('OneDesigner maintenance jobs', () => {
       .where('id', '=', match.id)
       .returning('createdAt')
       .executeTakeFirstOrThrow()
-    expect(await runJob(env.platform, expireMatches, addMs(row.createdAt, 6 * DAY))).toEqual({ expired: 0 })
-    expect(await runJob(env.platform, expireMatches, addMs(row.createdAt, 7 * DAY + 1000))).toEqual({ expired: 1 })
+    expect(await runJob(env.platform, expireMatches, addMs(row.createdAt!, 6 * DAY))).toEqual({ expired: 0 })
+    expect(await runJob(env.platform, expireMatches, addMs(row.createdAt!, 7 * DAY + 1000))).toEqual({ expired: 1 })
     expect(await statusOf(match.id)).toBe('expired')
   })
 

@@ -24,7 +24,7 @@ describe('designer embeddings', () => {
     expect(row.modelVersion).toBe(ai.embeddingModel)
     expect(row.needsUpdate).toBe(false)
     expect(row.embedding).toHaveLength(ai.dimensions)
-    expect(Array.from(decodeFloat32(row.embeddingF32))).toEqual(Array.from(toFloat32(row.embedding)))
+    expect(Array.from(decodeFloat32(row.embeddingF32!))).toEqual(Array.from(toFloat32(row.embedding)))
     const profile = await env.platform.db.kysely.selectFrom('onedesigner.designers').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow()
     expect(row.embedding).toEqual((await ai.embed([designerProfileText(profile as unknown as DesignerProfile)])).vectors[0])
   })

@@ -76,7 +76,7 @@ describe('OneDesigner project requests', () => {
       const { brief, request } = await sentRequest()
       await db().updateTable('onedesigner.briefs').set({ projectTitle: 'Renamed' }).where('id', '=', brief.id).execute()
       const stored = await db().selectFrom('onedesigner.projectRequests').select('briefSnapshot').where('id', '=', request.id).executeTakeFirstOrThrow()
-      expect(stored.briefSnapshot.projectTitle).toBe('New brand identity')
+      expect((stored.briefSnapshot as { projectTitle: string }).projectTitle).toBe('New brand identity')
     })
 
     it('allows one pending request per client and designer (409), and a new one after an answer', async () => {

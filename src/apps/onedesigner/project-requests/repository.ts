@@ -1,24 +1,22 @@
 // SQL for project requests. Functions take the caller's transaction; under withUser, row-level
 // security limits a client to the requests they sent and a designer to those they received.
+import type { NotNull } from 'kysely'
 import type { Executor, Tx } from '../../../platform/db/database'
+import type { JsonObject } from '../../../platform/db/schema.generated'
 
 export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'expired'
 
-export interface ProjectRequestRow {
-  id: string
-  matchId: string
-  clientId: string
-  designerId: string
-  message: string
-  clientEmail: string | null
-  briefSnapshot: Record<string, unknown>
+export type ProjectRequestRow = NonNullable<Awaited<ReturnType<typeof find>>>
+// status is text under a check constraint, which the generated types cannot name; the others are
+// set on every insert, though the seed's DDL leaves them nullable.
+type Narrowed = {
   status: RequestStatus
-  responseDeadline: Date
-  viewedAt: Date | null
-  respondedAt: Date | null
-  responseMessage: string | null
-  createdAt: Date
-  updatedAt: Date
+  clientId: NotNull
+  designerId: NotNull
+  briefSnapshot: JsonObject
+  responseDeadline: NotNull
+  createdAt: NotNull
+  updatedAt: NotNull
 }
 
 const COLUMNS = [
@@ -106,6 +104,7 @@ export async function insertPending(
     // The partial unique index uq_project_requests_pending arbitrates concurrent sends.
     .onConflict((oc) => oc.columns(['clientId', 'designerId']).where('status', '=', 'pending').doNothing())
     .returning(COLUMNS)
+    .$narrowType<Narrowed>()
     .executeTakeFirst()
 }
 
@@ -124,13 +123,13 @@ export async function list(
   tx: Tx,
   f: { party: 'clientId' | 'designerId'; userId: string; status?: RequestStatus; limit: number; offset: number },
 ): Promise<ProjectRequestRow[]> {
-  let q = tx.selectFrom(TABLE).select(COLUMNS).where(f.party, '=', f.userId)
+  let q = tx.selectFrom(TABLE).select(COLUMNS).$narrowType<Narrowed>().where(f.party, '=', f.userId)
   if (f.status) q = q.where('status', '=', f.status)
   return q.orderBy('createdAt', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute()
 }
 
-export async function find(tx: Tx, id: string, opts: { forUpdate?: boolean } = {}): Promise<ProjectRequestRow | undefined> {
-  let q = tx.selectFrom(TABLE).select(COLUMNS).where('id', '=', id)
+export async function find(tx: Tx, id: string, opts: { forUpdate?: boolean } = {}) {
+  let q = tx.selectFrom(TABLE).select(COLUMNS).$narrowType<Narrowed>().where('id', '=', id)
   if (opts.forUpdate) q = q.forUpdate()
   return q.executeTakeFirst()
 }
@@ -144,6 +143,7 @@ export async function markViewed(tx: Tx, id: string, designerId: string, at: Dat
     .where('designerId', '=', designerId)
     .where('viewedAt', 'is', null)
     .returning(COLUMNS)
+    .$narrowType<Narrowed>()
     .executeTakeFirst()
 }
 
@@ -159,6 +159,7 @@ export async function respond(
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .returning(COLUMNS)
+    .$narrowType<Narrowed>()
     .executeTakeFirst()
 }
 
@@ -169,6 +170,7 @@ export async function expireOne(tx: Tx, id: string): Promise<ProjectRequestRow |
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .returning(COLUMNS)
+    .$narrowType<Narrowed>()
     .executeTakeFirst()
 }
 
@@ -180,5 +182,6 @@ export async function expireDue(db: Executor, asOf: Date): Promise<ProjectReques
     .where('status', '=', 'pending')
     .where('responseDeadline', '<=', asOf)
     .returning(COLUMNS)
+    .$narrowType<Narrowed>()
     .execute()
 }

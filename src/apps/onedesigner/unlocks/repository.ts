@@ -1,36 +1,16 @@
 // SQL for unlocks. Every function takes the caller's transaction: under withUser, row-level
 // security decides which matches, unlocks and designers are visible.
+import type { NotNull } from 'kysely'
 import type { Tx } from '../../../platform/db/database'
 
-export interface MatchForUnlock {
-  id: string
-  clientId: string
-  designerId: string
-  status: 'active' | 'unlocked' | 'expired'
-  expiresAt: Date | null
-}
+export type MatchForUnlock = NonNullable<Awaited<ReturnType<typeof findClientMatch>>>
+export type UnlockRow = NonNullable<Awaited<ReturnType<typeof findUnlock>>>
+export type DesignerContact = NonNullable<Awaited<ReturnType<typeof findDesignerContact>>>
 
-export interface UnlockRow {
-  id: string
-  clientId: string
-  designerId: string
-  matchId: string | null
-  unlockedVia: string
-  creditsUsed: number
-  unlockedAt: Date
-}
-
-export interface DesignerContact {
-  id: string
-  firstName: string
-  lastName: string
-  email: string
-  professionalTitle: string | null
-  location: string | null
-  timezone: string | null
-  portfolioUrl: string | null
-  availabilityStatus: string
-}
+// Written on every insert (or a check-constrained status the generated types cannot name),
+// though the seed's DDL leaves these columns nullable.
+type MatchNarrowed = { clientId: NotNull; designerId: NotNull; status: 'active' | 'unlocked' | 'expired' }
+type UnlockNarrowed = { clientId: NotNull; designerId: NotNull; unlockedVia: NotNull; creditsUsed: NotNull; unlockedAt: NotNull }
 
 const UNLOCK_COLUMNS = ['id', 'clientId', 'designerId', 'matchId', 'unlockedVia', 'creditsUsed', 'unlockedAt'] as const
 const CONTACT_COLUMNS = [
@@ -45,10 +25,11 @@ const CONTACT_COLUMNS = [
   'availabilityStatus',
 ] as const
 
-export async function findClientMatch(tx: Tx, clientId: string, matchId: string): Promise<MatchForUnlock | undefined> {
+export async function findClientMatch(tx: Tx, clientId: string, matchId: string) {
   return tx
     .selectFrom('onedesigner.matches')
     .select(['id', 'clientId', 'designerId', 'status', 'expiresAt'])
+    .$narrowType<MatchNarrowed>()
     .where('id', '=', matchId)
     .where('clientId', '=', clientId)
     .executeTakeFirst()
@@ -72,13 +53,15 @@ export async function insertUnlock(
     })
     .onConflict((oc) => oc.columns(['clientId', 'designerId']).doNothing())
     .returning(UNLOCK_COLUMNS)
+    .$narrowType<UnlockNarrowed>()
     .executeTakeFirst()
 }
 
-export async function findUnlock(tx: Tx, clientId: string, designerId: string): Promise<UnlockRow | undefined> {
+export async function findUnlock(tx: Tx, clientId: string, designerId: string) {
   return tx
     .selectFrom('onedesigner.clientDesigners')
     .select(UNLOCK_COLUMNS)
+    .$narrowType<UnlockNarrowed>()
     .where('clientId', '=', clientId)
     .where('designerId', '=', designerId)
     .executeTakeFirst()
@@ -94,7 +77,7 @@ export async function markMatchUnlocked(tx: Tx, matchId: string, at: Date): Prom
     .execute()
 }
 
-export async function findDesignerContact(tx: Tx, designerId: string): Promise<DesignerContact | undefined> {
+export async function findDesignerContact(tx: Tx, designerId: string) {
   return tx.selectFrom('onedesigner.designers').select(CONTACT_COLUMNS).where('id', '=', designerId).executeTakeFirst()
 }
 
@@ -130,6 +113,7 @@ export async function listUnlocks(tx: Tx, clientId: string): Promise<UnlockWithC
       'd.portfolioUrl',
       'd.availabilityStatus',
     ])
+    .$narrowType<{ clientId: NotNull; designerId: NotNull; unlockedVia: NotNull; creditsUsed: NotNull; unlockedAt: NotNull }>()
     .where('cd.clientId', '=', clientId)
     .orderBy('cd.unlockedAt', 'desc')
     .orderBy('cd.id')
@@ -142,17 +126,18 @@ export async function listUnlocks(tx: Tx, clientId: string): Promise<UnlockWithC
     unlockedVia: r.unlockedVia,
     creditsUsed: r.creditsUsed,
     unlockedAt: r.unlockedAt,
+    // A joined designer (dId set) has its NOT NULL columns, which the left join typed nullable.
     designer: r.dId
       ? {
           id: r.dId,
-          firstName: r.firstName,
-          lastName: r.lastName,
-          email: r.email,
+          firstName: r.firstName!,
+          lastName: r.lastName!,
+          email: r.email!,
           professionalTitle: r.professionalTitle,
           location: r.location,
           timezone: r.timezone,
           portfolioUrl: r.portfolioUrl,
-          availabilityStatus: r.availabilityStatus,
+          availabilityStatus: r.availabilityStatus!,
         }
       : null,
   }))
