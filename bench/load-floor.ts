@@ -13,7 +13,7 @@ const app = Fastify({ logger: false })
 app.get<{ Params: { id: string } }>('/briefs/:id', async (req, reply) => {
   const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1]
   if (!token) return reply.code(401).send({ error: { code: 'unauthorized', message: 'Missing bearer token' } })
-  let claims
+  let claims: Awaited<ReturnType<typeof jwtVerify>>['payload']
   try {
     const { payload } = await jwtVerify(token, key, { audience: 'onedesigner', issuer: 'matchbase', algorithms: ['HS256'] })
     claims = { ...payload, sub: payload.sub, role: payload.role, app: 'onedesigner' }
@@ -36,7 +36,7 @@ app.get<{ Params: { id: string } }>('/briefs/:id', async (req, reply) => {
   }
 })
 
-app.listen({ host: '127.0.0.1', port: 0 }).then(() => {
+void app.listen({ host: '127.0.0.1', port: 0 }).then(() => {
   const address = app.server.address()
   process.send!({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 })
   process.on('message', async (m: { type: string }) => {

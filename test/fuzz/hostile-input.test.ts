@@ -6,6 +6,7 @@
 //
 // Reproduce a run: FUZZ_SEED=<seed printed in the summary> npx vitest run test/fuzz
 // More requests:   FUZZ_REQUESTS=50000 npx vitest run test/fuzz
+import type { LightMyRequestResponse } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -179,7 +180,7 @@ describe('hostile input over every route of the OpenAPI document', () => {
         for (let i = 0; i < ops.length; i++) {
           const op = ops[i]!
           const req = batches[i]![k]!
-          let res
+          let res: LightMyRequestResponse
           const t0 = performance.now()
           try {
             const answer = env.http.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, payload: req.payload })

@@ -1,7 +1,7 @@
 // Bandsy: musicians discover each other by instrument, genre, skill and distance; mutual likes
 // make matches and conversations; groups, events, subscriptions. Seed: shared/seeds/002_7ba1d4d081316c00.txt.
 import { fileURLToPath } from 'node:url'
-import { defineApp } from '../../platform/app'
+import { defineApp } from '../../platform'
 import { accountRoutes } from './accounts/routes'
 import { profileRoutes } from './profiles/routes'
 import { interactionRoutes } from './interactions/routes'

@@ -1,5 +1,5 @@
 // Bandsy's scheduled jobs; `matchbase maintain <name>` runs one now.
-import type { JobDefinition } from '../../platform/jobs/types'
+import type { JobDefinition } from '../../platform'
 import { maintenanceJobs } from './maintenance/jobs'
 import { expireSubscriptions } from './subscriptions/jobs'
 import { discoveryJobs } from './discovery/jobs'

@@ -2,7 +2,7 @@
 // the database (bandsy.plan_of, which also guards "who liked you" in row-level security), never
 // from the token or the request.
 import { sql } from 'kysely'
-import type { Executor } from '../../platform/db/database'
+import type { Executor } from '../../platform'
 
 export const PLANS = ['free', 'basic', 'premium', 'pro'] as const
 export type Plan = (typeof PLANS)[number]

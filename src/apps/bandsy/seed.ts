@@ -2,11 +2,7 @@
 // likes, one band with a gig, and the demo musician you sign in as. Loaded once, in one
 // transaction, from a fixed pseudo-random sequence so every install gets the same scene.
 import { sql } from 'kysely'
-import type { Platform } from '../../platform/platform'
-import type { SeedOptions } from '../../platform/app'
-import type { Tx } from '../../platform/db/database'
-import { DAY } from '../../platform/clock'
-import { BandsySkillLevelValues } from '../../platform/db/schema.generated'
+import { type Platform, type SeedOptions, type Tx, DAY, BandsySkillLevelValues } from '../../platform'
 
 export const DEMO_MUSICIAN = 'demo@bandsy.local'
 const DEFAULT_MUSICIANS = 200

@@ -1,7 +1,7 @@
 // OneDesigner: designers matched to client briefs; credits unlock designers; 72-hour project
 // requests; email OTP login; admin approval. Seed: shared/seeds/000_d651c74a71cc44e6.txt.
 import { fileURLToPath } from 'node:url'
-import { defineApp } from '../../platform/app'
+import { defineApp } from '../../platform'
 import { accountRoutes } from './accounts/routes'
 import { designerRoutes } from './designers/routes'
 import { adminRoutes } from './admin/routes'

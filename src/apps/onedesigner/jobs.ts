@@ -1,5 +1,5 @@
 // OneDesigner's scheduled jobs; `matchbase maintain <name>` runs one now.
-import type { JobDefinition } from '../../platform/jobs/types'
+import type { JobDefinition } from '../../platform'
 import { maintenanceJobs } from './maintenance/jobs'
 import { matchingJobs } from './matching/jobs'
 import { projectRequestJobs } from './project-requests/jobs'

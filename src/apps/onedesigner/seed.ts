@@ -3,10 +3,7 @@
 // one transaction; embeddings are computed afterwards so that a failing embedder leaves the
 // data in place (the embedding refresh job catches up).
 import { sql } from 'kysely'
-import type { Platform } from '../../platform/platform'
-import type { SeedOptions } from '../../platform/app'
-import type { Tx } from '../../platform/db/database'
-import { DAY } from '../../platform/clock'
+import { type Platform, type SeedOptions, type Tx, DAY } from '../../platform'
 import { CATEGORIES } from './catalog'
 import { demoDesigners, reviewCounts, type DemoDesigner } from './designers/demo-profiles'
 import { refreshStaleEmbeddings } from './matching/embeddings'

@@ -18,7 +18,10 @@ export const usedComponentsOnly: TransformObject = (input) => {
   if (!all) return doc as ReturnType<TransformObject>
   const used = new Set<string>()
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit)
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item)
+      return
+    }
     if (!node || typeof node !== 'object') return
     for (const [key, value] of Object.entries(node)) {
       const id = key === '$ref' ? refId(value) : undefined

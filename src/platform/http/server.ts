@@ -66,7 +66,8 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
   http.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (jsonNestsDeeperThan(body as string, MAX_JSON_DEPTH))
       return done(new AppError('invalid_json', `The request body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined)
-    parseJson(req, body as string, done)
+    // Given a done callback, the default parser answers through it and returns nothing.
+    void parseJson(req, body as string, done)
   })
 
   http.setValidatorCompiler(validatorCompiler)

@@ -1,6 +1,6 @@
 // SQL for Bandsy accounts, on the owner role: sign-in happens before there is a user to act as.
 import { sql } from 'kysely'
-import type { Executor } from '../../../platform/db/database'
+import type { Executor } from '../../../platform'
 
 export interface AccountRow {
   id: string

@@ -2,11 +2,7 @@
 // default) and a JWT from an external identity provider such as Clerk, verified through its JWKS.
 // Either way the musician's row is keyed by an external auth id (the seed's clerkId): the
 // provider's subject, or `email:<address>` for OTP accounts. Both end in a Matchbase session.
-import type { Platform } from '../../../platform/platform'
-import { AppError } from '../../../platform/http/errors'
-import { createOtpService, normalizeEmail } from '../../../platform/auth/otp'
-import { createSessions, type Session } from '../../../platform/auth/sessions'
-import type { Executor } from '../../../platform/db/database'
+import { type Platform, AppError, createOtpService, normalizeEmail, createSessions, type Session, type Executor } from '../../../platform'
 import * as repo from './repository'
 import { usernameBase } from './usernames'
 

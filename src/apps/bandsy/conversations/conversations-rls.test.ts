@@ -6,8 +6,7 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aGroup, aMatch, aMusician, type Musician } from '../../../../test/support/bandsy'
 import { claimsOf, removeFromGroup, setMatchStatus } from '../../../../test/support/bandsy-conversations'
-import { withUser } from '../../../platform/db/with-user'
-import type { Tx } from '../../../platform/db/database'
+import { withUser, type Tx } from '../../../platform'
 
 describe('Bandsy conversations under row-level security', () => {
   let env: TestEnv

@@ -1,7 +1,7 @@
 // SQL Bandsy adds around the platform's messaging: who the participants are, and why a
 // conversation does not take messages. Runs inside withUser, under Bandsy's RLS.
 import { sql } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 
 export interface ParticipantProfile {
   id: string

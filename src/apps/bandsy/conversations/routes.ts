@@ -2,15 +2,9 @@
 // multipart/form-data), read state, unread counts, message files, and the realtime stream.
 import multipart from '@fastify/multipart'
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import type { Http } from '../../../platform/app'
-import { errorSchema } from '../../../platform/http/server'
-import { idParams } from '../../../platform/http/schemas'
-import { eventStreams, HEARTBEAT_MS } from '../../../platform/notify/sse'
-import { MAX_CURSOR_LENGTH } from '../../../platform/messaging/cursor'
+import { type AppContext, type Http, errorSchema, idParams, eventStreams, HEARTBEAT_MS, MAX_CURSOR_LENGTH, BandsyMessageTypeValues } from '../../../platform'
 import { createConversationService } from './service'
 import { MULTIPART_LIMITS, parseMultipartMessage } from './uploads'
-import { BandsyMessageTypeValues } from '../../../platform/db/schema.generated'
 
 const tags = ['conversations']
 const cursor = z.string().min(1).max(MAX_CURSOR_LENGTH)

@@ -4,13 +4,7 @@
 // 0001; media arrive as files stored here), "Messages are ordered chronologically" and "Read
 // status is per-user in group conversations" (platform messaging).
 import { randomUUID } from 'node:crypto'
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { AppError, forbidden, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
-import type { Tx } from '../../../platform/db/database'
-import { createMessaging } from '../../../platform/messaging/messaging'
-import type { ConversationSummary, Message } from '../../../platform/messaging/types'
-import { mediaKind, type MediaType } from '../../../platform/messaging/media-types'
+import { withUser, type Claims, AppError, forbidden, notFound, type Platform, type Tx, createMessaging, type ConversationSummary, type Message, mediaKind, type MediaType } from '../../../platform'
 import * as repo from './repository'
 
 export const APP = 'bandsy'

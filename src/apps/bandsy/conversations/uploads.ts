@@ -3,8 +3,7 @@
 // while reading, so an oversized upload is cut off instead of buffered whole.
 import type { FastifyRequest } from 'fastify'
 import type { Multipart } from '@fastify/multipart'
-import { AppError } from '../../../platform/http/errors'
-import { acceptedMediaType, AUDIO_TYPES, bytesMatch, IMAGE_TYPES } from '../../../platform/messaging/media-types'
+import { AppError, acceptedMediaType, AUDIO_TYPES, bytesMatch, IMAGE_TYPES } from '../../../platform'
 import { MAX_AUDIO_BYTES, type Upload } from './service'
 
 declare module 'fastify' {

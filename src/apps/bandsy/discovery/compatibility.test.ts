@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, BERLIN, type Musician } from '../../../../test/support/bandsy'
-import { withUser } from '../../../platform/db/with-user'
-import { recompute } from '../../../platform/match/engine'
+import { withUser, recompute } from '../../../platform'
 import { pairCompatibility } from './compatibility'
 
 let env: TestEnv

@@ -1,9 +1,7 @@
 // How well two musicians fit, as one score 0..100 (two decimals, for matches.match_score) with the
 // named factors behind it (for matches.match_factors). Discovery ranks with the same factors, so
 // a match's stored score is the score the pair saw in discovery for the same facts and moment.
-import type { Tx } from '../../../platform/db/database'
-import { rawFromValues, score, type Factor } from '../../../platform/match/engine'
-import { notFound } from '../../../platform/http/errors'
+import { type Tx, rawFromValues, score, type Factor, notFound } from '../../../platform'
 import { loadPairFacts, loadReference } from './facts'
 import { WEIGHT_LIST, factorsFor, valuesFor, type PairContext } from './factors'
 

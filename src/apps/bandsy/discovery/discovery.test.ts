@@ -123,7 +123,7 @@ describe('ranking', () => {
 
 describe('the pool', () => {
   it('is exactly the nearest poolSize in the circle', async () => {
-    const { withUser } = await import('../../../platform/db/with-user')
+    const { withUser } = await import('../../../platform')
     const { loadPool } = await import('./repository')
     const at = aPlace()
     const me = await m({ at })

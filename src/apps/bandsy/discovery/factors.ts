@@ -1,10 +1,8 @@
 // Bandsy's compatibility factors between two musicians. Each value has a function of its own:
 // valuesFor() ranks a whole pool from them without building text, factorsFor() adds the inputs
 // and the sentence for the few candidates shown.
-import type { FactorSpec } from '../../../platform/match/engine'
-import { activity, distanceDecay, recency } from '../../../platform/match/similarity'
+import { type FactorSpec, activity, distanceDecay, recency, BandsySkillLevelValues } from '../../../platform'
 import type { GenreFact, InstrumentFact, MusicianFacts, Reference } from './facts'
-import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 /** Integer weights summing to 100, so a weight reads as a percentage of the score. */
 export const WEIGHTS = { instrumentComplementarity: 30, genreOverlap: 25, distance: 20, skillFit: 15, activity: 10 } as const

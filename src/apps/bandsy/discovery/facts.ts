@@ -2,7 +2,7 @@
 // caller. Instruments and genres come aggregated per musician in the same row, so ranking a pool
 // of candidates costs one query, not one per candidate.
 import { sql, type RawBuilder } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 
 export interface InstrumentFact {
   id: string

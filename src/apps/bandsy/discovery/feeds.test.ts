@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, anInteraction, type Musician } from '../../../../test/support/bandsy'
 import { aPlace, discovery, offset } from '../../../../test/support/bandsy-discovery'
-import { withUser } from '../../../platform/db/with-user'
+import { withUser } from '../../../platform'
 import { expireDiscoveryFeeds } from './jobs'
 import { encodeCursor } from './service'
 

@@ -1,5 +1,5 @@
 // Discovery snapshots are only useful while their cursors are (30 minutes).
-import type { JobDefinition } from '../../../platform/jobs/types'
+import type { JobDefinition } from '../../../platform'
 import { deleteExpiredFeeds } from './repository'
 
 export const expireDiscoveryFeeds: JobDefinition = {

@@ -1,7 +1,7 @@
 // Discovery's SQL, always inside withUser: row-level security hides soft-deleted users (users),
 // undiscoverable profiles (user_match_profiles: active and complete) and others' feeds.
 import { sql } from 'kysely'
-import type { Executor, Tx } from '../../../platform/db/database'
+import type { Executor, Tx } from '../../../platform'
 import { aggregatedSkills, factsFromRow, type FactsRow, type MusicianFacts } from './facts'
 
 /** earthdistance's sphere (earth() = 6378168 m), so the box always holds the exact circle. */

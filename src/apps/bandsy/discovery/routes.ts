@@ -1,9 +1,7 @@
 // GET /v1/bandsy/discovery: candidate musicians for the signed-in musician, best first.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
+import { type AppContext, errorSchema, BandsySkillLevelValues } from '../../../platform'
 import { discover } from './service'
-import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 const instrumentSchema = z.object({
   id: z.uuid(),

@@ -8,17 +8,12 @@
 // nobody present at the first page is skipped, however scores move or musicians arrive meanwhile;
 // newcomers show up in the next fresh feed. Scores and reasons on a page are computed when it is
 // read, the order is the snapshot's.
-import type { Claims } from '../../../platform/db/with-user'
-import { withUser } from '../../../platform/db/with-user'
-import { AppError, forbidden, unprocessable } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
-import { rankByRaw, strongestFactors } from '../../../platform/match/engine'
+import { type Claims, withUser, AppError, forbidden, unprocessable, type Platform, rankByRaw, strongestFactors, BandsySkillLevelValues } from '../../../platform'
 import { PLAN_FEATURES, cheapestPlanWhere, planOf } from '../plans'
 import { compatibilityOf, rawCompatibility } from './compatibility'
 import { loadReference, type MusicianFacts, type Reference } from './facts'
 import { roundKm, type PairContext } from './factors'
 import { findFeed, insertFeed, loadCaller, loadFeedPage, loadPool, showCards, touchLastActive, type Candidate, type Ranked } from './repository'
-import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 export const POOL_SIZE = 400
 export const FEED_TTL_MS = 30 * 60_000

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, BERLIN } from '../../../../test/support/bandsy'
 import { anEvent, call, DAY, foundGroup, join } from '../../../../test/support/bandsy-groups'
-import { withUser } from '../../../platform/db/with-user'
+import { withUser } from '../../../platform'
 
 const claimsOf = (m: { id: string }) => ({ sub: m.id, role: 'musician', app: 'bandsy' })
 const POTSDAM = { latitude: 52.39, longitude: 13.06 } // about 27 km from central Berlin

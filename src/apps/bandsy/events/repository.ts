@@ -1,7 +1,7 @@
 // SQL for events. Under withUser, events_read shows public events and a group's private ones to
 // its members; events_admin_write lets only the group's admins write.
 import { sql, type RawBuilder } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 
 export interface EventRow {
   id: string

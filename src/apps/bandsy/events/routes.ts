@@ -1,9 +1,7 @@
 // Events over HTTP: group admins create, edit and delete them; members see a group's private
 // events; everyone lists public upcoming events by date and distance.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
-import { idParams } from '../../../platform/http/schemas'
+import { type AppContext, errorSchema, idParams } from '../../../platform'
 import { optionalText, text } from '../groups/schemas'
 import type { EventRow } from './repository'
 import * as events from './service'

@@ -1,10 +1,7 @@
 // Events (gigs) of groups: a group's admins create, edit and delete them; public events are
 // listed for everyone by date, then distance; private ones only for the group's members (RLS
 // events_read holds that, whatever this layer asks).
-import type { Tx } from '../../../platform/db/database'
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { AppError, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
+import { type Tx, withUser, type Claims, AppError, notFound, type Platform } from '../../../platform'
 import { requireGroup } from '../groups/service'
 import * as repo from './repository'
 

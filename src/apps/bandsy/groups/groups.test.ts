@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, genreId } from '../../../../test/support/bandsy'
 import { call, foundGroup, join, participantsOf } from '../../../../test/support/bandsy-groups'
-import { withUser } from '../../../platform/db/with-user'
+import { withUser } from '../../../platform'
 
 const claimsOf = (m: { id: string }) => ({ sub: m.id, role: 'musician', app: 'bandsy' })
 

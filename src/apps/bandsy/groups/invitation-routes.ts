@@ -1,9 +1,7 @@
 // Group invitations over HTTP: admins invite and revoke; the invited musician lists, accepts or
 // declines.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
-import { idParams } from '../../../platform/http/schemas'
+import { type AppContext, errorSchema, idParams } from '../../../platform'
 import * as invitations from './invitations-service'
 import { groupSchema, invitationParams, invitationSchema, presentGroup, presentInvitation } from './schemas'
 

@@ -1,7 +1,7 @@
 // SQL for group invitations. Under withUser an invitation is visible to its invitee and to the
 // group's admins (group_invitations_read); only admins insert (group_invitations_admin_invite).
 import { sql } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 
 export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked'
 

@@ -2,10 +2,7 @@
 // up to max_members) or declines; an admin may revoke a pending invitation. The join itself goes
 // through the RLS policy group_members_join, which wants a pending invitation for the caller, and
 // the invitation is marked accepted in the same transaction.
-import type { Tx } from '../../../platform/db/database'
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { conflict, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
+import { type Tx, withUser, type Claims, conflict, notFound, type Platform } from '../../../platform'
 import * as groups from './repository'
 import * as repo from './invitations-repository'
 import { loadGroupView, requireGroup, type GroupView } from './service'

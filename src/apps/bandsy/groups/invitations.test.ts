@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, anInteraction } from '../../../../test/support/bandsy'
 import { call, foundGroup, invite, join, participantsOf } from '../../../../test/support/bandsy-groups'
-import { withUser } from '../../../platform/db/with-user'
+import { withUser } from '../../../platform'
 
 const claimsOf = (m: { id: string }) => ({ sub: m.id, role: 'musician', app: 'bandsy' })
 

@@ -3,8 +3,7 @@
 // who may write (bandsy.is_group_admin); the triggers of migration 0001 keep the admins, the
 // member limit and the group conversation.
 import { sql, type NotNull } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
-import type { BandsyGroupRole } from '../../../platform/db/schema.generated'
+import type { Tx, BandsyGroupRole } from '../../../platform'
 
 export type GroupRole = BandsyGroupRole
 

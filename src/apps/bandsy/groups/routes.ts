@@ -1,13 +1,10 @@
 // Groups (bands) over HTTP: found, read, list, edit and delete a group; its genres; its members'
 // roles and instruments; leaving and removing. Invitations are in invitation-routes.ts.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
-import { idParams } from '../../../platform/http/schemas'
+import { type AppContext, errorSchema, idParams, BandsyGroupRoleValues } from '../../../platform'
 import * as groups from './service'
 import { genreIds, groupMemberParams, groupSchema, groupSummarySchema, optionalText, presentGroup, presentSummary, text, url } from './schemas'
 import { invitationRoutes } from './invitation-routes'
-import { BandsyGroupRoleValues } from '../../../platform/db/schema.generated'
 
 const tags = ['groups']
 const one = z.object({ group: groupSchema })

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { GroupView } from './service'
 import type { GroupSummaryRow, MemberRow } from './repository'
 import type { InvitationRow } from './invitations-repository'
-import { BandsyGroupRoleValues } from '../../../platform/db/schema.generated'
+import { BandsyGroupRoleValues } from '../../../platform'
 
 // Postgres text cannot hold NUL; refusing it here keeps that a 400 rather than a database error.
 const noNul = (s: string) => !s.includes('\u0000')

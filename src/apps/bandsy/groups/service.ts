@@ -3,10 +3,7 @@
 // must have at least one admin", "Admin role cannot be deleted if only admin", "Group members can
 // have different instruments within group". The database holds them (RLS policies and triggers
 // of migration 0001); this layer gives clear answers before they are reached.
-import type { Tx } from '../../../platform/db/database'
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { AppError, conflict, forbidden, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
+import { type Tx, withUser, type Claims, AppError, conflict, forbidden, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
 import { mappingGroupConflicts } from './trigger-errors'
 

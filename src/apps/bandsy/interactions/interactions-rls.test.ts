@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMatch, aMusician, anInteraction, type Musician } from '../../../../test/support/bandsy'
-import { withUser } from '../../../platform/db/with-user'
-import type { Tx } from '../../../platform/db/database'
+import { withUser, type Tx } from '../../../platform'
 
 describe('Bandsy interactions and matches under row-level security', () => {
   let env: TestEnv

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMatch, aMusician, anInteraction, BANDSY, bearer, type Musician } from '../../../../test/support/bandsy'
-import { DAY } from '../../../platform/clock'
+import { DAY } from '../../../platform'
 
 describe('Bandsy super likes per plan and who liked you', () => {
   let env: TestEnv

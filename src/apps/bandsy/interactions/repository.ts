@@ -2,8 +2,7 @@
 // under withUser, row-level security lets a musician see and write only their own interactions
 // (and, through user_interactions_liked_me, the likes sent to them).
 import { sql } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
-import type { BandsyInteractionContext, BandsyInteractionType } from '../../../platform/db/schema.generated'
+import type { Tx, BandsyInteractionContext, BandsyInteractionType } from '../../../platform'
 import { musicianCard, type MusicianCard } from '../matches/musician-card'
 
 export const SWIPES = ['like', 'pass', 'super_like'] as const satisfies readonly BandsyInteractionType[]

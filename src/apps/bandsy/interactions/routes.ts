@@ -1,11 +1,9 @@
 // POST /interactions (like, pass, super like, block), DELETE /interactions/:toUserId/:type (undo a
 // pass, unblock), GET /likes/received (who liked you).
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
+import { type AppContext, errorSchema, BandsyInteractionContextValues, BandsyInteractionTypeValues } from '../../../platform'
 import { musicianCardSchema } from '../matches/musician-card'
 import { interact, receivedLikes, undo } from './service'
-import { BandsyInteractionContextValues, BandsyInteractionTypeValues } from '../../../platform/db/schema.generated'
 
 const TAGS = ['interactions']
 

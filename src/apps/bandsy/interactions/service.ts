@@ -1,10 +1,7 @@
 // Swipes (like, pass, super like), blocks, and "who liked you". One transaction under the
 // caller's row-level security per request: a like that makes a match writes the like, the match,
 // its conversation and both notifications together, or none of them.
-import { withUser, withUserRead, type Claims } from '../../../platform/db/with-user'
-import { AppError, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
-import type { Tx } from '../../../platform/db/database'
+import { withUser, withUserRead, type Claims, AppError, notFound, type Platform, type Tx } from '../../../platform'
 import { cheapestPlanWhere, PLAN_FEATURES, planOf } from '../plans'
 import { pairCompatibility, type Compatibility } from '../discovery/compatibility'
 import * as matches from '../matches/repository'

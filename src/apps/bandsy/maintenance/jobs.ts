@@ -1,8 +1,7 @@
 // Bandsy housekeeping. Each acts as of ctx.now, so `matchbase maintain <job> --at <time>` and
 // tests can move time.
 import { sql } from 'kysely'
-import type { JobDefinition } from '../../../platform/jobs/types'
-import { otpCleanupJob } from '../../../platform/auth/otp-jobs'
+import { type JobDefinition, otpCleanupJob } from '../../../platform'
 
 export const refreshActivityScores: JobDefinition = {
   name: 'bandsy-refresh-activity',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMatch, aMusician, BANDSY, bearer, type Musician } from '../../../../test/support/bandsy'
-import { withUser } from '../../../platform/db/with-user'
+import { withUser } from '../../../platform'
 
 describe('Bandsy matches over HTTP', () => {
   let env: TestEnv

@@ -2,7 +2,7 @@
 // matches_participants_read shows a musician only their own matches, and users_read_visible hides
 // soft-deleted musicians (so a match with one disappears from lists and lookups).
 import { sql } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 import { musicianCard, type MusicianCard } from './musician-card'
 
 export type MatchStatus = 'active' | 'unmatched' | 'blocked'

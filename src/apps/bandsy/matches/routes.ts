@@ -1,8 +1,6 @@
 // GET /matches, GET /matches/:id, POST /matches/:id/unmatch: the signed-in musician's matches.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { idParams } from '../../../platform/http/schemas'
-import { errorSchema } from '../../../platform/http/server'
+import { type AppContext, idParams, errorSchema } from '../../../platform'
 import { musicianCardSchema } from './musician-card'
 import { getMatch, listMatches, unmatch } from './service'
 

@@ -1,8 +1,6 @@
 // Matches: listing and reading the caller's own, and ending one. Matches are only ever created by
 // bandsy.create_mutual_match, called from the interactions service after a like.
-import { withUser, withUserRead, type Claims } from '../../../platform/db/with-user'
-import { AppError, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
+import { withUser, withUserRead, type Claims, AppError, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
 
 export interface MatchPage {

@@ -10,9 +10,7 @@ import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, bearer, BANDSY, genreId } from '../../../../test/support/bandsy'
 import { hostileString, operationsOf, requestArb, type RequestContext } from '../../../../test/support/fuzz-openapi'
 import { multipart, uploadSample, wavFile } from '../../../../test/support/bandsy-media'
-import { openApiDocument } from '../../../platform/http/openapi'
-import { diskStorage } from '../../../platform/storage/storage'
-import { ERROR_STATUS } from '../../../platform/http/errors'
+import { openApiDocument, diskStorage, ERROR_STATUS } from '../../../platform'
 import { ALL_APPS } from '../../../apps'
 
 let env: TestEnv

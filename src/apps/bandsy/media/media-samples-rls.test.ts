@@ -4,8 +4,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, genreId, type Musician } from '../../../../test/support/bandsy'
-import { withUser } from '../../../platform/db/with-user'
-import type { Tx } from '../../../platform/db/database'
+import { withUser, type Tx } from '../../../platform'
 
 let env: TestEnv
 let owner: Musician

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, bearer, BANDSY } from '../../../../test/support/bandsy'
 import { uploadSample, wavFile } from '../../../../test/support/bandsy-media'
-import { s3Storage } from '../../../platform/storage/storage'
+import { s3Storage } from '../../../platform'
 import { startS3Stub, type S3Stub } from '../../../../test/support/s3-stub'
 
 let env: TestEnv

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, bearer, BANDSY, genreId, instrumentId, type Musician } from '../../../../test/support/bandsy'
 import { mp3File, mp4File, multipart, uploadSample, wavFile } from '../../../../test/support/bandsy-media'
-import { diskStorage } from '../../../platform/storage/storage'
+import { diskStorage } from '../../../platform'
 import { MEDIA_LIMITS } from './formats'
 
 let env: TestEnv

@@ -3,7 +3,7 @@
 // a duration sent by the client is never used.
 import fsp from 'node:fs/promises'
 import { parseFile } from 'music-metadata'
-import { AppError } from '../../../platform/http/errors'
+import { AppError } from '../../../platform'
 import { containerName, MEDIA_TYPES, sniffContainer, SNIFF_BYTES, type MediaKind, type MediaType } from './formats'
 
 export interface MediaFormat {
@@ -33,7 +33,7 @@ export async function probeMedia(file: string, size: number, declared: MediaType
   if (!(type.containers as readonly string[]).includes(container))
     throw new AppError('unsupported_media_type', `The file declared as ${declared} is ${containerName(container)}`, { declared, detected: containerName(container) })
 
-  let format
+  let format: Awaited<ReturnType<typeof parseFile>>['format']
   try {
     // No type hint: given one, music-metadata trusts it and "parses" anything.
     format = (await parseFile(file, { duration: true, skipCovers: true })).format

@@ -2,7 +2,7 @@
 // under withUser, row-level security decides what is visible (public samples of users not deleted,
 // and one's own) and what is writable (only one's own).
 import { sql } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 import type { MediaFormat } from './probe'
 
 export interface SampleRow {

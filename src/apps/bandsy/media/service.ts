@@ -4,10 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import { Readable, Transform } from 'node:stream'
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import type { Tx } from '../../../platform/db/database'
-import { AppError, forbidden, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
+import { withUser, type Claims, type Tx, AppError, forbidden, notFound, type Platform } from '../../../platform'
 import type { ProbedMedia } from './probe'
 import * as repo from './repository'
 

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyRequest } from 'fastify'
-import { AppError } from '../../../platform/http/errors'
+import { AppError } from '../../../platform'
 import { acceptedType, MEDIA_LIMITS, MEDIA_TYPES, maxBytesFor, type MediaType } from './formats'
 
 export const FILE_FIELD = 'file'

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, anInteraction, BANDSY, bearer, genreId, instrumentId, type Musician } from '../../../../test/support/bandsy'
-import { withUser } from '../../../platform/db/with-user'
+import { withUser } from '../../../platform'
 
 describe('Bandsy profiles', () => {
   let env: TestEnv

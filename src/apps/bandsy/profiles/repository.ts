@@ -2,8 +2,7 @@
 // row-level security decides what is visible (soft-deleted users are not) and what is writable
 // (only one's own rows).
 import { sql, type NotNull } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
-import type { BandsySkillLevel } from '../../../platform/db/schema.generated'
+import type { Tx, BandsySkillLevel } from '../../../platform'
 
 export type Skill = BandsySkillLevel
 

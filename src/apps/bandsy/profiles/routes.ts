@@ -1,13 +1,11 @@
 // The signed-in musician's profile (/me, /me/instruments, /me/genres, /me/match-profile), other
 // musicians' public profiles (/users/:username) and the catalogue (/instruments, /genres).
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
+import { type AppContext, errorSchema, BandsySkillLevelValues } from '../../../platform'
 import { USERNAME_PATTERN } from '../accounts/usernames'
 import { createAccountService } from '../accounts/service'
 import { PLANS } from '../plans'
 import * as profiles from './service'
-import { BandsySkillLevelValues } from '../../../platform/db/schema.generated'
 
 const tags = ['profiles']
 const SKILLS = BandsySkillLevelValues

@@ -1,10 +1,7 @@
 // A musician's own profile (details, instruments, genres, match preferences), public profiles,
 // and the instrument and genre catalogue. The match profile's derived columns (cached location,
 // skill average, completeness, activity) are kept by triggers; only preferences are written here.
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { AppError, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
-import type { Tx } from '../../../platform/db/database'
+import { withUser, type Claims, AppError, notFound, type Platform, type Tx } from '../../../platform'
 import { cheapestPlanWhere, planOf, PLAN_FEATURES } from '../plans'
 import * as repo from './repository'
 

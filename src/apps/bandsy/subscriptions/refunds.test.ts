@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestEnv } from '../../../../test/support/test-env'
 import { aMusician } from '../../../../test/support/bandsy'
 import { setup, subscriptionApi, subscriptionRows } from '../../../../test/support/bandsy-subscriptions'
-import { DAY } from '../../../platform/clock'
+import { DAY } from '../../../platform'
 import { refundSubscriptionPurchase } from './service'
 
 describe('Bandsy subscription refunds', () => {

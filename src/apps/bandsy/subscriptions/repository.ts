@@ -2,8 +2,7 @@
 // Every function takes the caller's transaction: under withUser, row-level security decides what the musician sees; settling a payment passes an
 // owner-role transaction (the payment flow is the only writer of subscriptions).
 import { sql } from 'kysely'
-import type { Executor, Tx } from '../../../platform/db/database'
-import { PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform/ledger/purchases'
+import { type Executor, type Tx, PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform'
 import type { PaidPlan } from '../plans'
 
 export type SubscriptionStatus = 'active' | 'cancelled' | 'expired'

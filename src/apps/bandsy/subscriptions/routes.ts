@@ -1,10 +1,7 @@
 // Subscriptions: the public plan list, a musician's plan with its history, buying a plan
 // (Idempotency-Key required), cancelling, and the payment webhook.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
-import { answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf } from '../../../platform/ledger/purchase-schemas'
-import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
+import { type AppContext, errorSchema, answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf, paymentWebhookRoute } from '../../../platform'
 import { PAID_PLANS, PLANS } from '../plans'
 import { cancelSubscription, handlePaymentWebhook, listPlans, mySubscription, purchaseSubscription } from './service'
 

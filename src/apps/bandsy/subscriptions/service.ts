@@ -1,9 +1,6 @@
 // Subscriptions: the plan list, a musician's plan and history, buying a plan (the platform
 // purchase flow, with the product defined in settlement.ts), cancelling, refunds.
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { conflict } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
-import type { Actor } from '../../../platform/ledger/purchases'
+import { withUser, type Claims, conflict, type Platform, type Actor } from '../../../platform'
 import { PLANS, PLAN_CURRENCY, PLAN_FEATURES, SUBSCRIPTION_PERIOD_DAYS, planOf, type PaidPlan, type Plan } from '../plans'
 import * as repo from './repository'
 import { subscriptionPurchases } from './settlement'

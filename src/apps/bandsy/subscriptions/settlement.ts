@@ -3,10 +3,7 @@
 // the owner role (0001 grants musicians no insert on subscriptions and 0008 no update on
 // purchases: nobody can grant themselves a plan), guarded by the purchase's status, so the charge
 // answer and a webhook (or two webhook deliveries) grant one period.
-import type { Tx } from '../../../platform/db/database'
-import { AppError, conflict } from '../../../platform/http/errors'
-import { purchaseFlow } from '../../../platform/ledger/purchases'
-import { DAY, addMs } from '../../../platform/clock'
+import { type Tx, AppError, conflict, purchaseFlow, DAY, addMs } from '../../../platform'
 import { PLANS, PLAN_CURRENCY, PLAN_FEATURES, SUBSCRIPTION_PERIOD_DAYS, planOf, type PaidPlan, type Plan } from '../plans'
 import * as repo from './repository'
 

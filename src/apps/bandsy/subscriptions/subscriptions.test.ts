@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { describeOnServer, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, BANDSY, bearer, type Musician } from '../../../../test/support/bandsy'
 import { countingProvider, plusDays, purchaseRows, setup, subscriptionApi, subscriptionRows } from '../../../../test/support/bandsy-subscriptions'
-import { DAY } from '../../../platform/clock'
+import { DAY } from '../../../platform'
 import { planOf } from '../plans'
 
 describe('Bandsy subscriptions: buying', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aClient, aDesigner, anAdmin, bearer } from '../../../../test/support/onedesigner'
-import { readMailbox } from '../../../platform/auth/mailer'
+import { readMailbox } from '../../../platform'
 import { BASE, freshIp, mailbox, post, requestCode, signIn, uniqueEmail, verify, waitForMail, wrong } from '../../../../test/support/onedesigner-accounts'
 
 const MIN = 60_000

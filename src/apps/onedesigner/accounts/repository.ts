@@ -1,8 +1,7 @@
 // Accounts of the three OneDesigner roles. Lookups and sign-up run on the owner role (auth
 // issuance is system work); readMe runs in a withUser transaction, under RLS.
 import { sql } from 'kysely'
-import type { Executor, Tx } from '../../../platform/db/database'
-import type { DB } from '../../../platform/db/schema.generated'
+import type { Executor, Tx, DB } from '../../../platform'
 
 export type Role = 'client' | 'designer' | 'admin'
 

@@ -1,8 +1,5 @@
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
-import { sessionRoutes } from '../../../platform/auth/session-routes'
-import { otpCode, otpEmail, otpRoutes } from '../../../platform/auth/otp-routes'
+import { type AppContext, errorSchema, sessionRoutes, otpCode, otpEmail, otpRoutes } from '../../../platform'
 import { createAccountService } from './service'
 
 const tags = ['accounts']

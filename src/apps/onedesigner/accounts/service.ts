@@ -1,10 +1,5 @@
 // Sign-up and login by email code for clients, designers and admins; sessions; the caller's account.
-import type { Platform } from '../../../platform/platform'
-import type { Claims } from '../../../platform/db/with-user'
-import { withUser } from '../../../platform/db/with-user'
-import { AppError, notFound } from '../../../platform/http/errors'
-import { createOtpService, normalizeEmail, type OtpPurpose } from '../../../platform/auth/otp'
-import { createSessions, type Session } from '../../../platform/auth/sessions'
+import { type Platform, type Claims, withUser, AppError, notFound, createOtpService, normalizeEmail, type OtpPurpose, createSessions, type Session } from '../../../platform'
 import * as repo from './repository'
 import type { Role } from './repository'
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aClient, aDesigner, anAdmin, bearer, type TestUser } from '../../../../test/support/onedesigner'
-import { withUser } from '../../../platform/db/with-user'
+import { withUser } from '../../../platform'
 
 // The embedder belongs to matching; here it only has to be called, and to fail on demand.
 const embedder = vi.hoisted(() => ({ fail: false, calls: [] as string[] }))

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aDesigner, anAdmin, bearer } from '../../../../test/support/onedesigner'
-import { openApiDocument } from '../../../platform/http/openapi'
+import { openApiDocument } from '../../../platform'
 import { ALL_APPS } from '../../../apps'
 
 describe('approving a designer with no category', () => {

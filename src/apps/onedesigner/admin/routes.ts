@@ -1,9 +1,7 @@
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
+import { type AppContext, idParams, errorSchema } from '../../../platform'
 import { ownProfileSchema } from '../designers/profile-schema'
 import { adminService } from './service'
-import { idParams } from '../../../platform/http/schemas'
-import { errorSchema } from '../../../platform/http/server'
 
 const tags = ['admin']
 

@@ -1,10 +1,7 @@
 // The approval workflow: admins list designers by review state, approve and reject. Admin
 // requests run under row-level security with the admin's claims (policy designers_admin_all);
 // the guard_designer_approval trigger refuses these changes from anyone else.
-import type { Platform } from '../../../platform/platform'
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import type { Tx } from '../../../platform/db/database'
-import { notFound, unprocessable } from '../../../platform/http/errors'
+import { type Platform, withUser, type Claims, type Tx, notFound, unprocessable } from '../../../platform'
 import { refreshDesignerEmbedding } from '../matching/embeddings'
 import { findDesigner, listByReviewStatus, updateDesigner, type ReviewStatus } from '../designers/repository'
 import { toOwnProfile } from '../designers/service'

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aBrief, aClient, aDesigner, anAdmin, bearer, type TestUser } from '../../../../test/support/onedesigner'
-import { withUser } from '../../../platform/db/with-user'
+import { withUser } from '../../../platform'
 
 const BRIEFS = '/v1/onedesigner/briefs'
 

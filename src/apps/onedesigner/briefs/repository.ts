@@ -1,9 +1,7 @@
 // SQL over onedesigner.briefs, always inside the caller's withUser transaction (RLS: a client
 // sees only their own briefs).
-import type { Executor } from '../../../platform/db/database'
+import { type Executor, toDbRow, type OnedesignerBriefs } from '../../../platform'
 import type { Insertable, NotNull, Updateable } from 'kysely'
-import { toDbRow } from '../../../platform/db/rows'
-import type { OnedesignerBriefs } from '../../../platform/db/schema.generated'
 
 export type BriefRow = NonNullable<Awaited<ReturnType<typeof findBrief>>>
 // Set on every insert, though the seed's DDL leaves them nullable.

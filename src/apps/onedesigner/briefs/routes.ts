@@ -1,9 +1,7 @@
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
+import { type AppContext, errorSchema, idParams } from '../../../platform'
 import { briefSchema, briefStatusSchema, createBriefSchema, patchBriefSchema } from './brief-schema'
 import { briefService } from './service'
-import { idParams } from '../../../platform/http/schemas'
 
 const tags = ['briefs']
 

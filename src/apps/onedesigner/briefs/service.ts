@@ -1,9 +1,7 @@
 // Client briefs: create, read, change and cancel one's own. Category fields are validated
 // against the project type with catalog.CATEGORY_FIELDS.
 import type { z } from 'zod'
-import type { Platform } from '../../../platform/platform'
-import { withUser, withUserRead, type Claims } from '../../../platform/db/with-user'
-import { AppError, conflict, notFound } from '../../../platform/http/errors'
+import { type Platform, withUser, withUserRead, type Claims, AppError, conflict, notFound } from '../../../platform'
 import { CATEGORY_FIELDS, type Category } from '../catalog'
 import { findBrief, forgetCachedMatches, insertBrief, listBriefs, updateBrief, type BriefRow } from './repository'
 import type { Brief, CreateBrief, PatchBrief } from './brief-schema'

@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aClient, bearer, type TestUser } from '../../../../test/support/onedesigner'
 import { countingProvider } from '../../../../test/support/counting-payments'
-import { AppError } from '../../../platform/http/errors'
+import { AppError } from '../../../platform'
 import { refundCreditPurchase } from './service'
 
 const BASE = '/v1/onedesigner'

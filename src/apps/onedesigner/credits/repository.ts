@@ -1,8 +1,7 @@
 // SQL for credit packages, balances and ledger entries (purchases are the platform flow's). Every function takes the
 // caller's transaction: under withUser, row-level security decides what the client sees; the
 // webhook passes an owner-role transaction.
-import type { Executor } from '../../../platform/db/database'
-import { PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform/ledger/purchases'
+import { type Executor, PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform'
 
 export interface CreditPackage {
   id: string

@@ -1,10 +1,7 @@
 // Credits: packages, purchases (Idempotency-Key required), the payment webhook, and the
 // client's balance with its ledger.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
-import { answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf } from '../../../platform/ledger/purchase-schemas'
-import { paymentWebhookRoute } from '../../../platform/ledger/webhook-route'
+import { type AppContext, errorSchema, answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf, paymentWebhookRoute } from '../../../platform'
 import { creditAccount, getPurchase, handlePaymentWebhook, listPackages, listPurchases, purchaseCredits } from './service'
 
 const TAGS = ['credits']

@@ -1,11 +1,7 @@
 // Buying credits through the platform purchase flow (src/platform/ledger/purchases.ts): a package
 // is the product, and settling adds its credits through the ledger in the transaction that marks
 // the purchase succeeded. A refund takes back the credits still unspent.
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { AppError, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
-import type { Tx } from '../../../platform/db/database'
-import { purchaseFlow, type Actor } from '../../../platform/ledger/purchases'
+import { withUser, type Claims, AppError, notFound, type Platform, type Tx, purchaseFlow, type Actor } from '../../../platform'
 import * as repo from './repository'
 
 const APP = 'onedesigner'

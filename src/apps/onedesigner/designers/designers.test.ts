@@ -164,7 +164,7 @@ describe('designer profiles', () => {
 
   it('RLS: a client cannot read an unapproved designer even with raw SQL', async () => {
     const pending = await aDesigner(env.platform, { approved: false })
-    const { withUser } = await import('../../../platform/db/with-user')
+    const { withUser } = await import('../../../platform')
     const rows = await withUser(env.platform.db.kysely, { sub: client.id, role: 'client', app: 'onedesigner' }, (tx) =>
       tx.selectFrom('onedesigner.designers').select('id').where('id', '=', pending.id).execute(),
     )
@@ -172,7 +172,7 @@ describe('designer profiles', () => {
   })
 
   it('RLS: a designer cannot edit another designer or approve themselves', async () => {
-    const { withUser } = await import('../../../platform/db/with-user')
+    const { withUser } = await import('../../../platform')
     const me = await aDesigner(env.platform, { approved: false })
     const other = await aDesigner(env.platform, { approved: true, bio: 'original' })
     const claims = { sub: me.id, role: 'designer', app: 'onedesigner' }

@@ -1,9 +1,7 @@
 // SQL over onedesigner.designers and the stats view. Callers pass the transaction: user-facing
 // work arrives here inside withUser, so row-level security decides what a query can see.
 import { sql, type NotNull, type Updateable } from 'kysely'
-import type { Executor } from '../../../platform/db/database'
-import type { OnedesignerDesigners } from '../../../platform/db/schema.generated'
-import { toDbRow } from '../../../platform/db/rows'
+import { type Executor, type OnedesignerDesigners, toDbRow } from '../../../platform'
 
 export type DesignerRow = NonNullable<Awaited<ReturnType<typeof findDesigner>>>
 // Set on every insert, though the seed's DDL leaves them nullable.

@@ -1,9 +1,7 @@
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
+import { type AppContext, errorSchema, idParams } from '../../../platform'
 import { designerService } from './service'
 import { ownProfileSchema, profilePatchSchema, profilePutSchema, publicProfileSchema, statsSchema } from './profile-schema'
-import { errorSchema } from '../../../platform/http/server'
-import { idParams } from '../../../platform/http/schemas'
 
 const tags = ['designers']
 

@@ -1,10 +1,7 @@
 // A designer's own profile and statistics, and approved profiles for clients. Everything runs
 // under row-level security as the caller; the database's triggers track edits after approval
 // and mark the embedding stale, so this layer only validates and writes.
-import type { Platform } from '../../../platform/platform'
-import type { Claims } from '../../../platform/db/with-user'
-import { withUser } from '../../../platform/db/with-user'
-import { notFound } from '../../../platform/http/errors'
+import { type Platform, type Claims, withUser, notFound } from '../../../platform'
 import { findApprovedDesigner, findDesigner, findMyStats, updateDesigner, type DesignerRow } from './repository'
 import {
   PUT_DEFAULTS,

@@ -1,9 +1,7 @@
 // OneDesigner's housekeeping: the seed's cleanup functions and its stats view, on a schedule.
 // Each acts as of ctx.now, so `matchbase maintain <job> --at <time>` and tests can move time.
 import { sql } from 'kysely'
-import { DAY } from '../../../platform/clock'
-import type { JobDefinition } from '../../../platform/jobs/types'
-import { otpCleanupJob } from '../../../platform/auth/otp-jobs'
+import { DAY, type JobDefinition, otpCleanupJob } from '../../../platform'
 
 /** Seed: "expires_at TIMESTAMP, -- 7-day expiry". */
 export const MATCH_LIFETIME_MS = 7 * DAY

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aBrief, aClient, aDesigner, bearer } from '../../../../test/support/onedesigner'
-import { runJob } from '../../../platform/jobs/scheduler'
-import { decodeFloat32, toFloat32 } from '../../../platform/match/vector-codec'
+import { runJob, decodeFloat32, toFloat32 } from '../../../platform'
 import { designerProfileText, refreshDesignerEmbedding, refreshStaleEmbeddings, type DesignerProfile } from './embeddings'
 import { refreshEmbeddingsJob } from './jobs'
 

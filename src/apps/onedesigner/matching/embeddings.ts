@@ -4,8 +4,7 @@
 // keeps the float32 copy the matcher reads.
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
-import type { Platform } from '../../../platform/platform'
-import type { Executor } from '../../../platform/db/database'
+import type { Platform, Executor } from '../../../platform'
 import { CATEGORY_LABELS, type Category } from '../catalog'
 
 export interface DesignerProfile {

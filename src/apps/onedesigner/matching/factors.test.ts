@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { score } from '../../../platform/match/engine'
+import { score } from '../../../platform'
 import { BUDGETS, CATEGORIES, INDUSTRIES, RATE_RANGES, STYLES, TIMELINES } from '../catalog'
 import { SCORE_RANGE, factorsFor, rawScoreFor, type BriefFacts, type DesignerFacts } from './factors'
 

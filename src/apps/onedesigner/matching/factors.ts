@@ -1,8 +1,6 @@
 // OneDesigner's factors: how well an approved, available designer in the brief's category fits
 // the brief. Each factor names the facts it used; the three strongest become the match reasons.
-import { rawFromValues, type FactorSpec, type ScoreRange } from '../../../platform/match/engine'
-import { cosine, coverage, intersection, rangeFit } from '../../../platform/match/similarity'
-import { words } from '../../../platform/ai/local'
+import { rawFromValues, type FactorSpec, type ScoreRange, cosine, coverage, intersection, rangeFit, words } from '../../../platform'
 import { BUDGETS, CATEGORY_LABELS, RATE_RANGES, TIMELINES, TIMELINE_LABELS, type Budget, type Category, type RateRange, type Timeline } from '../catalog'
 
 /** The seed's CHECK on matches.score. */

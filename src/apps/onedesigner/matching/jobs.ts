@@ -1,4 +1,4 @@
-import type { JobDefinition } from '../../../platform/jobs/types'
+import type { JobDefinition } from '../../../platform'
 import { refreshStaleEmbeddings } from './embeddings'
 
 export const refreshEmbeddingsJob: JobDefinition = {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createTestEnv, describeOnServer, type TestEnv } from '../../../../test/support/test-env'
 import { aBrief, aClient, aDesigner, bearer, type TestUser } from '../../../../test/support/onedesigner'
-import { HOUR } from '../../../platform/clock'
+import { HOUR } from '../../../platform'
 
 describeOnServer('match requests for one brief at the same time', () => {
   let env: TestEnv

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aBrief, aClient, aDesigner, anAdmin, bearer, type TestUser } from '../../../../test/support/onedesigner'
-import { ENGINE_VERSION, roundDiv } from '../../../platform/match/engine'
-import { DAY, HOUR } from '../../../platform/clock'
+import { ENGINE_VERSION, roundDiv, DAY, HOUR } from '../../../platform'
 import { refreshDesignerEmbedding } from './embeddings'
 
 let env: TestEnv

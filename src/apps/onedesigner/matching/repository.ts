@@ -1,7 +1,7 @@
 // SQL for matching. Every function takes the caller's transaction (withUser), so row-level
 // security decides what a client can see: their own briefs, matches and cache, approved designers.
 import { sql, type RawBuilder } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 import type { BriefRow as Brief } from '../briefs/repository'
 
 /** The brief facts matching reads, with its cached embedding and live cache entries. */

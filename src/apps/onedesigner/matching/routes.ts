@@ -1,7 +1,6 @@
 // Ranked designer matches for a client's brief, with reasons and a reproducible explanation.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
+import { type AppContext, errorSchema } from '../../../platform'
 import { explainMatch, getMatch, listMatches, matchBrief } from './service'
 
 const tags = ['matching']

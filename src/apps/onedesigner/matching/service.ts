@@ -3,13 +3,7 @@
 // writes under RLS (matches, cache, the brief's embedding, in one statement). Repeats within 24 hours are served from
 // match_cache; a brief edited since then is recomputed.
 import { createHash } from 'node:crypto'
-import { AppError, notFound } from '../../../platform/http/errors'
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import type { Platform } from '../../../platform/platform'
-import { ENGINE_VERSION, explain, rankByRaw, recompute, score, strongestFactors, type Explanation } from '../../../platform/match/engine'
-import { cosine } from '../../../platform/match/similarity'
-import { decodeFloat32, encodeFloat32, toFloat32 } from '../../../platform/match/vector-codec'
-import { DAY, HOUR, addMs } from '../../../platform/clock'
+import { AppError, notFound, withUser, type Claims, type Platform, ENGINE_VERSION, explain, rankByRaw, recompute, score, strongestFactors, type Explanation, cosine, decodeFloat32, encodeFloat32, toFloat32, DAY, HOUR, addMs } from '../../../platform'
 import { briefText, designerProfileText, textHash } from './embeddings'
 import { SCORE_RANGE, factorsFor, ratesFittingBudget, rawScoreFor, sharedWords, type BriefFacts } from './factors'
 import * as repo from './repository'

@@ -3,9 +3,7 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aClient, aDesigner, anAdmin, bearer, type TestUser } from '../../../../test/support/onedesigner'
 import { eventsNamed, openEventStream } from '../../../../test/support/event-stream'
-import { withUser } from '../../../platform/db/with-user'
-import { HOUR } from '../../../platform/clock'
-import type { RealtimeNotifier } from '../../../platform/notify/notifier'
+import { withUser, HOUR, type RealtimeNotifier } from '../../../platform'
 
 const APP = 'onedesigner'
 

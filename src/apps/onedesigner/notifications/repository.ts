@@ -1,7 +1,7 @@
 // SQL for a user's notifications. Every query runs inside withUser, so row-level security limits
 // it to the caller's rows; the explicit user filter is for the (user_id, created_at) index.
 import { sql } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 
 const TABLE = 'onedesigner.notifications'
 

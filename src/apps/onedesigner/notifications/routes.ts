@@ -1,9 +1,7 @@
 // GET /notifications, POST /notifications/:id/read, POST /notifications/read-all, and
 // GET /stream: the user's realtime events as server-sent events. Open to every role.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
-import { eventStreams, HEARTBEAT_MS } from '../../../platform/notify/sse'
+import { type AppContext, errorSchema, eventStreams, HEARTBEAT_MS } from '../../../platform'
 import { listNotifications, markAllRead, markRead } from './service'
 
 const TAGS = ['notifications']

@@ -1,8 +1,6 @@
 // A user's notifications: listing with a keyset cursor, marking read, and the realtime stream's
 // subscription. Reads and writes run under the caller's row-level security.
-import { withUser, withUserRead, type Claims } from '../../../platform/db/with-user'
-import { AppError, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
+import { withUser, withUserRead, type Claims, AppError, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
 
 export interface NotificationPage {

@@ -1,6 +1,6 @@
 // Expires project requests left unanswered past their 72-hour deadline and tells both sides.
 // The update and the notifications share one transaction: a request is never expired silently.
-import type { JobDefinition } from '../../../platform/jobs/types'
+import type { JobDefinition } from '../../../platform'
 import { expireDue } from './repository'
 import { notifyExpired } from './service'
 

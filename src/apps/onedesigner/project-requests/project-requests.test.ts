@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HOUR } from '../../../platform/clock'
-import { withUser } from '../../../platform/db/with-user'
+import { HOUR, withUser } from '../../../platform'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aBrief, aClient, aDesigner, aMatch, bearer, type TestUser } from '../../../../test/support/onedesigner'
 

@@ -1,8 +1,7 @@
 // SQL for project requests. Functions take the caller's transaction; under withUser, row-level
 // security limits a client to the requests they sent and a designer to those they received.
 import type { NotNull } from 'kysely'
-import type { Executor, Tx } from '../../../platform/db/database'
-import type { JsonObject } from '../../../platform/db/schema.generated'
+import type { Executor, Tx, JsonObject } from '../../../platform'
 
 export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'expired'
 

@@ -1,11 +1,9 @@
 // Project requests over HTTP: clients send them to designers they unlocked; designers read,
 // accept or decline them within 72 hours.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
+import { type AppContext, errorSchema, idParams } from '../../../platform'
 import { createRequest, getRequest, listRequests, respondToRequest, type Decision } from './service'
 import type { ProjectRequestRow } from './repository'
-import { idParams } from '../../../platform/http/schemas'
 
 const TAGS = ['project requests']
 const STATUSES = ['pending', 'accepted', 'declined', 'expired'] as const

@@ -1,11 +1,7 @@
 // Project requests: a client who unlocked a designer sends a request about the brief they were
 // matched on; the designer has 72 hours to accept or decline. Acceptance releases the client's
 // email to the designer (the database fills client_email, see migration 0005).
-import { HOUR } from '../../../platform/clock'
-import type { Tx } from '../../../platform/db/database'
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { AppError, conflict, forbidden, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
+import { HOUR, type Tx, withUser, type Claims, AppError, conflict, forbidden, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
 
 const APP = 'onedesigner'

@@ -1,7 +1,7 @@
 // SQL for unlocks. Every function takes the caller's transaction: under withUser, row-level
 // security decides which matches, unlocks and designers are visible.
 import type { NotNull } from 'kysely'
-import type { Tx } from '../../../platform/db/database'
+import type { Tx } from '../../../platform'
 
 export type MatchForUnlock = NonNullable<Awaited<ReturnType<typeof findClientMatch>>>
 export type UnlockRow = NonNullable<Awaited<ReturnType<typeof findUnlock>>>

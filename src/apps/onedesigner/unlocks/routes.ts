@@ -1,8 +1,7 @@
 // POST /matches/:id/unlock spends a credit to reveal a matched designer's contact;
 // GET /unlocks lists the designers a client has unlocked.
 import { z } from 'zod'
-import type { AppContext } from '../../../platform/http/app-context'
-import { errorSchema } from '../../../platform/http/server'
+import { type AppContext, errorSchema } from '../../../platform'
 import { listUnlocks, unlockMatch } from './service'
 
 const TAGS = ['unlocks']

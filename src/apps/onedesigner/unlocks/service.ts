@@ -1,9 +1,7 @@
 // Unlocking a matched designer: one credit buys a client a designer's contact, once.
 // Everything happens in one transaction under the client's row-level security, so a failed
 // spend leaves neither an unlock row nor a changed match behind.
-import { withUser, type Claims } from '../../../platform/db/with-user'
-import { AppError, notFound } from '../../../platform/http/errors'
-import type { Platform } from '../../../platform/platform'
+import { withUser, type Claims, AppError, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
 
 const APP = 'onedesigner'

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DAY } from '../../../platform/clock'
+import { DAY } from '../../../platform'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aBrief, aClient, aDesigner, aMatch, bearer, type TestUser } from '../../../../test/support/onedesigner'
 
