@@ -20,7 +20,9 @@ import { boundingBox } from '../src/apps/bandsy/discovery/repository'
 import { POOL_SIZE } from '../src/apps/bandsy/discovery/service'
 import { benchDatabase, fmt, machine, summarize, timed } from './support'
 
-const { values: args } = parseArgs({ options: { musicians: { type: 'string' }, callers: { type: 'string' }, warmup: { type: 'string' }, keep: { type: 'boolean' } } })
+const { values: args } = parseArgs({
+  options: { musicians: { type: 'string' }, callers: { type: 'string' }, warmup: { type: 'string' }, keep: { type: 'boolean' } },
+})
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', SEED_DEMO: 'false', NODE_ENV: 'test' })
 const onServer = !!config.DATABASE_URL
 const N = Number(args.musicians ?? (onServer ? 100_000 : 10_000))
@@ -30,11 +32,31 @@ const RADIUS_KM = 50
 
 // [lat, lng, population in thousands]
 const CITIES: [number, number, number][] = [
-  [52.52, 13.405, 3700], [53.55, 9.99, 1850], [48.137, 11.575, 1500], [50.94, 6.96, 1080], [50.11, 8.68, 760],
-  [48.78, 9.18, 630], [51.23, 6.78, 620], [51.34, 12.37, 600], [51.51, 7.47, 590], [51.46, 7.01, 580],
-  [53.08, 8.8, 570], [51.05, 13.74, 560], [52.37, 9.73, 540], [49.45, 11.08, 520], [51.43, 6.76, 500],
-  [51.48, 7.22, 365], [50.73, 7.1, 330], [51.96, 7.63, 315], [49.01, 8.4, 308], [49.49, 8.47, 310],
-  [48.37, 10.9, 300], [47.99, 7.85, 230], [54.32, 10.12, 246], [54.09, 12.1, 209], [50.98, 11.03, 213],
+  [52.52, 13.405, 3700],
+  [53.55, 9.99, 1850],
+  [48.137, 11.575, 1500],
+  [50.94, 6.96, 1080],
+  [50.11, 8.68, 760],
+  [48.78, 9.18, 630],
+  [51.23, 6.78, 620],
+  [51.34, 12.37, 600],
+  [51.51, 7.47, 590],
+  [51.46, 7.01, 580],
+  [53.08, 8.8, 570],
+  [51.05, 13.74, 560],
+  [52.37, 9.73, 540],
+  [49.45, 11.08, 520],
+  [51.43, 6.76, 500],
+  [51.48, 7.22, 365],
+  [50.73, 7.1, 330],
+  [51.96, 7.63, 315],
+  [49.01, 8.4, 308],
+  [49.49, 8.47, 310],
+  [48.37, 10.9, 300],
+  [47.99, 7.85, 230],
+  [54.32, 10.12, 246],
+  [54.09, 12.1, 209],
+  [50.98, 11.03, 213],
 ]
 
 async function main() {
@@ -42,7 +64,9 @@ async function main() {
   const platform = await createPlatform(config, { db: bench.db })
   const log = (s: string) => console.log(s)
   try {
-    log(`Bandsy discovery benchmark: ${bench.driver}, ${N} musicians, ${CALLERS} callers, radius ${RADIUS_KM} km; ${machine()}; ${new Date().toISOString()}`)
+    log(
+      `Bandsy discovery benchmark: ${bench.driver}, ${N} musicians, ${CALLERS} callers, radius ${RADIUS_KM} km; ${machine()}; ${new Date().toISOString()}`,
+    )
     log(`load average at start: ${loadavg()}`)
     await migrateUp(platform.db.kysely, migrationSources([bandsy]))
     const db = platform.db.kysely
@@ -66,11 +90,15 @@ async function main() {
       const token = await platform.tokens.sign({ sub: c.id, role: 'musician', app: 'bandsy' })
       const headers = { authorization: `Bearer ${token}` }
       const box = boundingBox(c.lat, c.lng, RADIUS_KM)
-      const [rawMs, raw] = await timed(() => platform.db.pool.query(RAW_SQL, [c.lat, c.lng, box.latMin, box.latMax, box.lngMin, box.lngMax, RADIUS_KM, c.id]))
+      const [rawMs, raw] = await timed(() =>
+        platform.db.pool.query(RAW_SQL, [c.lat, c.lng, box.latMin, box.latMax, box.lngMin, box.lngMax, RADIUS_KM, c.id]),
+      )
       const [firstMs, first] = await timed(() => http.inject({ method: 'GET', url: '/v1/bandsy/discovery?limit=20', headers }))
       if (first.statusCode !== 200) throw new Error(`discovery failed: ${first.statusCode} ${first.body}`)
       const cursor = first.json().nextCursor
-      const [nextMs, next] = cursor ? await timed(() => http.inject({ method: 'GET', url: `/v1/bandsy/discovery?limit=20&cursor=${cursor}`, headers })) : [NaN, undefined]
+      const [nextMs, next] = cursor
+        ? await timed(() => http.inject({ method: 'GET', url: `/v1/bandsy/discovery?limit=20&cursor=${cursor}`, headers }))
+        : [NaN, undefined]
       if (next && next.statusCode !== 200) throw new Error(`next page failed: ${next.statusCode} ${next.body}`)
       if (i < WARMUP) continue
       runs.raw.push(rawMs)
@@ -80,17 +108,28 @@ async function main() {
     }
     await http.close()
 
-    const s = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summarize(v)])) as Record<keyof typeof runs, ReturnType<typeof summarize>>
+    const s = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summarize(v)])) as Record<
+      keyof typeof runs,
+      ReturnType<typeof summarize>
+    >
     const sorted = [...inRadius].sort((a, b) => a - b)
-    log(`candidates within ${RADIUS_KM} km per caller: median ${sorted[sorted.length >> 1]}, p95 ${sorted[Math.floor(sorted.length * 0.95)]}, max ${sorted.at(-1)} (a feed ranks the nearest ${POOL_SIZE})`)
+    log(
+      `candidates within ${RADIUS_KM} km per caller: median ${sorted[sorted.length >> 1]}, p95 ${sorted[Math.floor(sorted.length * 0.95)]}, max ${sorted.at(-1)} (a feed ranks the nearest ${POOL_SIZE})`,
+    )
     log(`load average at end: ${loadavg()}`)
     log('')
     log('| measure | p50 | p95 | mean | max | / raw p50 | / raw p95 |')
     log('|---|---|---|---|---|---|---|')
-    const label = { raw: 'radius query, raw SQL (pg, no RLS, no ranking)', first: 'GET /discovery, first page (rank + snapshot)', next: 'GET /discovery, second page (cursor)' }
+    const label = {
+      raw: 'radius query, raw SQL (pg, no RLS, no ranking)',
+      first: 'GET /discovery, first page (rank + snapshot)',
+      next: 'GET /discovery, second page (cursor)',
+    }
     const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`
     for (const k of Object.keys(runs) as (keyof typeof runs)[])
-      log(`| ${label[k]} | ${fmt(s[k].p50)} | ${fmt(s[k].p95)} | ${fmt(s[k].mean)} | ${fmt(s[k].max)} | ${x(s[k].p50, s.raw.p50)} | ${x(s[k].p95, s.raw.p95)} |`)
+      log(
+        `| ${label[k]} | ${fmt(s[k].p50)} | ${fmt(s[k].p95)} | ${fmt(s[k].mean)} | ${fmt(s[k].max)} | ${x(s[k].p50, s.raw.p50)} | ${x(s[k].p95, s.raw.p95)} |`,
+      )
     log('')
     const applies = onServer && N >= 100_000 ? '' : ' (for reference: the target is for server Postgres at 100,000 musicians)'
     log(`target${applies}: first page p95 < 30 ms: ${s.first.p95 < 30 ? 'met' : 'NOT met'} (${fmt(s.first.p95)})`)
@@ -171,7 +210,12 @@ async function seed(db: import('../src/platform/db/database').Db, now: Date) {
 }
 
 function loadavg() {
-  return os.loadavg().map((l) => l.toFixed(2)).join(', ') + ` (1, 5, 15 min; ${os.cpus().length} cores)`
+  return (
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ') + ` (1, 5, 15 min; ${os.cpus().length} cores)`
+  )
 }
 
 main().catch((err) => {

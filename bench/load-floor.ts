@@ -23,7 +23,9 @@ app.get<{ Params: { id: string } }>('/briefs/:id', async (req, reply) => {
   const client = await pool.connect()
   try {
     await client.query('begin')
-    await client.query(`select set_config('role', 'matchbase_user', true), set_config('request.claims', $1, true)`, [JSON.stringify(claims)])
+    await client.query(`select set_config('role', 'matchbase_user', true), set_config('request.claims', $1, true)`, [
+      JSON.stringify(claims),
+    ])
     const { rows } = await client.query('select * from onedesigner.briefs where id = $1', [req.params.id])
     await client.query('commit')
     if (!rows[0]) return reply.code(404).send({ error: { code: 'not_found', message: 'No such brief' } })

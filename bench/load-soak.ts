@@ -82,7 +82,11 @@ interface Memory {
 }
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`
 const pct = (a: number, b: number) => ((b - a) / a) * 100
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ')
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
 
 async function main() {
   const config = loadConfig()
@@ -137,7 +141,11 @@ async function main() {
     failed ||= !mixedOk || !memOk
 
     if (dbUrl) {
-      const floor = await start('./load-floor.ts', { ...env, JWT_SECRET: config.JWT_SECRET, DATABASE_POOL_MAX: String(config.DATABASE_POOL_MAX) })
+      const floor = await start('./load-floor.ts', {
+        ...env,
+        JWT_SECRET: config.JWT_SECRET,
+        DATABASE_POOL_MAX: String(config.DATABASE_POOL_MAX),
+      })
       children.push(floor)
       const floorBase = `http://127.0.0.1:${floor.port}`
       const rounds: { mb: LoadResult[]; floor: LoadResult[] } = { mb: [], floor: [] }
@@ -146,7 +154,9 @@ async function main() {
       await cannon({ url: floorBase, requests: briefReads(work, (id) => `/briefs/${id}`), seconds: 3, connections })
       for (let i = 0; i < 2; i++) {
         rounds.mb.push(await cannon({ url: base, requests: briefReads(work), seconds: readSeconds, connections }))
-        rounds.floor.push(await cannon({ url: floorBase, requests: briefReads(work, (id) => `/briefs/${id}`), seconds: readSeconds, connections }))
+        rounds.floor.push(
+          await cannon({ url: floorBase, requests: briefReads(work, (id) => `/briefs/${id}`), seconds: readSeconds, connections }),
+        )
       }
       const rps = (rs: LoadResult[]) => rs.reduce((s, r) => s + r.rps, 0) / rs.length
       console.log(`\nGET /briefs/:id, ${rounds.mb.length} × ${readSeconds} s each, alternating:`)
@@ -154,7 +164,9 @@ async function main() {
       rounds.floor.forEach((r, i) => console.log(`  floor     round ${i + 1}: ${describeLoad(r)}`))
       const ratio = rps(rounds.mb) / rps(rounds.floor)
       const readOk = [...rounds.mb, ...rounds.floor].every((r) => r.errors === 0 && r.non2xx === 0)
-      console.log(`  Matchbase ${rps(rounds.mb).toFixed(0)} req/s, floor ${rps(rounds.floor).toFixed(0)} req/s: ratio ${ratio.toFixed(2)}x (target >= 0.8x: ${ratio >= 0.8 ? 'met' : 'NOT MET'})`)
+      console.log(
+        `  Matchbase ${rps(rounds.mb).toFixed(0)} req/s, floor ${rps(rounds.floor).toFixed(0)} req/s: ratio ${ratio.toFixed(2)}x (target >= 0.8x: ${ratio >= 0.8 ? 'met' : 'NOT MET'})`,
+      )
       failed ||= ratio < 0.8 || !readOk
     } else {
       console.log('\n(floor comparison needs DATABASE_URL: the floor server talks to Postgres with pg)')

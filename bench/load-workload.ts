@@ -98,7 +98,13 @@ export function mixedRequests(work: Work): autocannon.Request[] {
       method: 'POST',
       setupRequest: (req) => {
         const c = pick(work.clients)
-        return { ...req, method: 'POST', path: `${BASE}/briefs`, headers: as(c), body: JSON.stringify({ projectType: 'branding-logo', projectTitle: `load ${n}` }) }
+        return {
+          ...req,
+          method: 'POST',
+          path: `${BASE}/briefs`,
+          headers: as(c),
+          body: JSON.stringify({ projectType: 'branding-logo', projectTitle: `load ${n}` }),
+        }
       },
     },
     {
@@ -143,10 +149,16 @@ export interface LoadResult {
   samples: string[]
 }
 
-const quantile = (sorted: Float64Array, q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0
+const quantile = (sorted: Float64Array, q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0
 
 /** Runs autocannon and keeps every response time, for exact p50/p95/p99 (autocannon reports no p95). */
-export async function cannon(opts: { url: string; requests: autocannon.Request[]; seconds: number; connections: number }): Promise<LoadResult> {
+export async function cannon(opts: {
+  url: string
+  requests: autocannon.Request[]
+  seconds: number
+  connections: number
+}): Promise<LoadResult> {
   let times = new Float64Array(1 << 16)
   let count = 0
   const byStatus: Record<string, number> = {}
@@ -154,15 +166,15 @@ export async function cannon(opts: { url: string; requests: autocannon.Request[]
   const requests = opts.requests.map((r, i) => ({
     ...r,
     onResponse: (status: number, body: string) => {
-      if ((status < 200 || status >= 300) && samples.length < 5) samples.push(`request #${i + 1} of the cycle (${r.method}): ${status} ${body.slice(0, 200)}`)
+      if ((status < 200 || status >= 300) && samples.length < 5)
+        samples.push(`request #${i + 1} of the cycle (${r.method}): ${status} ${body.slice(0, 200)}`)
     },
   }))
   let finish!: (r: autocannon.Result) => void
   let fail!: (err: unknown) => void
   const done = new Promise<autocannon.Result>((resolve, reject) => ([finish, fail] = [resolve, reject]))
-  const instance = autocannon(
-    { url: opts.url, connections: opts.connections, duration: opts.seconds, requests, timeout: 10 },
-    (err, r) => (err ? fail(err) : finish(r)),
+  const instance = autocannon({ url: opts.url, connections: opts.connections, duration: opts.seconds, requests, timeout: 10 }, (err, r) =>
+    err ? fail(err) : finish(r),
   )
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (count === times.length) {

@@ -23,7 +23,9 @@ import { CANDIDATE_LIMIT } from '../src/apps/onedesigner/matching/service'
 import { designerProfileText } from '../src/apps/onedesigner/matching/embeddings'
 import { benchDatabase, fmt, machine, rng, summarize, timed } from './support'
 
-const { values: args } = parseArgs({ options: { designers: { type: 'string' }, briefs: { type: 'string' }, warmup: { type: 'string' }, keep: { type: 'boolean' } } })
+const { values: args } = parseArgs({
+  options: { designers: { type: 'string' }, briefs: { type: 'string' }, warmup: { type: 'string' }, keep: { type: 'boolean' } },
+})
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', SEED_DEMO: 'false', NODE_ENV: 'test' })
 const onServer = !!config.DATABASE_URL
 const N = Number(args.designers ?? (onServer ? 10_000 : 2_000))
@@ -32,8 +34,27 @@ const WARMUP = Number(args.warmup ?? 20)
 const r = rng(20250101)
 
 const FIRST = ['Ada', 'Bea', 'Cyd', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal', 'Ivy', 'Jo', 'Kai', 'Lu', 'Mo', 'Ned', 'Oz', 'Pia']
-const TITLES = ['Brand Designer', 'Product Designer', 'Illustrator', 'Motion Designer', 'Art Director', 'Visual Designer', 'Packaging Designer']
-const TOPICS = ['logos', 'brand identity', 'mobile apps', 'dashboards', 'explainer videos', 'packaging', 'pitch decks', 'editorial illustration', 'social campaigns', 'websites']
+const TITLES = [
+  'Brand Designer',
+  'Product Designer',
+  'Illustrator',
+  'Motion Designer',
+  'Art Director',
+  'Visual Designer',
+  'Packaging Designer',
+]
+const TOPICS = [
+  'logos',
+  'brand identity',
+  'mobile apps',
+  'dashboards',
+  'explainer videos',
+  'packaging',
+  'pitch decks',
+  'editorial illustration',
+  'social campaigns',
+  'websites',
+]
 const TOOLS = ['figma', 'illustrator', 'photoshop', 'after effects', 'blender', 'procreate', 'indesign', 'sketch']
 
 async function main() {
@@ -85,7 +106,11 @@ async function main() {
 
     // Clients and briefs.
     const total = BRIEFS + WARMUP
-    const clientRows = Array.from({ length: total }, (_, i) => ({ email: `bench-client-${i}@example.test`, firstName: 'Casey', lastName: `Client${i}` }))
+    const clientRows = Array.from({ length: total }, (_, i) => ({
+      email: `bench-client-${i}@example.test`,
+      firstName: 'Casey',
+      lastName: `Client${i}`,
+    }))
     const clients = await db.insertInto('onedesigner.clients').values(clientRows).returning('id').execute()
     const briefRows = clients.map((c) => {
       const type = r.pick(CATEGORIES)
@@ -111,12 +136,19 @@ async function main() {
       const row = briefRows[i]
       const claims = { sub: b.clientId!, role: 'client', app: 'onedesigner' }
       const token = await platform.tokens.sign(claims)
-      const q: CandidateQuery = { projectType: row.projectType, industry: row.industry, styles: row.styles, fittingRates: ratesFittingBudget(row.budget), limit: CANDIDATE_LIMIT }
+      const q: CandidateQuery = {
+        projectType: row.projectType,
+        industry: row.industry,
+        styles: row.styles,
+        fittingRates: ratesFittingBudget(row.budget),
+        limit: CANDIDATE_LIMIT,
+      }
       const compiled = candidateSql(q).compile(db)
       const [rawMs, raw] = await timed(() => platform.db.pool.query(compiled.sql, compiled.parameters as unknown[]))
       const [appMs, app] = await timed(() => withUser(db, claims, (tx) => findCandidates(tx, q)))
       if (raw.rows.length !== app.length) throw new Error(`raw SQL found ${raw.rows.length} candidates, the app ${app.length}`)
-      const post = () => http.inject({ method: 'POST', url: `/v1/onedesigner/briefs/${b.id}/matches`, headers: { authorization: `Bearer ${token}` } })
+      const post = () =>
+        http.inject({ method: 'POST', url: `/v1/onedesigner/briefs/${b.id}/matches`, headers: { authorization: `Bearer ${token}` } })
       const [matchMs, res] = await timed(post)
       if (res.statusCode !== 200) throw new Error(`match failed: ${res.statusCode} ${res.body}`)
       const [cachedMs, again] = await timed(post)
@@ -130,21 +162,39 @@ async function main() {
     }
     await http.close()
 
-    const s = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summarize(v)])) as Record<keyof typeof runs, ReturnType<typeof summarize>>
-    log(`candidates per brief after pre-rank: mean ${(candidates.reduce((a, b) => a + b, 0) / candidates.length).toFixed(0)} (limit ${CANDIDATE_LIMIT})`)
+    const s = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summarize(v)])) as Record<
+      keyof typeof runs,
+      ReturnType<typeof summarize>
+    >
+    log(
+      `candidates per brief after pre-rank: mean ${(candidates.reduce((a, b) => a + b, 0) / candidates.length).toFixed(0)} (limit ${CANDIDATE_LIMIT})`,
+    )
     log('')
     log(`load average at end: ${loadavg()}`)
     log('')
     log('| measure | p50 | p95 | mean | max | / raw p50 | / raw p95 |')
     log('|---|---|---|---|---|---|---|')
-    const label = { raw: 'candidate query, raw SQL (pg)', app: 'candidate query, app (withUser + Kysely)', match: 'POST /briefs/:id/matches (compute)', cached: 'POST /briefs/:id/matches (cached)' }
+    const label = {
+      raw: 'candidate query, raw SQL (pg)',
+      app: 'candidate query, app (withUser + Kysely)',
+      match: 'POST /briefs/:id/matches (compute)',
+      cached: 'POST /briefs/:id/matches (cached)',
+    }
     const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`
     for (const k of Object.keys(runs) as (keyof typeof runs)[])
-      log(`| ${label[k]} | ${fmt(s[k].p50)} | ${fmt(s[k].p95)} | ${fmt(s[k].mean)} | ${fmt(s[k].max)} | ${x(s[k].p50, s.raw.p50)} | ${x(s[k].p95, s.raw.p95)} |`)
+      log(
+        `| ${label[k]} | ${fmt(s[k].p50)} | ${fmt(s[k].p95)} | ${fmt(s[k].mean)} | ${fmt(s[k].max)} | ${x(s[k].p50, s.raw.p50)} | ${x(s[k].p95, s.raw.p95)} |`,
+      )
     log('')
-    log(`app / raw:   p50 ${x(s.app.p50, s.raw.p50)}, p95 ${x(s.app.p95, s.raw.p95)}   (raw / app: p50 ${x(s.raw.p50, s.app.p50)}, p95 ${x(s.raw.p95, s.app.p95)})`)
-    log(`match / raw: p50 ${x(s.match.p50, s.raw.p50)}, p95 ${x(s.match.p95, s.raw.p95)}   (raw / match: p50 ${x(s.raw.p50, s.match.p50)}, p95 ${x(s.raw.p95, s.match.p95)})`)
-    log(`match - raw: p50 ${fmt(s.match.p50 - s.raw.p50)}, p95 ${fmt(s.match.p95 - s.raw.p95)} (what the request adds to the candidate query)`)
+    log(
+      `app / raw:   p50 ${x(s.app.p50, s.raw.p50)}, p95 ${x(s.app.p95, s.raw.p95)}   (raw / app: p50 ${x(s.raw.p50, s.app.p50)}, p95 ${x(s.raw.p95, s.app.p95)})`,
+    )
+    log(
+      `match / raw: p50 ${x(s.match.p50, s.raw.p50)}, p95 ${x(s.match.p95, s.raw.p95)}   (raw / match: p50 ${x(s.raw.p50, s.match.p50)}, p95 ${x(s.raw.p95, s.match.p95)})`,
+    )
+    log(
+      `match - raw: p50 ${fmt(s.match.p50 - s.raw.p50)}, p95 ${fmt(s.match.p95 - s.raw.p95)} (what the request adds to the candidate query)`,
+    )
     const applies = onServer && N >= 10_000 ? '' : ' (for reference: the targets are for server Postgres at 10,000 designers)'
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met')
     log(`targets${applies}:`)
@@ -161,7 +211,12 @@ async function main() {
 }
 
 function loadavg() {
-  return os.loadavg().map((l) => l.toFixed(2)).join(', ') + ` (1, 5, 15 min; ${os.cpus().length} cores)`
+  return (
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ') + ` (1, 5, 15 min; ${os.cpus().length} cores)`
+  )
 }
 
 main().catch((err) => {

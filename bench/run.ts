@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url'
 
 const dir = path.dirname(fileURLToPath(import.meta.url))
 const skip = new Set(['run.ts', 'support.ts'])
-const scripts = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !skip.has(f)).sort()
+const scripts = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && !skip.has(f))
+  .sort()
 let failed = 0
 for (const script of scripts) {
   console.log(`\n# ${script}`)

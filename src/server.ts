@@ -57,8 +57,7 @@ export async function serve(config: Config, overrides: PlatformOverrides = {}, p
   print(`  API:  ${url}/v1/<app>   apps: ${apps.map((a) => a.name).join(', ')}`)
   print(`  Docs: ${url}/docs`)
   for (const line of seedLines) print(`  ${line}`)
-  if (platform.mailer.kind === 'dev')
-    print(`  Mail goes to the dev mailbox: ${url}/v1/dev/mailbox?email=<address>`)
+  if (platform.mailer.kind === 'dev') print(`  Mail goes to the dev mailbox: ${url}/v1/dev/mailbox?email=<address>`)
 
   return {
     platform,

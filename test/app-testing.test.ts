@@ -42,7 +42,9 @@ describe("an app's tests", () => {
   const names = ALL_APPS.map((a) => a.name)
   /** Files under dir whose name ends with suffix. */
   const walk = (dir: string, suffix: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name), suffix) : e.name.endsWith(suffix) ? [path.join(dir, e.name)] : []))
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name), suffix) : e.name.endsWith(suffix) ? [path.join(dir, e.name)] : []))
   /** The app a test support file belongs to, by its name (bandsy-groups.ts, apps/bandsy-rls.ts), if any. */
   const appOfSupport = (file: string) => names.find((n) => path.basename(file) === `${n}.ts` || path.basename(file).startsWith(`${n}-`))
 

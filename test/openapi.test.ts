@@ -26,7 +26,8 @@ describe('OpenAPI document', () => {
     for (const [path, ops] of Object.entries<Record<string, { summary?: string; responses?: Record<string, unknown> }>>(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         if (!op.summary) problems.push(`${method.toUpperCase()} ${path}: no summary`)
-        if (!Object.keys(op.responses ?? {}).some((s) => s.startsWith('4'))) problems.push(`${method.toUpperCase()} ${path}: no 4xx response`)
+        if (!Object.keys(op.responses ?? {}).some((s) => s.startsWith('4')))
+          problems.push(`${method.toUpperCase()} ${path}: no 4xx response`)
       }
     }
     expect(problems).toEqual([])

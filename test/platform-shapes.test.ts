@@ -119,7 +119,10 @@ describe('platform-owned table shapes', () => {
       }
       expect(d!.rls, qualified).toEqual({ enabled: true, forced: true })
       expect(d!.policies.length, `${qualified} policies`).toBeGreaterThan(0)
-      expect(d!.checks.some((c) => c.includes("'refunded'")), `${qualified} status allows refunded`).toBe(true)
+      expect(
+        d!.checks.some((c) => c.includes("'refunded'")),
+        `${qualified} status allows refunded`,
+      ).toBe(true)
     }
   })
 })

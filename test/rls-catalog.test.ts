@@ -7,7 +7,13 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from './support/test-env'
 
 /** Closed: no user grants. Only the owner role (auth service, idempotency layer, mailer) touches these. */
-const CLOSED = ['bandsy.auth_tokens', 'onedesigner.auth_tokens', 'platform.dev_mailbox', 'platform.idempotency_keys', 'platform.refresh_tokens']
+const CLOSED = [
+  'bandsy.auth_tokens',
+  'onedesigner.auth_tokens',
+  'platform.dev_mailbox',
+  'platform.idempotency_keys',
+  'platform.refresh_tokens',
+]
 /** Views the user role may read, and why that is safe. */
 const USER_VIEWS: Record<string, string> = {
   'onedesigner.my_designer_stats': "a security_barrier view filtered by platform.uid(): a designer's own row of the stats",
@@ -57,11 +63,20 @@ describe('row-level security catalog', () => {
       where c.relkind in ('r', 'p') and ${APP_SCHEMAS}
       order by 1`.execute(db)
     const byName = new Map(rows.map((r) => [r.name, r]))
-    expect(CLOSED.filter((t) => !byName.has(t)), 'closed tables that do not exist').toEqual([])
+    expect(
+      CLOSED.filter((t) => !byName.has(t)),
+      'closed tables that do not exist',
+    ).toEqual([])
     const unlisted = rows.filter((r) => r.policies === 0 && !CLOSED.includes(r.name) && r.name !== 'platform.schema_migrations')
-    expect(unlisted.map((r) => r.name), 'tables with no policy that are not listed as closed').toEqual([])
+    expect(
+      unlisted.map((r) => r.name),
+      'tables with no policy that are not listed as closed',
+    ).toEqual([])
     const leaking = [...CLOSED, 'platform.schema_migrations'].map((t) => byName.get(t)!).filter((r) => r.privileges.length > 0)
-    expect(leaking.map((r) => `${r.name}: ${r.privileges.join(', ')}`), 'closed tables the user role has privileges on').toEqual([])
+    expect(
+      leaking.map((r) => `${r.name}: ${r.privileges.join(', ')}`),
+      'closed tables the user role has privileges on',
+    ).toEqual([])
   })
 
   it('gives the user role no way around row-level security', async () => {

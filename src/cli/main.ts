@@ -11,7 +11,6 @@ import { openApiDocument, OPENAPI_PATH } from '../platform/http/openapi'
 import { jobsOf, migrationSources, selectApps, serve } from '../server'
 import type { AppModule } from '../platform/app'
 
-
 async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>): Promise<T> {
   const config = loadConfig()
   const platform = await createPlatform(config)

@@ -19,9 +19,7 @@ const optionalString = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional()
-const bool = z
-  .enum(['true', 'false', '1', '0', ''])
-  .transform((v) => v === 'true' || v === '1')
+const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1')
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -145,7 +143,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devEndpoints: raw.DEV_ENDPOINTS ?? !isProduction,
     seedDemo: raw.SEED_DEMO ?? !raw.DATABASE_URL,
     aiProvider: raw.AI_PROVIDER ?? (raw.AI_BASE_URL ? 'openai' : 'local'),
-    apps: raw.APPS.split(',').map((s) => s.trim()).filter(Boolean),
+    apps: raw.APPS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   }
   if (isProduction) assertProductionSafe(config)
   return config
@@ -155,8 +155,7 @@ function assertProductionSafe(config: Config) {
   const problems: string[] = []
   if (config.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET is the development secret')
   if (config.OTP_PEPPER === DEV_OTP_PEPPER) problems.push('OTP_PEPPER is the development pepper')
-  if (keyringHolds(parseKeyring(config.ENCRYPTION_KEYS), DEV_ENCRYPTION_KEY))
-    problems.push('ENCRYPTION_KEYS contains the development key')
+  if (keyringHolds(parseKeyring(config.ENCRYPTION_KEYS), DEV_ENCRYPTION_KEY)) problems.push('ENCRYPTION_KEYS contains the development key')
   if (config.DEV_ENDPOINTS) problems.push('DEV_ENDPOINTS must be off in production')
   if (problems.length) throw new ConfigError(`Refusing to start in production:\n  ${problems.join('\n  ')}`)
 }

@@ -57,7 +57,10 @@ function measureFromAnotherThread(url: string, bodies: Record<string, unknown>[]
 }
 
 interface OpenApi {
-  paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; parameters?: { in: string; name: string; required?: boolean }[] }>>
+  paths: Record<
+    string,
+    Record<string, { security?: unknown[]; requestBody?: unknown; parameters?: { in: string; name: string; required?: boolean }[] }>
+  >
 }
 const openapi = JSON.parse(fs.readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as OpenApi
 const providers = await testingOf()
@@ -97,7 +100,9 @@ describe('auth proof', () => {
         const type = `${app}${account.type ? ` ${account.type}` : ''}`
         // A statistical check on a shared 2-core machine: a rerun (retry) separates a real timing
         // difference, which repeats, from a burst of load from other test files, which does not.
-        it(`answers ${type} addresses with and without an account with the same body and median time (${SAMPLES} each)`, { retry: 2 }, async () => {
+        it(`answers ${type} addresses with and without an account with the same body and median time (${SAMPLES} each)`, {
+          retry: 2,
+        }, async () => {
           const known: Actor[] = []
           for (let i = 0; i < SAMPLES; i++) known.push(await account.known(env.platform))
           // Warm-up, so the first requests' compilation and connections count for neither side.
@@ -109,7 +114,10 @@ describe('auth proof', () => {
           for (let i = 0; i < SAMPLES; i++)
             for (const kind of i % 2 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const))
               plan.push({ kind, email: kind === 'known' ? known[i]!.email : uniqueEmail(`ghost-${app}`) })
-          const answers = await measureFromAnotherThread(`${base}/v1/${app}/auth/otp`, plan.map((x) => otp.body(x.email, account.type)))
+          const answers = await measureFromAnotherThread(
+            `${base}/v1/${app}/auth/otp`,
+            plan.map((x) => otp.body(x.email, account.type)),
+          )
           const times = { known: [] as number[], unknown: [] as number[] }
           const bodies = { known: new Set<string>(), unknown: new Set<string>() }
           answers.forEach((a, i) => {
@@ -133,7 +141,7 @@ describe('auth proof', () => {
             expect(res.json().messages).toHaveLength(0)
           }
         })
-    }
+      }
   })
 
   describe('every protected route refuses bad tokens with 401 JSON', () => {
@@ -151,8 +159,10 @@ describe('auth proof', () => {
       Object.assign(tokens, {
         'no token': async () => undefined,
         // The same user and role, issued for another app of this server.
-        'another app': (app: string) => env.platform.tokens.sign({ ...genuine[app]!.claims, app: apps.find((a) => a !== app) ?? 'not-an-app' }),
-        expired: (app: string) => env.platform.tokens.sign(genuine[app]!.claims, new Date(Date.now() - 2 * env.config.JWT_TTL_SECONDS * 1000)),
+        'another app': (app: string) =>
+          env.platform.tokens.sign({ ...genuine[app]!.claims, app: apps.find((a) => a !== app) ?? 'not-an-app' }),
+        expired: (app: string) =>
+          env.platform.tokens.sign(genuine[app]!.claims, new Date(Date.now() - 2 * env.config.JWT_TTL_SECONDS * 1000)),
         'alg=none': async (app: string) => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payloadOf(app))}.`,
         'another key': (app: string) => tokenSigner('another-secret-that-is-long-enough-0123456789', 3600).sign(genuine[app]!.claims),
       })
@@ -192,7 +202,8 @@ describe('auth proof', () => {
               res.status === 401 &&
               /application\/json/.test(res.headers.get('content-type') ?? '') &&
               res.json().error?.code === 'unauthorized'
-            if (!ok) failures.push(`${method} ${path} (${body === undefined ? 'no body' : 'body {}'}): ${res.status} ${res.text.slice(0, 120)}`)
+            if (!ok)
+              failures.push(`${method} ${path} (${body === undefined ? 'no body' : 'body {}'}): ${res.status} ${res.text.slice(0, 120)}`)
           }
         }
         expect(failures).toEqual([])

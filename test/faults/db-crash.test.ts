@@ -133,7 +133,9 @@ describeFaults(`faults: database crash under write load${skipReason ? ` (skipped
     const recoverDeadline = acceptingAt + 10_000
     let firstOkAfter: number | undefined
     while (Date.now() < recoverDeadline) {
-      firstOkAfter = outcomes.filter((o) => o.started >= acceptingAt && o.status === 201).reduce<number | undefined>((m, o) => (m === undefined || o.ended < m ? o.ended : m), undefined)
+      firstOkAfter = outcomes
+        .filter((o) => o.started >= acceptingAt && o.status === 201)
+        .reduce<number | undefined>((m, o) => (m === undefined || o.ended < m ? o.ended : m), undefined)
       if (firstOkAfter !== undefined && Date.now() - firstOkAfter > 1_000) break
       await new Promise((r) => setTimeout(r, 50))
     }
@@ -182,7 +184,14 @@ describeFaults(`faults: database crash under write load${skipReason ? ` (skipped
 
     // Every answer, in every phase, is either a success or a documented 5xx JSON error; never a hang.
     const bad = outcomes.filter(
-      (o) => o.failure || !o.body || !(o.status === 201 || (o.status === 503 && o.body.error?.code === 'unavailable') || (o.status === 504 && o.body.error?.code === 'timeout')),
+      (o) =>
+        o.failure ||
+        !o.body ||
+        !(
+          o.status === 201 ||
+          (o.status === 503 && o.body.error?.code === 'unavailable') ||
+          (o.status === 504 && o.body.error?.code === 'timeout')
+        ),
     )
     expect(bad.slice(0, 5), cluster!.log().slice(-2000)).toEqual([])
     expect(uncaught.map(String)).toEqual([])
@@ -190,7 +199,12 @@ describeFaults(`faults: database crash under write load${skipReason ? ` (skipped
     expect(acked.length).toBeGreaterThan(LOOPS)
 
     expect(down.length).toBeGreaterThan(LOOPS)
-    for (const o of down) expect({ status: o.status, code: o.body?.error?.code, retryAfter: o.retryAfter }).toEqual({ status: 503, code: 'unavailable', retryAfter: '1' })
+    for (const o of down)
+      expect({ status: o.status, code: o.body?.error?.code, retryAfter: o.retryAfter }).toEqual({
+        status: 503,
+        code: 'unavailable',
+        retryAfter: '1',
+      })
     // Connection refused must fail fast, far below the pool's 5 s connection timeout.
     expect(maxDownLatency).toBeLessThan(2_000)
     expect(readyWhileDown.status).toBe(503)

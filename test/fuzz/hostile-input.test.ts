@@ -11,7 +11,21 @@ import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, onServer, type TestEnv } from '../support/test-env'
-import { addKinds, authPlan, headerSafe, hostileString, kindOfField, kindOfPath, operationsOf, requestArb, type AuthKind, type AuthPlan, type FuzzRequest, type Operation, type RequestContext } from '../support/fuzz-openapi'
+import {
+  addKinds,
+  authPlan,
+  headerSafe,
+  hostileString,
+  kindOfField,
+  kindOfPath,
+  operationsOf,
+  requestArb,
+  type AuthKind,
+  type AuthPlan,
+  type FuzzRequest,
+  type Operation,
+  type RequestContext,
+} from '../support/fuzz-openapi'
 import { openApiDocument } from '../../src/platform/http/openapi'
 import { ERROR_STATUS, type ErrorCode } from '../../src/platform/http/errors'
 import { LOCAL_WEBHOOK_SECRET } from '../../src/platform/ledger/payments'
@@ -117,12 +131,19 @@ describe('hostile input over every route of the OpenAPI document', () => {
     for (let i = 0; i < principals.length; i += 2) {
       const [first, second] = [principals[i]!, principals[i + 1]!]
       const [head, body, sig] = first.token.split('.') as [string, string, string]
-      const forgedBody = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), role: 'admin' })).toString('base64url')
+      const forgedBody = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), role: 'admin' })).toString(
+        'base64url',
+      )
       const noneAlg = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${body}.`
       // An audience no registered app has.
       for (const u of [first, second]) otherApp.push(b(await sign(u.id, u.role, 'not-an-app')))
       expired.push(b(await sign(first.id, first.role, first.app, new Date(now.getTime() - 30 * 86_400_000))))
-      tampered.push(b(`${head}.${forgedBody}.${sig}`), b(noneAlg), b(`${head}.${body}.${sig.slice(0, -2)}AA`), b(await sign(first.id, 'superuser', first.app)))
+      tampered.push(
+        b(`${head}.${forgedBody}.${sig}`),
+        b(noneAlg),
+        b(`${head}.${body}.${sig.slice(0, -2)}AA`),
+        b(await sign(first.id, 'superuser', first.app)),
+      )
       garbage.push(`Bearer ${first.token} extra`, `Bearer ${first.token}, Bearer ${second.token}`, `Token ${first.token}`, first.token)
     }
     auth.set('none', [])
@@ -166,8 +187,16 @@ describe('hostile input over every route of the OpenAPI document', () => {
 
     const describeRequest = (r: FuzzRequest) => {
       const cut = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}... (${s.length} chars)` : s)
-      const headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, k === 'authorization' ? `${r.auth}: ${cut(v, 40)}` : cut(v, 120)]))
-      return JSON.stringify({ method: r.method, url: cut(r.url), headers, payload: r.payload === undefined ? undefined : cut(r.payload), note: r.note })
+      const headers = Object.fromEntries(
+        Object.entries(r.headers).map(([k, v]) => [k, k === 'authorization' ? `${r.auth}: ${cut(v, 40)}` : cut(v, 120)]),
+      )
+      return JSON.stringify({
+        method: r.method,
+        url: cut(r.url),
+        headers,
+        payload: r.payload === undefined ? undefined : cut(r.payload),
+        note: r.note,
+      })
     }
 
     for (let round = 0; round * CHUNK < perRoute; round++) {
@@ -194,7 +223,10 @@ describe('hostile input over every route of the OpenAPI document', () => {
           }
           const dt = performance.now() - t0
           routeMs.set(op.key, (routeMs.get(op.key) ?? 0) + dt)
-          if (dt > 30) slow.push(`${dt.toFixed(0)}ms ${op.key} ${res === 'late' ? 'late' : res.statusCode} ${req.note} url=${req.url.length} body=${req.payload?.length}`)
+          if (dt > 30)
+            slow.push(
+              `${dt.toFixed(0)}ms ${op.key} ${res === 'late' ? 'late' : res.statusCode} ${req.note} url=${req.url.length} body=${req.payload?.length}`,
+            )
           if (res === 'late') {
             failures.push({ route: op.key, status: 0, problem: `no answer within ${ANSWER_MS} ms`, request: describeRequest(req) })
             sent++
@@ -238,14 +270,16 @@ describe('hostile input over every route of the OpenAPI document', () => {
               continue
             }
             if (!(err.code in ERROR_STATUS)) fail(`error code "${err.code}" is not in the closed list`)
-            else if (ERROR_STATUS[err.code as ErrorCode] !== status) fail(`error code "${err.code}" belongs to ${ERROR_STATUS[err.code as ErrorCode]}, sent with ${status}`)
+            else if (ERROR_STATUS[err.code as ErrorCode] !== status)
+              fail(`error code "${err.code}" belongs to ${ERROR_STATUS[err.code as ErrorCode]}, sent with ${status}`)
           }
           // A '..' segment is resolved before routing (as any HTTP client does), so the answer is
           // another route's: only the checks above apply to it.
           if (/\/\.\.?(\/|$)/.test(req.url.split('?')[0]!)) continue
           if (!op.documented.has(status)) {
             const code = (body as { error?: { code?: string } } | undefined)?.error?.code as ErrorCode
-            if (!FRAMEWORK_ERRORS[status]?.includes(code)) fail(`status ${status} (${code ?? 'no code'}) is not documented for this route: ${res.body.slice(0, 300)}`)
+            if (!FRAMEWORK_ERRORS[status]?.includes(code))
+              fail(`status ${status} (${code ?? 'no code'}) is not documented for this route: ${res.body.slice(0, 300)}`)
             continue
           }
           const validate = op.responses.get(status)
@@ -254,7 +288,10 @@ describe('hostile input over every route of the OpenAPI document', () => {
             fail(`documented as JSON, sent as ${res.headers['content-type']}`)
             continue
           }
-          if (!validate(body)) fail(`response does not match the documented schema: ${JSON.stringify(validate.errors?.slice(0, 3))} body=${res.body.slice(0, 300)}`)
+          if (!validate(body))
+            fail(
+              `response does not match the documented schema: ${JSON.stringify(validate.errors?.slice(0, 3))} body=${res.body.slice(0, 300)}`,
+            )
           if (status < 300) harvest(body, kindOfPath(op.path))
         }
       }
@@ -262,10 +299,23 @@ describe('hostile input over every route of the OpenAPI document', () => {
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1)
     if (process.env.FUZZ_PROFILE) {
-      console.log(`[fuzz] generation ${genMs.toFixed(0)} ms; slowest routes: ${[...routeMs].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`)
+      console.log(
+        `[fuzz] generation ${genMs.toFixed(0)} ms; slowest routes: ${[...routeMs]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 10)
+          .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+          .join(', ')}`,
+      )
       console.log(slow.slice(0, 60).join('\n'))
       const never = new Set(ops.filter((o) => !reached.has(o.key)).map((o) => o.key))
-      console.log([...misses].filter(([m]) => never.has(m.split(' ').slice(0, 2).join(' '))).sort((a, b) => b[1] - a[1]).slice(0, 40).map(([m, c]) => `${c}x ${m}`).join('\n'))
+      console.log(
+        [...misses]
+          .filter(([m]) => never.has(m.split(' ').slice(0, 2).join(' ')))
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 40)
+          .map(([m, c]) => `${c}x ${m}`)
+          .join('\n'),
+      )
     }
     const classes = Object.entries(byClass)
       .sort()

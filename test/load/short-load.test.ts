@@ -30,6 +30,9 @@ describeOnServer('short mixed load (server)', () => {
     expect(result.status5xx).toBe(0)
     // Refusals are not judged here beyond being 4xx (the bench counts them against its target);
     // see docs/reliability.md "Load and soak" for the one seen so far.
-    expect(Object.keys(result.byStatus).every((s) => Number(s) < 500), result.samples.join('\n')).toBe(true)
+    expect(
+      Object.keys(result.byStatus).every((s) => Number(s) < 500),
+      result.samples.join('\n'),
+    ).toBe(true)
   }, 90_000)
 })

@@ -18,7 +18,10 @@ const PAIRS = 100
 const STAR_ROUNDS = 5
 const FANS = 100
 
-const fmt = (t: Record<number, number>) => Object.entries(t).map(([s, n]) => `${s}×${n}`).join(' ')
+const fmt = (t: Record<number, number>) =>
+  Object.entries(t)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ')
 const fiveXX = (answers: Answer[]) => answers.filter((a) => a.status >= 500).map((a) => `${a.status} ${a.body}`)
 const madeMatches = (answers: Answer[]) => answers.filter((a) => a.status < 300 && a.json().match?.created).length
 
@@ -47,7 +50,10 @@ describeOnServer('Bandsy mutual likes under concurrency (server only)', () => {
   })
   afterAll(async () => {
     for (const [rule, { statuses: t, created }] of Object.entries(totals)) {
-      const n = (f: (s: number) => boolean) => Object.entries(t).filter(([s]) => f(Number(s))).reduce((a, [, v]) => a + v, 0)
+      const n = (f: (s: number) => boolean) =>
+        Object.entries(t)
+          .filter(([s]) => f(Number(s)))
+          .reduce((a, [, v]) => a + v, 0)
       console.log(
         `races bandsy ${rule}: ${n(() => true)} requests: ${fmt(t)} (2xx ${n((s) => s < 300)}, 4xx ${n((s) => s >= 400 && s < 500)}, 5xx ${n((s) => s >= 500)}); matches created ${created}`,
       )
@@ -65,7 +71,9 @@ describeOnServer('Bandsy mutual likes under concurrency (server only)', () => {
       count('(a)', answers)
       const books = await pairBooks(env.platform, pairs)
       const wrong = books.filter((b) => b.matches !== 1 || b.conversations !== 1 || b.participants !== 2)
-      console.log(`(a) round ${round}: ${fmt(tally(answers))} in ${ms} ms; matches created ${madeMatches(answers)}; pairs not exactly once ${wrong.length}`)
+      console.log(
+        `(a) round ${round}: ${fmt(tally(answers))} in ${ms} ms; matches created ${madeMatches(answers)}; pairs not exactly once ${wrong.length}`,
+      )
       expect(fiveXX(answers)).toEqual([])
       expect(tally(answers)).toEqual({ 201: PAIRS * 2 })
       expect(madeMatches(answers)).toBe(PAIRS)
@@ -80,9 +88,14 @@ describeOnServer('Bandsy mutual likes under concurrency (server only)', () => {
       const answers = await fireAll(fans.flatMap((f) => [like(star, f), like(f, star)]))
       const ms = Date.now() - started
       count('(b)', answers)
-      const books = await pairBooks(env.platform, fans.map((f) => [star, f] as [Musician, Musician]))
+      const books = await pairBooks(
+        env.platform,
+        fans.map((f) => [star, f] as [Musician, Musician]),
+      )
       const wrong = books.filter((b) => b.matches !== 1 || b.conversations !== 1 || b.participants !== 2)
-      console.log(`(b) round ${round}: ${fmt(tally(answers))} in ${ms} ms; matches created ${madeMatches(answers)}; pairs not exactly once ${wrong.length}`)
+      console.log(
+        `(b) round ${round}: ${fmt(tally(answers))} in ${ms} ms; matches created ${madeMatches(answers)}; pairs not exactly once ${wrong.length}`,
+      )
       expect(fiveXX(answers)).toEqual([])
       expect(tally(answers)).toEqual({ 201: FANS * 2 })
       expect(madeMatches(answers)).toBe(FANS)

@@ -19,7 +19,10 @@ const SAME_DESIGNER_ROUNDS = 5
 const PURCHASE_ROUNDS = 20
 const PURCHASE_RETRIES = 50
 
-const fmt = (t: Record<number, number>) => Object.entries(t).map(([s, n]) => `${s}×${n}`).join(' ')
+const fmt = (t: Record<number, number>) =>
+  Object.entries(t)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ')
 const fiveXX = (answers: Answer[]) => answers.filter((a) => a.status >= 500).map((a) => `${a.status} ${a.body}`)
 
 describeOnServer('exactly once under concurrency (server only)', () => {
@@ -41,8 +44,13 @@ describeOnServer('exactly once under concurrency (server only)', () => {
   })
   afterAll(async () => {
     for (const [rule, t] of Object.entries(totals)) {
-      const n = (f: (s: number) => boolean) => Object.entries(t).filter(([s]) => f(Number(s))).reduce((a, [, v]) => a + v, 0)
-      console.log(`races ${rule}: ${n(() => true)} requests: ${fmt(t)} (2xx ${n((s) => s < 300)}, 4xx ${n((s) => s >= 400 && s < 500)}, 5xx ${n((s) => s >= 500)})`)
+      const n = (f: (s: number) => boolean) =>
+        Object.entries(t)
+          .filter(([s]) => f(Number(s)))
+          .reduce((a, [, v]) => a + v, 0)
+      console.log(
+        `races ${rule}: ${n(() => true)} requests: ${fmt(t)} (2xx ${n((s) => s < 300)}, 4xx ${n((s) => s >= 400 && s < 500)}, 5xx ${n((s) => s >= 500)})`,
+      )
     }
     await env?.close()
   })
@@ -53,7 +61,11 @@ describeOnServer('exactly once under concurrency (server only)', () => {
       const brief = await aBrief(env.platform, client)
       const matches = await matchesFor(env.platform, client.id, brief.id, designers)
       const answers = await fireAll(
-        matches.map((id) => ({ method: 'POST', url: `${base}/matches/${id}/unlock`, headers: { ...bearer(client), 'idempotency-key': randomUUID() } })),
+        matches.map((id) => ({
+          method: 'POST',
+          url: `${base}/matches/${id}/unlock`,
+          headers: { ...bearer(client), 'idempotency-key': randomUUID() },
+        })),
       )
       count('(a)', answers)
       const t = tally(answers)
@@ -65,7 +77,11 @@ describeOnServer('exactly once under concurrency (server only)', () => {
       expect(answers.find((a) => a.status === 201)!.json()).toMatchObject({ balance: 0, charged: 1 })
       expect(b).toMatchObject({ balance: 0, ledgerSum: 0, unlockRows: 1 })
       expect(b.lowest).toBeGreaterThanOrEqual(0)
-      const unlocks = await env.platform.db.kysely.selectFrom('onedesigner.clientDesigners').select('designerId').where('clientId', '=', client.id).execute()
+      const unlocks = await env.platform.db.kysely
+        .selectFrom('onedesigner.clientDesigners')
+        .select('designerId')
+        .where('clientId', '=', client.id)
+        .execute()
       expect(unlocks).toHaveLength(1)
     }
   })
@@ -97,10 +113,15 @@ describeOnServer('exactly once under concurrency (server only)', () => {
   it(`(b') the same designer through 20 matches (20 briefs), 10 unlocks each at once: charged once`, async () => {
     const client = await aClient(env.platform, { credits: 5 })
     const matches: string[] = []
-    for (let i = 0; i < 20; i++) matches.push(...(await matchesFor(env.platform, client.id, (await aBrief(env.platform, client)).id, [designers[0]])))
+    for (let i = 0; i < 20; i++)
+      matches.push(...(await matchesFor(env.platform, client.id, (await aBrief(env.platform, client)).id, [designers[0]])))
     const answers = await fireAll(
       matches.flatMap((id) =>
-        Array.from({ length: 10 }, () => ({ method: 'POST' as const, url: `${base}/matches/${id}/unlock`, headers: { ...bearer(client), 'idempotency-key': randomUUID() } })),
+        Array.from({ length: 10 }, () => ({
+          method: 'POST' as const,
+          url: `${base}/matches/${id}/unlock`,
+          headers: { ...bearer(client), 'idempotency-key': randomUUID() },
+        })),
       ),
     )
     count("(b')", answers)
@@ -116,7 +137,12 @@ describeOnServer('exactly once under concurrency (server only)', () => {
     for (let round = 1; round <= PURCHASE_ROUNDS; round++) {
       const client = await aClient(env.platform)
       const key = randomUUID()
-      const request = { method: 'POST' as const, url: `${base}/credits/purchases`, headers: { ...bearer(client), 'idempotency-key': key }, body: { packageId: 'starter' } }
+      const request = {
+        method: 'POST' as const,
+        url: `${base}/credits/purchases`,
+        headers: { ...bearer(client), 'idempotency-key': key },
+        body: { packageId: 'starter' },
+      }
       const answers = await fireAll(Array.from({ length: PURCHASE_RETRIES }, () => request))
       count('(c)', answers)
       const t = tally(answers)
@@ -126,7 +152,11 @@ describeOnServer('exactly once under concurrency (server only)', () => {
       // After the storm, one more retry must replay the very first answer.
       const [late] = await fireAll([request])
       const b = await books(env.platform, client.id)
-      const purchases = await env.platform.db.kysely.selectFrom('onedesigner.creditPurchases').select(['id', 'status']).where('clientId', '=', client.id).execute()
+      const purchases = await env.platform.db.kysely
+        .selectFrom('onedesigner.creditPurchases')
+        .select(['id', 'status'])
+        .where('clientId', '=', client.id)
+        .execute()
       console.log(
         `(c) round ${round}: ${fmt(t)} (first ${firsts.length}, replays ${replays.length}, in progress ${busy.length}); ` +
           `purchases ${purchases.length}, balance ${b.balance}, ledger sum ${b.ledgerSum}`,
@@ -152,13 +182,21 @@ describeOnServer('exactly once under concurrency (server only)', () => {
       const claims = { sub: client.id, role: 'client', app: 'onedesigner' }
       const key = randomUUID()
       const results = await Promise.allSettled(
-        Array.from({ length: PURCHASE_RETRIES }, () => purchaseCredits(env.platform, claims, { packageId: 'starter', idempotencyKey: key })),
+        Array.from({ length: PURCHASE_RETRIES }, () =>
+          purchaseCredits(env.platform, claims, { packageId: 'starter', idempotencyKey: key }),
+        ),
       )
       const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))
       const outcomes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
       const b = await books(env.platform, client.id)
-      const purchases = await env.platform.db.kysely.selectFrom('onedesigner.creditPurchases').select(['id', 'status']).where('clientId', '=', client.id).execute()
-      console.log(`(c') round ${round}: ${outcomes.length} succeeded, ${failed.length} failed; purchases ${purchases.length}, balance ${b.balance}, ledger sum ${b.ledgerSum}`)
+      const purchases = await env.platform.db.kysely
+        .selectFrom('onedesigner.creditPurchases')
+        .select(['id', 'status'])
+        .where('clientId', '=', client.id)
+        .execute()
+      console.log(
+        `(c') round ${round}: ${outcomes.length} succeeded, ${failed.length} failed; purchases ${purchases.length}, balance ${b.balance}, ledger sum ${b.ledgerSum}`,
+      )
       expect(failed).toEqual([])
       for (const o of outcomes) expect(o).toMatchObject({ status: 'succeeded', balance: 3, purchase: { id: purchases[0].id } })
       expect(purchases).toHaveLength(1)

@@ -14,7 +14,16 @@ import { sql, type RawBuilder } from 'kysely'
 import { withUser, type Claims } from '../../src/platform/db/with-user'
 import type { Tx } from '../../src/platform/db/database'
 import { createTestEnv, type TestEnv } from '../support/test-env'
-import { actorsOf, buildWorld, grantedTo, tableSpecs, type Actor, type MatrixRowSet, type MatrixSpec, type World } from '../support/rls-world'
+import {
+  actorsOf,
+  buildWorld,
+  grantedTo,
+  tableSpecs,
+  type Actor,
+  type MatrixRowSet,
+  type MatrixSpec,
+  type World,
+} from '../support/rls-world'
 import { testingOf } from '../support/app-registry'
 
 type Op = 'select' | 'insert' | 'update' | 'delete' | 'hand-over'
@@ -90,14 +99,19 @@ describe('row-level security matrix', () => {
 
   it('has a fixture for every table, with rows in it', async () => {
     const missing = tables.filter((t) => !specs[t])
-    expect(missing, `tables without a row-level security fixture in any app's test/support/apps/<app>.ts (or test/support/rls-world.ts for platform tables): ${missing.join(', ')}`).toEqual([])
+    expect(
+      missing,
+      `tables without a row-level security fixture in any app's test/support/apps/<app>.ts (or test/support/rls-world.ts for platform tables): ${missing.join(', ')}`,
+    ).toEqual([])
     const stale = Object.keys(specs).filter((t) => !tables.includes(t))
     expect(stale, 'fixtures for tables that no longer exist').toEqual([])
     const empty: string[] = []
     for (const t of tables)
       for (const w of worlds)
         for (const s of specs[t].sets(w)) {
-          const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(t)} where ${s.where}`.execute(env.platform.db.kysely)
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(t)} where ${s.where}`.execute(
+            env.platform.db.kysely,
+          )
           if (rows[0].n === 0) empty.push(`${t}: ${s.label}`)
         }
     expect(empty, 'row sets the fixtures did not fill').toEqual([])
@@ -116,8 +130,14 @@ describe('row-level security matrix', () => {
         const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${s.where}`.execute(db)
         for (const party of s.parties) {
           controls++
-          const seen = await attempt(env, party, async (tx) => (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${s.where}`.execute(tx)).rows[0].n)
-          if (seen.refused || seen.rows !== rows[0].n) blind.push(`${table} [${s.label}] as ${party.role}: ${seen.refused ? 'refused' : seen.rows} of ${rows[0].n}`)
+          const seen = await attempt(
+            env,
+            party,
+            async (tx) =>
+              (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${s.where}`.execute(tx)).rows[0].n,
+          )
+          if (seen.refused || seen.rows !== rows[0].n)
+            blind.push(`${table} [${s.label}] as ${party.role}: ${seen.refused ? 'refused' : seen.rows} of ${rows[0].n}`)
         }
       }
     }
@@ -163,8 +183,22 @@ describe('row-level security matrix', () => {
           if (s.parties.some((p) => p.id === actor.id)) continue
           const label = `${table} [${s.label}] as ${actor.app} ${actor.role} ${actor.email}`
           const t = sql.table(table)
-          check(label, 'select', await attempt(env, actor, async (tx) => (await sql<{ n: number }>`select count(*)::int as n from ${t} where ${s.where}`.execute(tx)).rows[0].n), grantedTo(s.readableBy, s, actor) ? total : 0)
-          check(label, 'update', await attempt(env, actor, (tx) => affected(tx, sql`update ${t} set ${col} = ${col} where ${s.where}`)), grantedTo(s.updatableBy, s, actor) ? total : 0)
+          check(
+            label,
+            'select',
+            await attempt(
+              env,
+              actor,
+              async (tx) => (await sql<{ n: number }>`select count(*)::int as n from ${t} where ${s.where}`.execute(tx)).rows[0].n,
+            ),
+            grantedTo(s.readableBy, s, actor) ? total : 0,
+          )
+          check(
+            label,
+            'update',
+            await attempt(env, actor, (tx) => affected(tx, sql`update ${t} set ${col} = ${col} where ${s.where}`)),
+            grantedTo(s.updatableBy, s, actor) ? total : 0,
+          )
           check(label, 'delete', await attempt(env, actor, (tx) => affected(tx, sql`delete from ${t} where ${s.where}`)))
           check(label, 'insert', await attempt(env, actor, (tx) => affected(tx, insertSql(table, s.insert))))
         }
@@ -178,7 +212,9 @@ describe('row-level security matrix', () => {
           check(
             label,
             'hand-over',
-            await attempt(env, actor, (tx) => affected(tx, sql`update ${sql.table(table)} set ${sql.ref(own.owner!.column)} = ${victim.owner!.value} where ${own.where}`)),
+            await attempt(env, actor, (tx) =>
+              affected(tx, sql`update ${sql.table(table)} set ${sql.ref(own.owner!.column)} = ${victim.owner!.value} where ${own.where}`),
+            ),
           )
         }
       }
@@ -186,7 +222,9 @@ describe('row-level security matrix', () => {
 
     console.log(
       `RLS matrix: ${counts.cases} cases over ${tables.length} tables and ${actors.length} users of ${[...worlds[0]!.apps.keys()].join(', ')} ` +
-        `(${Object.entries(perOp).map(([k, v]) => `${k} ${v}`).join(', ')}): ` +
+        `(${Object.entries(perOp)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}): ` +
         `${counts.refused} refused (42501), ${counts.empty} saw/changed nothing, ${counts.allowedByDesign} allowed by design ` +
         `(${[...allowed].map(([k, v]) => `${k} ${v}`).join(', ')}), ${failures.length} failures`,
     )

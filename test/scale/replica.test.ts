@@ -55,7 +55,9 @@ describeReplica(`scale: streaming replica with read-your-writes${skipReason ? ` 
     await http.ready()
     // The schema arrives on the replica by streaming, like every later write.
     await waitFor(async () => {
-      const r = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'onedesigner'`.execute(platform.db.reader)
+      const r = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'onedesigner'`.execute(
+        platform.db.reader,
+      )
       return r.rows[0].n > 0
     })
   }, 180_000)
@@ -105,9 +107,9 @@ describeReplica(`scale: streaming replica with read-your-writes${skipReason ? ` 
       // Written by the system (not by this user), so the user is not owed them at once: a stale
       // replica answers without them, which is only possible if the replica answers.
       await aBrief(platform, client)
-      await platform.db.kysely.transaction().execute((tx) =>
-        platform.notify.notify(tx, { app: 'onedesigner', userId: client.id, type: 'welcome', title: 'Hello' }),
-      )
+      await platform.db.kysely
+        .transaction()
+        .execute((tx) => platform.notify.notify(tx, { app: 'onedesigner', userId: client.id, type: 'welcome', title: 'Hello' }))
       expect(await lists()).toEqual({ briefs: 0, notifications: 0 })
     } finally {
       await sql`select pg_wal_replay_resume()`.execute(platform.db.reader)
@@ -162,7 +164,9 @@ describeReplica(`scale: streaming replica with read-your-writes${skipReason ? ` 
 
       // Another user is not owed this write: their read stays on the replica, which lacks it.
       expect(await withUserRead(platform, otherClaims, async (tx) => (await whereAmI.execute(tx)).rows[0].recovering)).toBe(true)
-      const onReplica = await sql<{ n: number }>`select count(*)::int as n from onedesigner.briefs where id = ${id}`.execute(platform.db.reader)
+      const onReplica = await sql<{ n: number }>`select count(*)::int as n from onedesigner.briefs where id = ${id}`.execute(
+        platform.db.reader,
+      )
       expect(onReplica.rows[0].n).toBe(0)
     } finally {
       await sql`select pg_wal_replay_resume()`.execute(platform.db.reader)

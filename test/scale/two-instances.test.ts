@@ -77,7 +77,11 @@ describeScale(`scale: two API instances share Postgres and Redis${skipReason ? `
         const res = await a.http.inject({ method: 'POST', url: OTP, payload })
         return { status: res.statusCode, body: res.json() }
       }
-      const res = await fetch(`${b.base}${OTP}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })
+      const res = await fetch(`${b.base}${OTP}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      })
       return { status: res.status, body: await res.json() }
     }
     const order = ['A', 'B', 'A', 'B', 'A'] as const
@@ -107,9 +111,11 @@ describeScale(`scale: two API instances share Postgres and Redis${skipReason ? `
     try {
       expect(stream.status).toBe(200)
       await stream.until((t) => t.includes(': connected'))
-      const id = await a.platform.db.kysely.transaction().execute((tx) =>
-        a.platform.notify.notify(tx, { app: 'onedesigner', userId: client.id, type: 'scale.probe', title: 'From instance A' }),
-      )
+      const id = await a.platform.db.kysely
+        .transaction()
+        .execute((tx) =>
+          a.platform.notify.notify(tx, { app: 'onedesigner', userId: client.id, type: 'scale.probe', title: 'From instance A' }),
+        )
       const text = await stream.until((t) => t.includes('event: notification'))
       expect(eventsNamed(text, 'notification')).toEqual([expect.objectContaining({ id, type: 'scale.probe' })])
     } finally {

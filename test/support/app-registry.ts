@@ -16,7 +16,12 @@ export async function testingFor(app: Pick<AppModule, 'name'>): Promise<AppTesti
     mod = await import(`./apps/${app.name}.ts`)
   } catch (err) {
     // Only a missing file is a missing provider; a provider that fails to load says why.
-    if (!/Unknown variable dynamic import|Failed to load|Cannot find|does not exist|ERR_MODULE_NOT_FOUND/i.test(String((err as Error).message))) throw err
+    if (
+      !/Unknown variable dynamic import|Failed to load|Cannot find|does not exist|ERR_MODULE_NOT_FOUND/i.test(
+        String((err as Error).message),
+      )
+    )
+      throw err
     throw new MissingTestingProvider(
       `app "${app.name}" is registered but has no testing provider: add ${where} exporting \`testing\` (see test/support/app-testing.ts)`,
       { cause: err },

@@ -18,4 +18,5 @@ export function offset(p: { lat: number; lng: number }, north: number, east: num
   return { lat: p.lat + north / km, lng: p.lng + east / (km * Math.cos((p.lat * Math.PI) / 180)) }
 }
 
-export const discovery = (env: TestEnv, m: Musician, query = '') => env.http.inject({ method: 'GET', url: `${BANDSY}/discovery${query}`, headers: bearer(m) })
+export const discovery = (env: TestEnv, m: Musician, query = '') =>
+  env.http.inject({ method: 'GET', url: `${BANDSY}/discovery${query}`, headers: bearer(m) })

@@ -56,12 +56,37 @@ export function mp4File(seconds: number, o: { brand?: string; handler?: 'vide' |
   const duration = Math.round(seconds * timescale)
   const brand = o.brand ?? 'isom'
   const ftyp = box('ftyp', Buffer.from(brand, 'ascii'), u32(0x200), Buffer.from(`${brand}mp41`, 'ascii'))
-  const mvhd = fullBox('mvhd', 0, u32(0, 0, timescale, duration, 0x10000), Buffer.from([1, 0, 0, 0]), Buffer.alloc(8), MATRIX, Buffer.alloc(24), u32(2))
-  const tkhd = fullBox('tkhd', 0, u32(0, 0, 1, 0, duration), Buffer.alloc(8), Buffer.alloc(4), Buffer.alloc(4), MATRIX, u32(320 << 16, 240 << 16))
+  const mvhd = fullBox(
+    'mvhd',
+    0,
+    u32(0, 0, timescale, duration, 0x10000),
+    Buffer.from([1, 0, 0, 0]),
+    Buffer.alloc(8),
+    MATRIX,
+    Buffer.alloc(24),
+    u32(2),
+  )
+  const tkhd = fullBox(
+    'tkhd',
+    0,
+    u32(0, 0, 1, 0, duration),
+    Buffer.alloc(8),
+    Buffer.alloc(4),
+    Buffer.alloc(4),
+    MATRIX,
+    u32(320 << 16, 240 << 16),
+  )
   const mdhd = fullBox('mdhd', 0, u32(0, 0, timescale, duration), Buffer.from([0x55, 0xc4, 0, 0]))
   const handler = o.handler ?? 'vide'
   const hdlr = fullBox('hdlr', 0, u32(0), Buffer.from(handler, 'ascii'), Buffer.alloc(12), Buffer.from('track\0', 'ascii'))
-  const stbl = box('stbl', fullBox('stsd', 0, u32(0)), fullBox('stts', 0, u32(0)), fullBox('stsc', 0, u32(0)), fullBox('stsz', 0, u32(0, 0)), fullBox('stco', 0, u32(0)))
+  const stbl = box(
+    'stbl',
+    fullBox('stsd', 0, u32(0)),
+    fullBox('stts', 0, u32(0)),
+    fullBox('stsc', 0, u32(0)),
+    fullBox('stsz', 0, u32(0, 0)),
+    fullBox('stco', 0, u32(0)),
+  )
   const minf = box('minf', handler === 'vide' ? fullBox('vmhd', 0, Buffer.alloc(8)) : fullBox('smhd', 0, Buffer.alloc(4)), stbl)
   const moov = box('moov', mvhd, box('trak', tkhd, box('mdia', mdhd, hdlr, minf)))
   return Buffer.concat([ftyp, moov, box('mdat')])
@@ -75,7 +100,10 @@ export interface FilePart {
 }
 
 /** A multipart/form-data body: text fields (repeated when given an array) and file parts. */
-export function multipart(fields: Record<string, string | string[]>, files: FilePart[] = []): { payload: Buffer; headers: Record<string, string> } {
+export function multipart(
+  fields: Record<string, string | string[]>,
+  files: FilePart[] = [],
+): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----bandsy${randomUUID().replace(/-/g, '')}`
   const chunks: Buffer[] = []
   for (const [name, value] of Object.entries(fields))
@@ -83,7 +111,9 @@ export function multipart(fields: Record<string, string | string[]>, files: File
       chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${v}\r\n`))
   for (const f of files) {
     chunks.push(
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${f.name ?? 'file'}"; filename="${f.filename ?? 'sample'}"\r\ncontent-type: ${f.contentType}\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="${f.name ?? 'file'}"; filename="${f.filename ?? 'sample'}"\r\ncontent-type: ${f.contentType}\r\n\r\n`,
+      ),
       f.data,
       Buffer.from('\r\n'),
     )
@@ -100,5 +130,10 @@ export async function uploadSample(
   file: FilePart | null = { contentType: 'audio/wav', data: wavFile(3), filename: 'take.wav' },
 ) {
   const { payload, headers } = multipart(fields, file ? [file] : [])
-  return http.inject({ method: 'POST', url: '/v1/bandsy/media-samples', headers: { ...headers, authorization: `Bearer ${user.token}` }, payload })
+  return http.inject({
+    method: 'POST',
+    url: '/v1/bandsy/media-samples',
+    headers: { ...headers, authorization: `Bearer ${user.token}` },
+    payload,
+  })
 }

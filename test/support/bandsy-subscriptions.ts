@@ -10,7 +10,6 @@ import { DAY } from '../../src/platform/clock'
 export { countingProvider }
 import { BANDSY, bearer, type Musician } from './bandsy'
 
-
 export function subscriptionApi(env: TestEnv) {
   return {
     buy: (m: Musician, body: unknown, key: string | null = randomUUID()) =>
@@ -54,12 +53,17 @@ export async function setup() {
 /** A musician's subscriptions and purchases as stored (owner role), oldest first. */
 export async function subscriptionRows(env: TestEnv, userId: string) {
   const { rows } = await sql<{ planType: string; status: string; startDate: Date; endDate: Date }>`
-    select plan_type, status, start_date, end_date from bandsy.subscriptions where user_id = ${userId} order by start_date, created_at`.execute(env.platform.db.kysely)
+    select plan_type, status, start_date, end_date from bandsy.subscriptions where user_id = ${userId} order by start_date, created_at`.execute(
+    env.platform.db.kysely,
+  )
   return rows
 }
 
 export async function purchaseRows(env: TestEnv, userId: string) {
-  const { rows } = await sql<{ id: string; status: string }>`select id, status from bandsy.subscription_purchases where user_id = ${userId}`.execute(env.platform.db.kysely)
+  const { rows } = await sql<{
+    id: string
+    status: string
+  }>`select id, status from bandsy.subscription_purchases where user_id = ${userId}`.execute(env.platform.db.kysely)
   return rows
 }
 

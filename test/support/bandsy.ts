@@ -74,7 +74,9 @@ export async function aMusician(p: Platform, o: MusicianOptions = {}): Promise<M
       .executeTakeFirstOrThrow()
     for (const [i, ins] of (o.instruments ?? [{ name: 'Electric Guitar', skill: 'intermediate' as Skill, primary: true }]).entries())
       await sql`insert into bandsy.user_instruments (user_id, instrument_id, skill_level, years_of_experience, is_primary)
-                select ${row.id}, id, ${ins.skill}, ${ins.years ?? 3}, ${ins.primary ?? i === 0} from bandsy.instruments where name = ${ins.name}`.execute(tx)
+                select ${row.id}, id, ${ins.skill}, ${ins.years ?? 3}, ${ins.primary ?? i === 0} from bandsy.instruments where name = ${ins.name}`.execute(
+        tx,
+      )
     for (const g of o.genres ?? [{ name: 'Rock', preference: 3 }])
       await sql`insert into bandsy.user_genres (user_id, genre_id, preference)
                 select ${row.id}, id, ${g.preference ?? 3} from bandsy.genres where name = ${g.name}`.execute(tx)
@@ -91,7 +93,13 @@ export async function aMusician(p: Platform, o: MusicianOptions = {}): Promise<M
     if (o.plan)
       await tx
         .insertInto('bandsy.subscriptions')
-        .values({ userId: row.id, planType: o.plan, status: 'active', startDate: new Date(now.getTime() - 60_000), endDate: new Date(now.getTime() + 30 * 86_400_000) })
+        .values({
+          userId: row.id,
+          planType: o.plan,
+          status: 'active',
+          startDate: new Date(now.getTime() - 60_000),
+          endDate: new Date(now.getTime() + 30 * 86_400_000),
+        })
         .execute()
     if (o.deleted) await tx.updateTable('bandsy.users').set({ deletedAt: now, isActive: false }).where('id', '=', row.id).execute()
     return row
@@ -112,7 +120,10 @@ export async function genreId(p: Platform, name: string): Promise<string> {
 
 /** Records an interaction directly (owner role), as if the musician had swiped. */
 export async function anInteraction(p: Platform, from: Musician, to: Musician, type: 'like' | 'pass' | 'super_like' | 'block') {
-  await p.db.kysely.insertInto('bandsy.userInteractions').values({ fromUserId: from.id, toUserId: to.id, type, context: 'discovery' }).execute()
+  await p.db.kysely
+    .insertInto('bandsy.userInteractions')
+    .values({ fromUserId: from.id, toUserId: to.id, type, context: 'discovery' })
+    .execute()
 }
 
 /** A mutual match with its conversation, made the way the API makes one (bandsy.create_mutual_match). */
@@ -121,7 +132,9 @@ export async function aMatch(p: Platform, a: Musician, b: Musician): Promise<{ m
   await anInteraction(p, b, a, 'like')
   const matchId = await p.db.kysely.transaction().execute(async (tx) => {
     await sql`select set_config('request.claims', ${JSON.stringify({ sub: a.id, role: 'musician', app: 'bandsy' })}, true)`.execute(tx)
-    const { rows } = await sql<{ matchId: string }>`select match_id from bandsy.create_mutual_match(${b.id}::uuid, 50, '{}'::json)`.execute(tx)
+    const { rows } = await sql<{ matchId: string }>`select match_id from bandsy.create_mutual_match(${b.id}::uuid, 50, '{}'::json)`.execute(
+      tx,
+    )
     return rows[0].matchId
   })
   const conv = await p.db.kysely.selectFrom('bandsy.conversations').select('id').where('matchId', '=', matchId).executeTakeFirstOrThrow()

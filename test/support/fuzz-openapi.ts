@@ -53,12 +53,18 @@ export interface Operation {
 }
 
 type Doc = {
-  paths: Record<string, Record<string, {
-    parameters?: Parameter[]
-    security?: unknown[]
-    requestBody?: { content?: Record<string, { schema?: Schema }> }
-    responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>
-  }>>
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: Parameter[]
+        security?: unknown[]
+        requestBody?: { content?: Record<string, { schema?: Schema }> }
+        responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>
+      }
+    >
+  >
 }
 
 export function makeAjv() {
@@ -192,7 +198,12 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
   // Long strings by repetition: generating thousands of random characters costs more than sending them.
-  { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }), fc.integer({ min: 50, max: 400 })).map(([s, n]) => s.repeat(n)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }), fc.integer({ min: 50, max: 400 }))
+      .map(([s, n]) => s.repeat(n)),
+  },
 )
 
 export const hostileNumber: fc.Arbitrary<number> = fc.oneof(
@@ -205,9 +216,9 @@ export const hostileNumber: fc.Arbitrary<number> = fc.oneof(
 const deepJson = (depth: number, kind: 'array' | 'object'): string =>
   kind === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
 
-export const deepValue = fc.constantFrom(10, 100, 1_000).chain((d) =>
-  fc.constantFrom('array' as const, 'object' as const).map((k) => JSON.parse(deepJson(d, k)) as unknown),
-)
+export const deepValue = fc
+  .constantFrom(10, 100, 1_000)
+  .chain((d) => fc.constantFrom('array' as const, 'object' as const).map((k) => JSON.parse(deepJson(d, k)) as unknown))
 
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: hostileString },
@@ -262,7 +273,9 @@ export const MALFORMED_JSON: string[] = [
 
 /** Header values as Node's HTTP parser would hand them over: latin1 characters, no controls but tab. */
 export function headerSafe(s: string): string {
-  return Buffer.from(s, 'utf8').toString('latin1').replace(/[^\t\x20-\x7e\x80-\xff]/g, '')
+  return Buffer.from(s, 'utf8')
+    .toString('latin1')
+    .replace(/[^\t\x20-\x7e\x80-\xff]/g, '')
 }
 
 /** Percent-encodes anything, lone surrogates included (as the invalid UTF-8 a raw client could send). */
@@ -276,7 +289,8 @@ export function encodeAny(s: string): string {
         out += encodeURIComponent(ch)
       } catch {
         const c = ch.charCodeAt(0)
-        out += `%${(0xe0 | (c >> 12)).toString(16)}%${(0x80 | ((c >> 6) & 0x3f)).toString(16)}%${(0x80 | (c & 0x3f)).toString(16)}`.toUpperCase()
+        out +=
+          `%${(0xe0 | (c >> 12)).toString(16)}%${(0x80 | ((c >> 6) & 0x3f)).toString(16)}%${(0x80 | (c & 0x3f)).toString(16)}`.toUpperCase()
       }
     }
     return out
@@ -284,7 +298,23 @@ export function encodeAny(s: string): string {
 }
 
 /** Raw URL fragments sent unencoded. */
-export const RAW_URL_BITS = ['%', '%zz', '%00', '%2F', '%2e%2e', '..', '%C0%AF', '%ED%A0%80', '%FF%FE', '+', '&&&', '==', ';', '#frag', '%0d%0a']
+export const RAW_URL_BITS = [
+  '%',
+  '%zz',
+  '%00',
+  '%2F',
+  '%2e%2e',
+  '..',
+  '%C0%AF',
+  '%ED%A0%80',
+  '%FF%FE',
+  '+',
+  '&&&',
+  '==',
+  ';',
+  '#frag',
+  '%0d%0a',
+]
 
 // ---------------------------------------------------------------------------------------------
 // Values from schemas
@@ -382,7 +412,9 @@ export function validArb(s: Schema, pools: Pools, name = ''): fc.Arbitrary<unkno
       if (s.format === 'date-time') return fc.date({ noInvalidDate: true }).map((d) => d.toISOString())
       if (s.pattern) {
         try {
-          return fc.stringMatching(new RegExp(s.pattern)).filter((v) => v.length >= (s.minLength ?? 0) && v.length <= (s.maxLength ?? Infinity))
+          return fc
+            .stringMatching(new RegExp(s.pattern))
+            .filter((v) => v.length >= (s.minLength ?? 0) && v.length <= (s.maxLength ?? Infinity))
         } catch {
           /* a pattern fast-check cannot invert: plain strings below */
         }
@@ -394,12 +426,19 @@ export function validArb(s: Schema, pools: Pools, name = ''): fc.Arbitrary<unkno
     case 'array': {
       // Unique items: lists of tags refuse repeats (and repeats are tried by the hostile values).
       const maxLength = Math.min(s.maxItems ?? 4, 4)
-      return fc.uniqueArray(validArb(s.items ?? {}, pools, name), { minLength: Math.min(s.minItems ?? 0, maxLength), maxLength, selector: (v) => JSON.stringify(v) })
+      return fc.uniqueArray(validArb(s.items ?? {}, pools, name), {
+        minLength: Math.min(s.minItems ?? 0, maxLength),
+        maxLength,
+        selector: (v) => JSON.stringify(v),
+      })
     }
     case 'object': {
       // Free-form objects (per-category fields) have rules the schema cannot say: mostly empty.
       if (!s.properties)
-        return fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }) })
+        return fc.oneof(
+          { weight: 3, arbitrary: fc.constant({}) },
+          { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }) },
+        )
       const record: Record<string, fc.Arbitrary<unknown>> = {}
       for (const [k, v] of Object.entries(s.properties)) record[k] = validArb(v, pools, k)
       return fc.record(record, { requiredKeys: (s.required ?? []).filter((k) => k in record) })
@@ -445,13 +484,17 @@ export function mutateOne(value: unknown, s: Schema): fc.Arbitrary<unknown> {
   const present = Object.keys(obj)
   return fc.oneof(
     // drop a key (required ones included)
-    present.length ? fc.constantFrom(...present).map((k) => Object.fromEntries(Object.entries(obj).filter(([key]) => key !== k))) : fc.constant({}),
+    present.length
+      ? fc.constantFrom(...present).map((k) => Object.fromEntries(Object.entries(obj).filter(([key]) => key !== k)))
+      : fc.constant({}),
     // an unknown key
-    fc.tuple(fc.oneof(hostileString, fc.constantFrom('isAdmin', 'role', 'id', 'clientId', 'matchCredits', 'isApproved')), hostileValue).map(([k, v]) => {
-      const copy = { ...obj }
-      Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true })
-      return copy
-    }),
+    fc
+      .tuple(fc.oneof(hostileString, fc.constantFrom('isAdmin', 'role', 'id', 'clientId', 'matchCredits', 'isApproved')), hostileValue)
+      .map(([k, v]) => {
+        const copy = { ...obj }
+        Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true })
+        return copy
+      }),
     // a known key, wrong type or hostile value
     keys.length ? fc.tuple(fc.constantFrom(...keys), hostileValue).map(([k, v]) => ({ ...obj, [k]: v })) : hostileValue,
     // not an object at all
@@ -546,7 +589,9 @@ const CONTENT_TYPES = [
 type Headers = Record<string, string>
 const ODD_HEADERS: fc.Arbitrary<Headers> = fc.oneof(
   fc.record({ 'x-request-id': hostileString.map(headerSafe) }) as fc.Arbitrary<Headers>,
-  fc.record({ accept: fc.constantFrom('text/html', 'application/xml', '*/*;q=0', 'application/json;q=abc', '\u00ff\u00fe', 'text/event-stream') }) as fc.Arbitrary<Headers>,
+  fc.record({
+    accept: fc.constantFrom('text/html', 'application/xml', '*/*;q=0', 'application/json;q=abc', '\u00ff\u00fe', 'text/event-stream'),
+  }) as fc.Arbitrary<Headers>,
   fc.record({ 'accept-encoding': fc.constantFrom('gzip', 'br', 'identity;q=0', 'x'.repeat(2000)) }) as fc.Arbitrary<Headers>,
   fc.record({ 'content-encoding': fc.constantFrom('gzip', 'deflate', 'br', 'bogus') }) as fc.Arbitrary<Headers>,
   fc.record({ 'x-forwarded-for': fc.constantFrom('1.2.3.4, 5.6.7.8', 'not-an-ip', '::1', '999.999.999.999') }) as fc.Arbitrary<Headers>,
@@ -562,13 +607,14 @@ const ODD_HEADERS: fc.Arbitrary<Headers> = fc.oneof(
 function buildPath(op: Operation, ctx: RequestContext): fc.Arbitrary<{ path: string; note: string }> {
   const pathParams = op.params.filter((p) => p.in === 'path')
   if (!pathParams.length) return fc.constant({ path: op.path, note: '' })
-  const one = (name: string) => fc.oneof(
-    { weight: 6, arbitrary: fromPool(() => ctx.pools.ids(kindOfPath(op.path, name)), fc.uuid()).map((v) => ({ v, note: 'real id' })) },
-    { weight: 2, arbitrary: fromPool(() => ctx.pools.ids(), fc.uuid()).map((v) => ({ v, note: 'real id of any kind' })) },
-    { weight: 1, arbitrary: fc.uuid().map((v) => ({ v, note: 'random uuid' })) },
-    { weight: 3, arbitrary: hostileString.map((v) => ({ v: encodeAny(v), note: 'hostile id' })) },
-    { weight: 1, arbitrary: fc.constantFrom(...RAW_URL_BITS).map((v) => ({ v, note: 'raw id' })) },
-  )
+  const one = (name: string) =>
+    fc.oneof(
+      { weight: 6, arbitrary: fromPool(() => ctx.pools.ids(kindOfPath(op.path, name)), fc.uuid()).map((v) => ({ v, note: 'real id' })) },
+      { weight: 2, arbitrary: fromPool(() => ctx.pools.ids(), fc.uuid()).map((v) => ({ v, note: 'real id of any kind' })) },
+      { weight: 1, arbitrary: fc.uuid().map((v) => ({ v, note: 'random uuid' })) },
+      { weight: 3, arbitrary: hostileString.map((v) => ({ v: encodeAny(v), note: 'hostile id' })) },
+      { weight: 1, arbitrary: fc.constantFrom(...RAW_URL_BITS).map((v) => ({ v, note: 'raw id' })) },
+    )
   return fc.tuple(...pathParams.map((p) => one(p.name))).map((vals) => {
     let path = op.path
     pathParams.forEach((p, i) => (path = path.replace(`{${p.name}}`, vals[i]!.v)))
@@ -582,19 +628,37 @@ function buildQuery(op: Operation, ctx: RequestContext): fc.Arbitrary<string> {
     fc.oneof(
       { weight: 3, arbitrary: fc.constant<[string, string][]>([]) },
       { weight: 4, arbitrary: validArb(p.schema, ctx.pools, p.name).map((v) => [[p.name, String(v)]] as [string, string][]) },
-      { weight: 3, arbitrary: hostileValue.map((v) => [[p.name, typeof v === 'string' ? v : JSON.stringify(v) ?? '']] as [string, string][]) },
+      {
+        weight: 3,
+        arbitrary: hostileValue.map((v) => [[p.name, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]] as [string, string][]),
+      },
       // The same parameter twice.
-      { weight: 1, arbitrary: fc.tuple(validArb(p.schema, ctx.pools, p.name), hostileString).map(([a, b]) => [[p.name, String(a)], [p.name, b]] as [string, string][]) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(validArb(p.schema, ctx.pools, p.name), hostileString).map(
+          ([a, b]) =>
+            [
+              [p.name, String(a)],
+              [p.name, b],
+            ] as [string, string][],
+        ),
+      },
     ),
   )
-  const extra = fc.array(fc.tuple(fc.oneof(hostileString, fc.constantFrom('__proto__', 'constructor', 'limit[]', 'a[b][c]', '')), hostileString), { maxLength: 3 })
-  const pairs = fc.tuple(fc.tuple(...documented), extra).map(([docd, ex]) =>
-    [...docd.flat(), ...ex].map(([k, v]) => `${encodeAny(k)}=${encodeAny(v)}`),
+  const extra = fc.array(
+    fc.tuple(fc.oneof(hostileString, fc.constantFrom('__proto__', 'constructor', 'limit[]', 'a[b][c]', '')), hostileString),
+    { maxLength: 3 },
   )
+  const pairs = fc
+    .tuple(fc.tuple(...documented), extra)
+    .map(([docd, ex]) => [...docd.flat(), ...ex].map(([k, v]) => `${encodeAny(k)}=${encodeAny(v)}`))
   return fc.oneof(
     { weight: 12, arbitrary: pairs.map((p) => (p.length ? `?${p.join('&')}` : '')) },
     { weight: 1, arbitrary: fc.array(fc.constantFrom(...RAW_URL_BITS), { minLength: 1, maxLength: 5 }).map((b) => `?${b.join('')}`) },
-    { weight: 1, arbitrary: fc.constantFrom(`?${'a=1&'.repeat(5_000)}`, `?q=${'x'.repeat(60_000)}`, '?', '??', '?&', '?=', '?limit=1&limit=2&limit=3') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(`?${'a=1&'.repeat(5_000)}`, `?q=${'x'.repeat(60_000)}`, '?', '??', '?&', '?=', '?limit=1&limit=2&limit=3'),
+    },
   )
 }
 
@@ -603,10 +667,16 @@ function buildBody(op: Operation, ctx: RequestContext): fc.Arbitrary<{ payload?:
   const stray = fc.oneof(
     fc.constant({ note: 'no body' }),
     fc.constantFrom(...MALFORMED_JSON).map((p) => ({ payload: p, contentType: 'application/json', note: 'malformed json' })),
-    fc.tuple(hostileString, fc.constantFrom(...CONTENT_TYPES)).map(([p, ct]) => ({ payload: p, contentType: ct, note: `content-type ${ct}` })),
+    fc
+      .tuple(hostileString, fc.constantFrom(...CONTENT_TYPES))
+      .map(([p, ct]) => ({ payload: p, contentType: ct, note: `content-type ${ct}` })),
   )
   if (!op.body) {
-    return fc.oneof({ weight: 8, arbitrary: fc.constant({ note: 'no body' }) }, { weight: 2, arbitrary: stray }, { weight: 1, arbitrary: hostileValue.map((v) => json(v, 'stray json body')) })
+    return fc.oneof(
+      { weight: 8, arbitrary: fc.constant({ note: 'no body' }) },
+      { weight: 2, arbitrary: stray },
+      { weight: 1, arbitrary: hostileValue.map((v) => json(v, 'stray json body')) },
+    )
   }
   const s = op.body
   const valid = validArb(s, ctx.pools)
@@ -618,9 +688,14 @@ function buildBody(op: Operation, ctx: RequestContext): fc.Arbitrary<{ payload?:
     { weight: 2, arbitrary: stray },
     {
       weight: 1,
-      arbitrary: fc.tuple(valid, fc.constantFrom(...CONTENT_TYPES)).map(([v, ct]) => ({ payload: JSON.stringify(v), contentType: ct, note: `valid json as ${ct}` })),
+      arbitrary: fc
+        .tuple(valid, fc.constantFrom(...CONTENT_TYPES))
+        .map(([v, ct]) => ({ payload: JSON.stringify(v), contentType: ct, note: `valid json as ${ct}` })),
     },
-    { weight: 1, arbitrary: fc.constant({ payload: `{"x":"${'y'.repeat(1_100_000)}"}`, contentType: 'application/json', note: 'over the body limit' }) },
+    {
+      weight: 1,
+      arbitrary: fc.constant({ payload: `{"x":"${'y'.repeat(1_100_000)}"}`, contentType: 'application/json', note: 'over the body limit' }),
+    },
   )
 }
 
@@ -639,32 +714,66 @@ function webhookBody(ctx: RequestContext): fc.Arbitrary<{ payload?: string; cont
     metadata: fc.oneof(
       fc.record({
         app: fc.oneof(fc.constantFrom(...(apps.length ? apps : ['app'])), hostileString),
-        reference: fc.oneof(fromPool(() => ctx.pools.ids('purchases'), fc.uuid()), hostileString),
-        accountId: fc.oneof(fromPool(() => ctx.pools.ids('accounts'), fc.uuid()), hostileString),
+        reference: fc.oneof(
+          fromPool(() => ctx.pools.ids('purchases'), fc.uuid()),
+          hostileString,
+        ),
+        accountId: fc.oneof(
+          fromPool(() => ctx.pools.ids('accounts'), fc.uuid()),
+          hostileString,
+        ),
       }),
       hostileValue,
     ),
   })
   const event = fc.record({
-    id: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }).map((s) => `evt_${s}`), hostileString),
+    id: fc.oneof(
+      fc.string({ minLength: 1, maxLength: 20 }).map((s) => `evt_${s}`),
+      hostileString,
+    ),
     object: fc.constant('event'),
-    type: fc.oneof(fc.constantFrom('payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled', 'charge.refunded'), hostileString),
+    type: fc.oneof(
+      fc.constantFrom('payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled', 'charge.refunded'),
+      hostileString,
+    ),
     created: fc.nat(),
     livemode: fc.boolean(),
     data: fc.oneof({ weight: 4, arbitrary: fc.record({ object: intent }) }, { weight: 1, arbitrary: hostileValue }),
   })
   return fc.oneof(
-    { weight: 4, arbitrary: event.map((e) => JSON.stringify(e)).map((p) => ({ payload: p, contentType: 'application/json', signature: signed(p), note: 'signed hostile event' })) },
-    { weight: 1, arbitrary: hostileValue.map((v) => JSON.stringify(v) ?? 'null').map((p) => ({ payload: p, contentType: 'application/json', signature: signed(p), note: 'signed hostile json' })) },
-    { weight: 1, arbitrary: event.map((e) => JSON.stringify(e)).map((p) => ({ payload: p, contentType: 'application/json', signature: signed(p, 1_000_000), note: 'stale signature' })) },
     {
-      weight: 2,
-      arbitrary: fc.tuple(fc.constantFrom(...MALFORMED_JSON), hostileString).map(([p, sig]) => ({ payload: p, contentType: 'application/json', signature: headerSafe(sig), note: 'forged signature' })),
+      weight: 4,
+      arbitrary: event
+        .map((e) => JSON.stringify(e))
+        .map((p) => ({ payload: p, contentType: 'application/json', signature: signed(p), note: 'signed hostile event' })),
     },
-    { weight: 1, arbitrary: fc.constantFrom(...MALFORMED_JSON).map((p) => ({ payload: p, contentType: 'application/json', note: 'no signature' })) },
     {
       weight: 1,
-      arbitrary: fc.tuple(hostileString, fc.constantFrom(...CONTENT_TYPES)).map(([p, ct]) => ({ payload: p, contentType: ct, signature: signed(p), note: `signed ${ct}` })),
+      arbitrary: hostileValue
+        .map((v) => JSON.stringify(v) ?? 'null')
+        .map((p) => ({ payload: p, contentType: 'application/json', signature: signed(p), note: 'signed hostile json' })),
+    },
+    {
+      weight: 1,
+      arbitrary: event
+        .map((e) => JSON.stringify(e))
+        .map((p) => ({ payload: p, contentType: 'application/json', signature: signed(p, 1_000_000), note: 'stale signature' })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...MALFORMED_JSON), hostileString)
+        .map(([p, sig]) => ({ payload: p, contentType: 'application/json', signature: headerSafe(sig), note: 'forged signature' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(...MALFORMED_JSON).map((p) => ({ payload: p, contentType: 'application/json', note: 'no signature' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(hostileString, fc.constantFrom(...CONTENT_TYPES))
+        .map(([p, ct]) => ({ payload: p, contentType: ct, signature: signed(p), note: `signed ${ct}` })),
     },
   )
 }

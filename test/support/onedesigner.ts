@@ -79,7 +79,11 @@ export async function aDesigner(p: Platform, o: DesignerOptions = {}): Promise<T
 
 export async function anAdmin(p: Platform, o: { email?: string } = {}): Promise<TestUser> {
   const email = o.email ?? unique('admin')
-  const row = await p.db.kysely.insertInto('onedesigner.admins').values({ email, name: 'Ada Admin' }).returning('id').executeTakeFirstOrThrow()
+  const row = await p.db.kysely
+    .insertInto('onedesigner.admins')
+    .values({ email, name: 'Ada Admin' })
+    .returning('id')
+    .executeTakeFirstOrThrow()
   return { id: row.id, email, role: 'admin', token: await tokenFor(p, row.id, 'admin', email) }
 }
 

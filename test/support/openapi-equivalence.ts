@@ -31,7 +31,11 @@ const EXPECTED: Record<string, string> = {
 const [oldRev, newRev] = process.argv.slice(2)
 if (!oldRev) throw new Error('usage: openapi-equivalence.ts OLD_REV [NEW_REV]')
 const read = (rev?: string) =>
-  JSON.parse(rev ? execFileSync('git', ['show', `${rev}:${OPENAPI_PATH}`], { encoding: 'utf8', maxBuffer: 1 << 28 }) : fs.readFileSync(OPENAPI_PATH, 'utf8')) as Doc
+  JSON.parse(
+    rev
+      ? execFileSync('git', ['show', `${rev}:${OPENAPI_PATH}`], { encoding: 'utf8', maxBuffer: 1 << 28 })
+      : fs.readFileSync(OPENAPI_PATH, 'utf8'),
+  ) as Doc
 const before = read(oldRev)
 const after = read(newRev)
 
@@ -46,7 +50,8 @@ for (const [path, ops] of Object.entries(after.paths))
     for (const [status, r] of Object.entries((op.responses ?? {}) as Record<string, Response>)) {
       const ref = r.content?.['application/json']?.schema?.$ref
       const old = (oldForm.paths[path]?.[method]?.responses as Record<string, Response> | undefined)?.[status]
-      if (typeof ref === 'string' && ref.endsWith(`/${r.description}`) && old?.description === 'Default Response') old.description = r.description
+      if (typeof ref === 'string' && ref.endsWith(`/${r.description}`) && old?.description === 'Default Response')
+        old.description = r.description
     }
 
 const differences: string[] = []
@@ -65,14 +70,17 @@ for (const path of new Set([...Object.keys(oldForm.paths), ...Object.keys(newFor
         const rb = b.responses as Record<string, Json>
         for (const status of new Set([...Object.keys(ra), ...Object.keys(rb)]))
           if (!isDeepStrictEqual(ra[status], rb[status]))
-            differences.push(`${op} responses.${status}${!ra[status] ? " added" : !rb[status] ? " removed" : " changed"}`), explain(ra[status], rb[status])
+            differences.push(`${op} responses.${status}${!ra[status] ? ' added' : !rb[status] ? ' removed' : ' changed'}`),
+              explain(ra[status], rb[status])
       } else if (!isDeepStrictEqual(a[part], b[part])) differences.push(`${op} ${part} changed`), explain(a[part], b[part])
     }
   }
 }
 
 const lines = (d: Doc) => JSON.stringify(d, null, 2).split('\n').length
-console.log(`${OPENAPI_PATH} at ${oldRev}: ${lines(before)} lines; at ${newRev ?? 'the working tree'}: ${lines(after)} lines, ${names.size} components`)
+console.log(
+  `${OPENAPI_PATH} at ${oldRev}: ${lines(before)} lines; at ${newRev ?? 'the working tree'}: ${lines(after)} lines, ${names.size} components`,
+)
 console.log(`${Object.values(newForm.paths).reduce((n, ops) => n + Object.keys(ops).length, 0)} operations compared after dereferencing`)
 const unexpected = differences.filter((d) => !(d in EXPECTED))
 for (const d of differences) console.log(`${d in EXPECTED ? 'expected' : 'DIFFERENT'}: ${d}${d in EXPECTED ? ` (${EXPECTED[d]})` : ''}`)
@@ -91,7 +99,11 @@ function normalize(doc: Doc, drop: (key: string, value: Json) => boolean): Doc {
     // `const: x` and `enum: [x]` say the same; @fastify/swagger writes the second for inline schemas.
     const { const: only, ...rest } = node as Record<string, Json>
     const same = only === undefined ? rest : { ...rest, enum: [only] }
-    return Object.fromEntries(Object.entries(same).filter(([k, v]) => !drop(k, v)).map(([k, v]) => [k, strip(v)]))
+    return Object.fromEntries(
+      Object.entries(same)
+        .filter(([k, v]) => !drop(k, v))
+        .map(([k, v]) => [k, strip(v)]),
+    )
   }
   const paths: Doc['paths'] = {}
   for (const [path, ops] of Object.entries(doc.paths)) {

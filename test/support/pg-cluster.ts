@@ -39,7 +39,8 @@ const isRoot = () => process.getuid?.() === 0
 /** Why a private cluster cannot be started here, or undefined when it can. */
 export function clusterUnavailableReason(): string | undefined {
   if (process.platform === 'win32') return 'a private Postgres cluster needs a Unix-like system'
-  if (!postgresBinDir()) return 'the Postgres server binaries (initdb, pg_ctl) were not found via `pg_config --bindir` or /usr/lib/postgresql/15/bin'
+  if (!postgresBinDir())
+    return 'the Postgres server binaries (initdb, pg_ctl) were not found via `pg_config --bindir` or /usr/lib/postgresql/15/bin'
   if (isRoot() && !uidOf(SERVER_USER)) return `running as root but there is no "${SERVER_USER}" OS user to run the server as`
   if (isRoot() && !fs.existsSync('/usr/sbin/runuser') && !fs.existsSync('/sbin/runuser') && !hasOnPath('runuser'))
     return 'running as root but runuser is missing'
@@ -134,8 +135,19 @@ export async function createReplica(primary: PgCluster): Promise<PgCluster> {
   const replica = await clusterInTempDir(bin)
   try {
     await run(path.join(bin, 'pg_basebackup'), [
-      '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres',
-      '-D', replica.dataDir, '-R', '-X', 'stream', '-c', 'fast',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-D',
+      replica.dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
     ])
     await replica.start()
   } catch (err) {
@@ -166,8 +178,15 @@ async function clusterInTempDir(bin: string): Promise<PgCluster> {
       for (;;) {
         try {
           await run(path.join(bin, 'pg_ctl'), [
-            '-D', dataDir, '-l', logFile, '-w', '-t', '30',
-            '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}`,
+            '-D',
+            dataDir,
+            '-l',
+            logFile,
+            '-w',
+            '-t',
+            '30',
+            '-o',
+            `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}`,
             'start',
           ])
           return

@@ -46,7 +46,11 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
       })),
   })
   return {
-    'platform.audit_log': perActor('actor_id', (u) => u.id, (u) => ({ app: u.app, actor_id: u.id, actor_role: u.role, action: 'x' })),
+    'platform.audit_log': perActor(
+      'actor_id',
+      (u) => u.id,
+      (u) => ({ app: u.app, actor_id: u.id, actor_role: u.role, action: 'x' }),
+    ),
     'platform.idempotency_keys': {
       sets: (w) =>
         actorsOf(w).map((u) => ({
@@ -56,8 +60,16 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
           insert: { scope: `${u.app}:${u.id}:POST /x`, key: tag(), request_hash: 'x', expires_at: future(p, 1) },
         })),
     },
-    'platform.refresh_tokens': perActor('user_id', (u) => u.id, (u) => ({ app: u.app, user_id: u.id, role: u.role, token_hash: tag(), expires_at: future(p, 1) })),
-    'platform.dev_mailbox': perActor('to_address', (u) => u.email, (u) => ({ to_address: u.email, subject: 'x', text_body: 'x' })),
+    'platform.refresh_tokens': perActor(
+      'user_id',
+      (u) => u.id,
+      (u) => ({ app: u.app, user_id: u.id, role: u.role, token_hash: tag(), expires_at: future(p, 1) }),
+    ),
+    'platform.dev_mailbox': perActor(
+      'to_address',
+      (u) => u.email,
+      (u) => ({ to_address: u.email, subject: 'x', text_body: 'x' }),
+    ),
   }
 }
 
@@ -65,8 +77,14 @@ async function platformRows(p: Platform, actors: Actor[]) {
   const db = p.db.kysely
   for (const u of actors) {
     await db.insertInto('platform.auditLog').values({ app: u.app, actorId: u.id, actorRole: u.role, action: 'test' }).execute()
-    await db.insertInto('platform.refreshTokens').values({ app: u.app, userId: u.id, role: u.role, tokenHash: tag(), expiresAt: future(p, 30) }).execute()
-    await db.insertInto('platform.idempotencyKeys').values({ scope: `${u.app}:${u.id}:POST /x`, key: tag(), requestHash: 'h', expiresAt: future(p, 1) }).execute()
+    await db
+      .insertInto('platform.refreshTokens')
+      .values({ app: u.app, userId: u.id, role: u.role, tokenHash: tag(), expiresAt: future(p, 30) })
+      .execute()
+    await db
+      .insertInto('platform.idempotencyKeys')
+      .values({ scope: `${u.app}:${u.id}:POST /x`, key: tag(), requestHash: 'h', expiresAt: future(p, 1) })
+      .execute()
     await db.insertInto('platform.devMailbox').values({ toAddress: u.email, subject: 'Your code', textBody: '123456' }).execute()
   }
 }
@@ -88,8 +106,7 @@ export function tableSpecs(p: Platform, providers: AppTesting[]): Record<string,
   }
   for (const [table, spec] of Object.entries(platformTables(p))) add(table, spec, (w) => w)
   for (const t of providers)
-    for (const [table, spec] of Object.entries(t.rls.tables(p)))
-      add(table, spec as TableSpec<never>, (w) => w.apps.get(t.name)!, t.name)
+    for (const [table, spec] of Object.entries(t.rls.tables(p))) add(table, spec as TableSpec<never>, (w) => w.apps.get(t.name)!, t.name)
   return specs
 }
 

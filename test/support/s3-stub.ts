@@ -51,7 +51,11 @@ export async function startS3Stub(o: { bucket?: string; accessKeyId?: string } =
         res.end(method === 'HEAD' ? undefined : body)
       }
       const error = (status: number, code: string, message: string) =>
-        send(status, { 'content-type': 'application/xml' }, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`)
+        send(
+          status,
+          { 'content-type': 'application/xml' },
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+        )
 
       if (!signedBy(req, q, accessKeyId)) return error(403, 'AccessDenied', 'Missing or foreign AWS4-HMAC-SHA256 signature')
       if (reqBucket !== bucket) return error(404, 'NoSuchBucket', 'The specified bucket does not exist')
@@ -75,7 +79,10 @@ export async function startS3Stub(o: { bucket?: string; accessKeyId?: string } =
         case 'CreateMultipartUpload': {
           const uploadId = randomUUID()
           uploads.set(uploadId, { key, contentType, parts: new Map() })
-          return xml(send, `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`)
+          return xml(
+            send,
+            `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
+          )
         }
         case 'UploadPart': {
           const upload = uploads.get(q.get('uploadId') ?? '')
@@ -88,11 +95,15 @@ export async function startS3Stub(o: { bucket?: string; accessKeyId?: string } =
           const upload = uploads.get(uploadId)
           if (!upload) return error(404, 'NoSuchUpload', 'The specified upload does not exist.')
           const numbers = [...body.toString('utf8').matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]))
-          if (numbers.some((n) => !upload.parts.has(n))) return error(400, 'InvalidPart', 'One or more of the specified parts could not be found.')
+          if (numbers.some((n) => !upload.parts.has(n)))
+            return error(400, 'InvalidPart', 'One or more of the specified parts could not be found.')
           const whole = Buffer.concat(numbers.map((n) => upload.parts.get(n)!))
           objects.set(upload.key, { body: whole, contentType: upload.contentType })
           uploads.delete(uploadId)
-          return xml(send, `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>${etag(whole)}</ETag></CompleteMultipartUploadResult>`)
+          return xml(
+            send,
+            `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>${etag(whole)}</ETag></CompleteMultipartUploadResult>`,
+          )
         }
         case 'AbortMultipartUpload':
           uploads.delete(q.get('uploadId') ?? '')
@@ -131,7 +142,11 @@ function operationOf(method: string, q: URLSearchParams): string {
 function signedBy(req: http.IncomingMessage, q: URLSearchParams, accessKeyId: string): boolean {
   const auth = req.headers.authorization ?? ''
   if (auth.startsWith('AWS4-HMAC-SHA256 ')) return auth.includes(`Credential=${accessKeyId}/`) && auth.includes('Signature=')
-  return q.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256' && (q.get('X-Amz-Credential') ?? '').startsWith(`${accessKeyId}/`) && q.has('X-Amz-Signature')
+  return (
+    q.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256' &&
+    (q.get('X-Amz-Credential') ?? '').startsWith(`${accessKeyId}/`) &&
+    q.has('X-Amz-Signature')
+  )
 }
 
 const etag = (body: Buffer) => `"${createHash('md5').update(body).digest('hex')}"`

@@ -32,15 +32,30 @@ export async function startStripeStub(): Promise<StripeStub> {
 
   function refund(form: Record<string, string>): { status: number; body: unknown } {
     const intent = intents.get(form.payment_intent)
-    const invalid = (code: string, message: string, status = 400) => ({ status, body: { error: { type: 'invalid_request_error', code, message } } })
+    const invalid = (code: string, message: string, status = 400) => ({
+      status,
+      body: { error: { type: 'invalid_request_error', code, message } },
+    })
     if (!intent) return invalid('resource_missing', `No such payment_intent: '${form.payment_intent}'`, 404)
     if (intent.status !== 'succeeded') return invalid('payment_intent_unexpected_state', 'This PaymentIntent has not succeeded')
     const amount = form.amount === undefined ? intent.amount - intent.refunded : Number(form.amount)
-    if (intent.refunded >= intent.amount) return invalid('charge_already_refunded', `Charge for ${form.payment_intent} has already been refunded.`)
-    if (amount > intent.amount - intent.refunded) return invalid('amount_too_large', 'Refund amount is greater than unrefunded amount on charge')
+    if (intent.refunded >= intent.amount)
+      return invalid('charge_already_refunded', `Charge for ${form.payment_intent} has already been refunded.`)
+    if (amount > intent.amount - intent.refunded)
+      return invalid('amount_too_large', 'Refund amount is greater than unrefunded amount on charge')
     intent.refunded += amount
     refunds++
-    return { status: 200, body: { id: `re_stub_${refunds}`, object: 'refund', amount, payment_intent: form.payment_intent, status: 'succeeded', failure_reason: null } }
+    return {
+      status: 200,
+      body: {
+        id: `re_stub_${refunds}`,
+        object: 'refund',
+        amount,
+        payment_intent: form.payment_intent,
+        status: 'succeeded',
+        failure_reason: null,
+      },
+    }
   }
 
   function answer(form: Record<string, string>): { status: number; body: unknown } {
@@ -83,7 +98,14 @@ export async function startStripeStub(): Promise<StripeStub> {
       default:
         return {
           status: 400,
-          body: { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: `No such PaymentMethod: '${pm}'` } },
+          body: {
+            error: {
+              type: 'invalid_request_error',
+              code: 'resource_missing',
+              param: 'payment_method',
+              message: `No such PaymentMethod: '${pm}'`,
+            },
+          },
         }
     }
   }
@@ -98,7 +120,10 @@ export async function startStripeStub(): Promise<StripeStub> {
       let out: { status: number; body: unknown }
       const route = req.method === 'POST' ? { '/v1/payment_intents': answer, '/v1/refunds': refund }[req.url ?? ''] : undefined
       if (!route) {
-        out = { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.url})` } } }
+        out = {
+          status: 404,
+          body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.url})` } },
+        }
       } else if (key && byKey.has(key)) {
         out = byKey.get(key)!
       } else {

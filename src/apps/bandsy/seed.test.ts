@@ -15,12 +15,21 @@ describe('Bandsy demo data', () => {
     expect(lines.join('\n')).toMatch(DEMO_MUSICIAN)
     expect(await isSeeded(env.platform)).toBe(true)
     const db = env.platform.db.kysely
-    const complete = await db.selectFrom('bandsy.userMatchProfiles').select((eb) => eb.fn.countAll<number>().as('n')).where('profileComplete', '=', true).executeTakeFirstOrThrow()
+    const complete = await db
+      .selectFrom('bandsy.userMatchProfiles')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('profileComplete', '=', true)
+      .executeTakeFirstOrThrow()
     expect(complete.n).toBe(26)
     const demo = await db.selectFrom('bandsy.users').select('id').where('email', '=', DEMO_MUSICIAN).executeTakeFirstOrThrow()
     const likes = await db.selectFrom('bandsy.userInteractions').select('id').where('toUserId', '=', demo.id).execute()
     expect(likes.length).toBe(5)
-    const band = await db.selectFrom('bandsy.groupMembers').select(['role']).innerJoin('bandsy.groups as g', 'g.id', 'bandsy.groupMembers.groupId').where('g.name', '=', 'The Demo Tapes').execute()
+    const band = await db
+      .selectFrom('bandsy.groupMembers')
+      .select(['role'])
+      .innerJoin('bandsy.groups as g', 'g.id', 'bandsy.groupMembers.groupId')
+      .where('g.name', '=', 'The Demo Tapes')
+      .execute()
     expect(band.map((m) => m.role).sort()).toEqual(['admin', 'member'])
   })
 })

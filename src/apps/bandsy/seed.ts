@@ -53,7 +53,10 @@ export async function seed(platform: Platform, opts: SeedOptions = {}): Promise<
       ...CITIES[0],
       lastActiveAt: now,
       instruments: [{ id: byName(instruments, 'Drums'), skill: 'advanced', years: 9 }],
-      genres: [{ id: byName(genres, 'Indie Rock'), preference: 5 }, { id: byName(genres, 'Funk'), preference: 3 }],
+      genres: [
+        { id: byName(genres, 'Indie Rock'), preference: 5 },
+        { id: byName(genres, 'Funk'), preference: 3 },
+      ],
       lookingFor: 'band',
     })
     const others: string[] = []
@@ -91,13 +94,28 @@ export async function seed(platform: Platform, opts: SeedOptions = {}): Promise<
         .insertInto('bandsy.userInteractions')
         .values({ fromUserId: from, toUserId: demo, type: i < 2 ? 'super_like' : 'like', context: 'discovery' })
         .execute()
-    await sql`select set_config('request.claims', ${JSON.stringify({ sub: berliners[0], role: 'musician', app: 'bandsy' })}, true)`.execute(tx)
-    const band = await tx.insertInto('bandsy.groups').values({ name: 'The Demo Tapes', description: 'Indie band from Berlin, looking for a drummer.', maxMembers: 5 }).returning('id').executeTakeFirstOrThrow()
+    await sql`select set_config('request.claims', ${JSON.stringify({ sub: berliners[0], role: 'musician', app: 'bandsy' })}, true)`.execute(
+      tx,
+    )
+    const band = await tx
+      .insertInto('bandsy.groups')
+      .values({ name: 'The Demo Tapes', description: 'Indie band from Berlin, looking for a drummer.', maxMembers: 5 })
+      .returning('id')
+      .executeTakeFirstOrThrow()
     await tx.insertInto('bandsy.groupMembers').values({ groupId: band.id, userId: berliners[1], role: 'member' }).execute()
     await tx.insertInto('bandsy.groupInvitations').values({ groupId: band.id, invitedUserId: demo, invitedBy: berliners[0] }).execute()
     await tx
       .insertInto('bandsy.events')
-      .values({ groupId: band.id, title: 'Open rehearsal night', venue: 'Lido', address: 'Cuvrystraße 7, Berlin', latitude: 52.499, longitude: 13.446, startDate: new Date(now.getTime() + 10 * DAY), isPublic: true })
+      .values({
+        groupId: band.id,
+        title: 'Open rehearsal night',
+        venue: 'Lido',
+        address: 'Cuvrystraße 7, Berlin',
+        latitude: 52.499,
+        longitude: 13.446,
+        startDate: new Date(now.getTime() + 10 * DAY),
+        isPublic: true,
+      })
       .execute()
     await sql`select set_config('request.claims', '', true)`.execute(tx)
   })
@@ -143,9 +161,20 @@ async function insertMusician(tx: Tx, m: DemoMusician): Promise<string> {
     .executeTakeFirstOrThrow()
   await tx
     .insertInto('bandsy.userInstruments')
-    .values(m.instruments.map((i, n) => ({ userId: id, instrumentId: i.id, skillLevel: i.skill, yearsOfExperience: i.years, isPrimary: n === 0 })))
+    .values(
+      m.instruments.map((i, n) => ({
+        userId: id,
+        instrumentId: i.id,
+        skillLevel: i.skill,
+        yearsOfExperience: i.years,
+        isPrimary: n === 0,
+      })),
+    )
     .execute()
-  await tx.insertInto('bandsy.userGenres').values(m.genres.map((g) => ({ userId: id, genreId: g.id, preference: g.preference }))).execute()
+  await tx
+    .insertInto('bandsy.userGenres')
+    .values(m.genres.map((g) => ({ userId: id, genreId: g.id, preference: g.preference })))
+    .execute()
   await tx.updateTable('bandsy.userMatchProfiles').set({ lookingFor: m.lookingFor, searchRadius: 50 }).where('userId', '=', id).execute()
   return id
 }

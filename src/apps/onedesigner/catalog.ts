@@ -12,12 +12,18 @@ export const CATEGORY_FIELDS = {
       brandName: z.string().trim().min(1).max(120).optional(),
       hasExistingBrand: z.boolean().optional(),
       logoStyle: z.enum(['wordmark', 'lettermark', 'symbol', 'combination', 'emblem']).optional(),
-      deliverableFormats: z.array(z.enum(['svg', 'png', 'pdf', 'ai', 'eps'])).max(5).optional(),
+      deliverableFormats: z
+        .array(z.enum(['svg', 'png', 'pdf', 'ai', 'eps']))
+        .max(5)
+        .optional(),
     })
     .strict(),
   'web-mobile': z
     .object({
-      platforms: z.array(z.enum(['web', 'ios', 'android'])).min(1).max(3),
+      platforms: z
+        .array(z.enum(['web', 'ios', 'android']))
+        .min(1)
+        .max(3),
       pageCount: count(500).optional(),
       hasWireframes: z.boolean().optional(),
       designSystem: z.boolean().optional(),
@@ -25,7 +31,10 @@ export const CATEGORY_FIELDS = {
     .strict(),
   'social-media': z
     .object({
-      channels: z.array(z.enum(['instagram', 'tiktok', 'linkedin', 'x', 'facebook', 'youtube'])).min(1).max(6),
+      channels: z
+        .array(z.enum(['instagram', 'tiktok', 'linkedin', 'x', 'facebook', 'youtube']))
+        .min(1)
+        .max(6),
       postsPerMonth: count(500).optional(),
     })
     .strict(),
@@ -70,11 +79,30 @@ export const CATEGORY_LABELS: Record<Category, string> = {
 }
 
 export const INDUSTRIES = [
-  'technology', 'finance', 'healthcare', 'education', 'retail', 'food-beverage', 'real-estate',
-  'entertainment', 'nonprofit', 'travel', 'fashion', 'sports',
+  'technology',
+  'finance',
+  'healthcare',
+  'education',
+  'retail',
+  'food-beverage',
+  'real-estate',
+  'entertainment',
+  'nonprofit',
+  'travel',
+  'fashion',
+  'sports',
 ] as const
 export const STYLES = [
-  'minimal', 'bold', 'playful', 'elegant', 'corporate', 'vintage', 'modern', 'organic', 'geometric', 'hand-drawn',
+  'minimal',
+  'bold',
+  'playful',
+  'elegant',
+  'corporate',
+  'vintage',
+  'modern',
+  'organic',
+  'geometric',
+  'hand-drawn',
 ] as const
 
 /** Budget ranges a brief chooses from, in US dollars. */

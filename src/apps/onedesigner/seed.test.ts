@@ -22,7 +22,10 @@ describe('OneDesigner demo data', () => {
   const db = () => env.platform.db.kysely
 
   it('loads about 200 designers over every category, mostly approved and available', async () => {
-    const rows = await db().selectFrom('onedesigner.designers').select(['categories', 'isApproved', 'availabilityStatus', 'editedAfterApproval', 'rejectionReason']).execute()
+    const rows = await db()
+      .selectFrom('onedesigner.designers')
+      .select(['categories', 'isApproved', 'availabilityStatus', 'editedAfterApproval', 'rejectionReason'])
+      .execute()
     expect(rows).toHaveLength(200)
     const approved = rows.filter((r) => r.isApproved)
     for (const c of CATEGORIES) expect(approved.filter((r) => r.categories!.includes(c)).length, c).toBeGreaterThanOrEqual(20)
@@ -60,7 +63,10 @@ describe('OneDesigner demo data', () => {
   })
 
   it('computes embeddings, or says why not', async () => {
-    const { n } = await db().selectFrom('onedesigner.designerEmbeddings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const { n } = await db()
+      .selectFrom('onedesigner.designerEmbeddings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     const failed = lines.find((l) => /embeddings could not be computed/.test(l))
     if (failed) expect(Number(n)).toBe(0)
     else expect(Number(n)).toBe(200)
@@ -85,9 +91,17 @@ describe('OneDesigner demo data', () => {
   it('lets the demo admin see the approval queues over HTTP', async () => {
     const admin = await db().selectFrom('onedesigner.admins').select('id').executeTakeFirstOrThrow()
     const token = await env.platform.tokens.sign({ sub: admin.id, role: 'admin', app: 'onedesigner' })
-    const pending = await env.http.inject({ method: 'GET', url: '/v1/onedesigner/admin/designers?status=pending', headers: { authorization: `Bearer ${token}` } })
+    const pending = await env.http.inject({
+      method: 'GET',
+      url: '/v1/onedesigner/admin/designers?status=pending',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(pending.json().total).toBeGreaterThanOrEqual(3)
-    const edited = await env.http.inject({ method: 'GET', url: '/v1/onedesigner/admin/designers?status=edited', headers: { authorization: `Bearer ${token}` } })
+    const edited = await env.http.inject({
+      method: 'GET',
+      url: '/v1/onedesigner/admin/designers?status=edited',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(edited.json().total).toBe(1)
   })
 })

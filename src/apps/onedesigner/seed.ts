@@ -37,7 +37,7 @@ function designerRow(d: DemoDesigner, now: Date) {
     editedAfterApproval: d.review === 'edited',
     rejectionReason: d.review === 'rejected' ? 'Portfolio links could not be opened; please update them and tell us.' : null,
     createdAt: joined,
-    updatedAt: d.review === 'edited' ? new Date(now.getTime() - DAY) : approvedAt ?? joined,
+    updatedAt: d.review === 'edited' ? new Date(now.getTime() - DAY) : (approvedAt ?? joined),
     lastLoginAt: d.review === 'pending' ? null : new Date(now.getTime() - (d.joinedDaysAgo % 9) * DAY),
   }
 }
@@ -60,13 +60,19 @@ async function insertClientsAndBriefs(tx: Tx) {
       budget: '5k-10k',
       timeline: '2-4-weeks',
       projectTitle: 'Brand identity for a specialty coffee roaster',
-      projectDescription: 'We roast single-origin coffee and open our first café next spring. We need a logo, colours and packaging-ready brand guidelines.',
+      projectDescription:
+        'We roast single-origin coffee and open our first café next spring. We need a logo, colours and packaging-ready brand guidelines.',
       requirements: 'Logo that works on bags, cups and signage; a small colour palette; two typefaces.',
       targetAudience: 'Urban coffee lovers, 25 to 45',
       styles: ['minimal', 'organic'],
       deliverables: ['Logo suite', 'Brand guidelines', 'Bag label template'],
       referenceMaterials: JSON.stringify(['https://images.example.com/references/coffee-1.jpg']),
-      categorySpecificFields: JSON.stringify({ brandName: 'Ember Roasters', hasExistingBrand: false, logoStyle: 'combination', deliverableFormats: ['svg', 'png', 'pdf'] }),
+      categorySpecificFields: JSON.stringify({
+        brandName: 'Ember Roasters',
+        hasExistingBrand: false,
+        logoStyle: 'combination',
+        deliverableFormats: ['svg', 'png', 'pdf'],
+      }),
     },
     {
       clientId: id('sam@client.local'),
@@ -111,7 +117,11 @@ export async function seed(platform: Platform, opts: SeedOptions = {}): Promise<
       }
       await insertClientsAndBriefs(tx)
       // Last, because isSeeded looks for it.
-      await tx.insertInto('onedesigner.admins').values({ email: DEMO_ADMIN, name: 'Demo Admin' }).onConflict((oc) => oc.column('email').doNothing()).execute()
+      await tx
+        .insertInto('onedesigner.admins')
+        .values({ email: DEMO_ADMIN, name: 'Demo Admin' })
+        .onConflict((oc) => oc.column('email').doNothing())
+        .execute()
     })
     lines.push(
       `OneDesigner demo: ${counts.approved} approved designers across ${CATEGORIES.length} categories ` +
@@ -143,9 +153,13 @@ export async function seed(platform: Platform, opts: SeedOptions = {}): Promise<
     `then POST /v1/onedesigner/auth/otp/verify {"email":"${email}","type":"${type}","code":"<code>"}`
   lines.push(
     `Log in as client ${DEMO_CLIENTS[0].email} (${DEMO_CLIENTS[0].credits} credits, one active brief): ${login(DEMO_CLIENTS[0].email, 'client')}`,
-    `Other clients: ${DEMO_CLIENTS.slice(1).map((c) => `${c.email} (${c.credits} credits)`).join(', ')}`,
+    `Other clients: ${DEMO_CLIENTS.slice(1)
+      .map((c) => `${c.email} (${c.credits} credits)`)
+      .join(', ')}`,
   )
   if (designer) lines.push(`Log in as designer ${designer.email}: ${login(designer.email, 'designer')}`)
-  lines.push(`Log in as admin ${DEMO_ADMIN} (approval queue: GET /v1/onedesigner/admin/designers?status=pending): ${login(DEMO_ADMIN, 'admin')}`)
+  lines.push(
+    `Log in as admin ${DEMO_ADMIN} (approval queue: GET /v1/onedesigner/admin/designers?status=pending): ${login(DEMO_ADMIN, 'admin')}`,
+  )
   return lines
 }

@@ -52,8 +52,18 @@ export function hashEmbedding(text: string, dimensions: number): number[] {
  * starting with "- ". The answer is the headline followed by the facts as one sentence.
  */
 export function templateSentence(prompt: string): string {
-  const lines = prompt.split('\n').map((l) => l.trim()).filter(Boolean)
-  const facts = lines.filter((l) => l.startsWith('- ')).map((l) => l.slice(2).trim().replace(/[.;]+$/, ''))
+  const lines = prompt
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  const facts = lines
+    .filter((l) => l.startsWith('- '))
+    .map((l) =>
+      l
+        .slice(2)
+        .trim()
+        .replace(/[.;]+$/, ''),
+    )
   const headline = (lines.find((l) => !l.startsWith('- ')) ?? '').replace(/[.:;]+$/, '')
   if (facts.length === 0) return headline ? `${headline}.` : ''
   const list = facts.length === 1 ? facts[0] : `${facts.slice(0, -1).join('; ')}; and ${facts[facts.length - 1]}`

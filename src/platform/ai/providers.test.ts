@@ -31,16 +31,25 @@ describe('local AI provider', () => {
 
   it('puts texts sharing words closer than unrelated texts', async () => {
     const [brief, near, far] = (
-      await ai.embed(['playful logo for a coffee brand', 'I design playful logos for coffee and food brands', 'tax accounting spreadsheets quarterly'])
+      await ai.embed([
+        'playful logo for a coffee brand',
+        'I design playful logos for coffee and food brands',
+        'tax accounting spreadsheets quarterly',
+      ])
     ).vectors
     expect(dot(brief, near)).toBeGreaterThan(dot(brief, far))
   })
 
   it('completes with one deterministic sentence built from the facts in the prompt', async () => {
-    const req = { system: 'Recommend designers.', prompt: 'Dana is a strong fit for "Rebrand"\n- works in Branding & Logo\n- has technology experience\n- favours minimal style' }
+    const req = {
+      system: 'Recommend designers.',
+      prompt: 'Dana is a strong fit for "Rebrand"\n- works in Branding & Logo\n- has technology experience\n- favours minimal style',
+    }
     const one = await ai.complete(req)
     expect(one).toEqual(await ai.complete(req))
-    expect(one.text).toBe('Dana is a strong fit for "Rebrand": works in Branding & Logo; has technology experience; and favours minimal style.')
+    expect(one.text).toBe(
+      'Dana is a strong fit for "Rebrand": works in Branding & Logo; has technology experience; and favours minimal style.',
+    )
     expect(one.tokens).toBeGreaterThan(0)
     expect(templateSentence('Only a headline')).toBe('Only a headline.')
   })
@@ -91,7 +100,14 @@ describe('OpenAI-compatible provider against a local stub server', () => {
 
   const provider = (timeout = '5000') =>
     createAiProvider(
-      testConfig({ AI_BASE_URL: baseUrl, AI_API_KEY: 'sk-test', AI_EMBEDDING_MODEL: 'emb-x', AI_TEXT_MODEL: 'chat-y', AI_TIMEOUT_MS: timeout, AI_EMBEDDING_DIMENSIONS: '64' }),
+      testConfig({
+        AI_BASE_URL: baseUrl,
+        AI_API_KEY: 'sk-test',
+        AI_EMBEDDING_MODEL: 'emb-x',
+        AI_TEXT_MODEL: 'chat-y',
+        AI_TIMEOUT_MS: timeout,
+        AI_EMBEDDING_DIMENSIONS: '64',
+      }),
     )
 
   it('is chosen when AI_BASE_URL is set and speaks the embeddings protocol', async () => {
@@ -99,7 +115,13 @@ describe('OpenAI-compatible provider against a local stub server', () => {
     const ai = provider()
     expect(ai.name).toBe('openai')
     const out = await ai.embed(['a', 'b'])
-    expect(out).toEqual({ vectors: [[1, 0, 0], [2, 0, 0]], tokens: 7 })
+    expect(out).toEqual({
+      vectors: [
+        [1, 0, 0],
+        [2, 0, 0],
+      ],
+      tokens: 7,
+    })
     const call = seen.at(-1)!
     expect(call.path).toBe('/v1/embeddings')
     expect(call.auth).toBe('Bearer sk-test')
@@ -122,16 +144,32 @@ describe('OpenAI-compatible provider against a local stub server', () => {
 
   it('turns HTTP errors, bad bodies and timeouts into upstream_failed', async () => {
     mode = 'error'
-    const err = await provider().embed(['a']).catch((e) => e)
+    const err = await provider()
+      .embed(['a'])
+      .catch((e) => e)
     expect(err).toBeInstanceOf(AppError)
     expect(err.code).toBe('upstream_failed')
     expect(err.status).toBe(502)
     expect(err.details).toMatchObject({ status: 429, message: 'Rate limit reached' })
     mode = 'garbage'
-    expect((await provider().complete({ system: '', prompt: 'x' }).catch((e) => e)).code).toBe('upstream_failed')
-    expect((await provider().embed(['x']).catch((e) => e)).code).toBe('upstream_failed')
+    expect(
+      (
+        await provider()
+          .complete({ system: '', prompt: 'x' })
+          .catch((e) => e)
+      ).code,
+    ).toBe('upstream_failed')
+    expect(
+      (
+        await provider()
+          .embed(['x'])
+          .catch((e) => e)
+      ).code,
+    ).toBe('upstream_failed')
     mode = 'slow'
-    const slow = await provider('100').embed(['a']).catch((e) => e)
+    const slow = await provider('100')
+      .embed(['a'])
+      .catch((e) => e)
     expect(slow.code).toBe('upstream_failed')
     expect(slow.message).toMatch(/within 100 ms/)
   })

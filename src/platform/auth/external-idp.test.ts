@@ -44,7 +44,10 @@ beforeAll(async () => {
 })
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-function token(signer: Signer, o: { claims?: JWTPayload; iss?: string; aud?: string; exp?: number | string; kid?: string; sub?: string | null } = {}) {
+function token(
+  signer: Signer,
+  o: { claims?: JWTPayload; iss?: string; aud?: string; exp?: number | string; kid?: string; sub?: string | null } = {},
+) {
   const jwt = new SignJWT({ email: 'dana@example.test', name: 'Dana Designer', ...o.claims })
     .setProtectedHeader({ alg: signer.alg, kid: o.kid ?? signer.kid, typ: 'JWT' })
     .setIssuer(o.iss ?? ISSUER)
@@ -128,7 +131,11 @@ describe('external identity provider tokens', () => {
 
   it('refuses tokens without sub or exp, and garbage', async () => {
     await unauthorized(verifier().verify(await token(rsa, { sub: null })), /"sub"/)
-    const noExp = await new SignJWT({ sub: 'u' }).setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).setIssuer(ISSUER).setAudience(AUDIENCE).sign(rsa.privateKey)
+    const noExp = await new SignJWT({ sub: 'u' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .sign(rsa.privateKey)
     await unauthorized(verifier().verify(noExp), /"exp"/)
     await unauthorized(verifier().verify('not.a.jwt'), /malformed|Invalid/)
     await unauthorized(verifier().verify(''), /malformed|Invalid/)
@@ -187,7 +194,9 @@ describe('external identity from config', () => {
   })
 
   it('verifies with IDP_JWKS_URL, IDP_ISSUER, IDP_AUDIENCE (comma-separated) and IDP_ALGORITHMS', async () => {
-    const on = createExternalIdentity(testConfig({ IDP_JWKS_URL: jwksUrl, IDP_ISSUER: ISSUER, IDP_AUDIENCE: `other, ${AUDIENCE}`, IDP_ALGORITHMS: 'ES256' }))
+    const on = createExternalIdentity(
+      testConfig({ IDP_JWKS_URL: jwksUrl, IDP_ISSUER: ISSUER, IDP_AUDIENCE: `other, ${AUDIENCE}`, IDP_ALGORITHMS: 'ES256' }),
+    )
     expect(on.enabled).toBe(true)
     expect((await on.verify(await token(ec))).subject).toBe('user_2abc')
     await unauthorized(on.verify(await token(rsa)), /algorithm/)
@@ -196,6 +205,8 @@ describe('external identity from config', () => {
   it('refuses to start without an issuer or with unsafe algorithms', () => {
     expect(() => createExternalIdentity(testConfig({ IDP_JWKS_URL: jwksUrl }))).toThrow(/IDP_ISSUER/)
     for (const IDP_ALGORITHMS of ['HS256', 'none', 'RS256,HS512', ' '])
-      expect(() => createExternalIdentity(testConfig({ IDP_JWKS_URL: jwksUrl, IDP_ISSUER: ISSUER, IDP_ALGORITHMS }))).toThrow(/IDP_ALGORITHMS/)
+      expect(() => createExternalIdentity(testConfig({ IDP_JWKS_URL: jwksUrl, IDP_ISSUER: ISSUER, IDP_ALGORITHMS }))).toThrow(
+        /IDP_ALGORITHMS/,
+      )
   })
 })

@@ -41,18 +41,26 @@ export interface ExternalIdentityOptions {
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 
 export function parseAlgorithms(list: string): string[] {
-  const algorithms = list.split(',').map((s) => s.trim()).filter(Boolean)
+  const algorithms = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const refused = algorithms.filter((a) => !ALLOWED_ALGORITHMS.includes(a))
   if (!algorithms.length || refused.length)
     throw new Error(`IDP_ALGORITHMS may only name ${ALLOWED_ALGORITHMS.join(', ')}; got ${refused.join(', ') || 'nothing'}`)
   return algorithms
 }
 
-export function createExternalIdentity(config: Config, o: Pick<ExternalIdentityOptions, 'clock' | 'cooldownMs' | 'timeoutMs'> = {}): ExternalIdentity {
+export function createExternalIdentity(
+  config: Config,
+  o: Pick<ExternalIdentityOptions, 'clock' | 'cooldownMs' | 'timeoutMs'> = {},
+): ExternalIdentity {
   if (!config.IDP_JWKS_URL) return disabledIdentity
   // Without an issuer check, any tenant of the same provider could sign in here.
   if (!config.IDP_ISSUER) throw new Error('IDP_JWKS_URL needs IDP_ISSUER (the exact iss of the provider’s tokens)')
-  const audience = config.IDP_AUDIENCE?.split(',').map((s) => s.trim()).filter(Boolean)
+  const audience = config.IDP_AUDIENCE?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   return externalIdentity({
     ...o,
     jwksUrl: config.IDP_JWKS_URL,
@@ -71,7 +79,10 @@ export const disabledIdentity: ExternalIdentity = {
 
 /** Marks failures to get the key set, as opposed to failures of the token. */
 class KeySetUnavailable extends Error {
-  constructor(readonly reason: 'unreachable' | 'bad_response', cause: unknown) {
+  constructor(
+    readonly reason: 'unreachable' | 'bad_response',
+    cause: unknown,
+  ) {
     super((cause as Error)?.message ?? String(cause), { cause })
   }
 }
@@ -136,7 +147,8 @@ function toAppError(err: unknown, opts: ExternalIdentityOptions): AppError {
     if (err.claim === 'nbf' || err.claim === 'iat') return unauthorized('Token is not valid yet')
     return unauthorized(`Token claim "${err.claim}" is invalid`)
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return unauthorized('Token algorithm is not accepted (allowed: ' + (opts.algorithms ?? ['RS256', 'ES256']).join(', ') + ')')
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return unauthorized('Token algorithm is not accepted (allowed: ' + (opts.algorithms ?? ['RS256', 'ES256']).join(', ') + ')')
   if (err instanceof errors.JWKSNoMatchingKey) return unauthorized('Token was signed by a key the identity provider does not publish')
   if (err instanceof errors.JWSSignatureVerificationFailed) return unauthorized('Token signature is invalid')
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return unauthorized('Token is malformed')

@@ -11,7 +11,8 @@ export const otpEmail = z.email().max(255).describe('Email address; case does no
 export const otpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits')
 
 const sentSchema = z.object({ status: z.literal('sent'), expiresInSeconds: z.number().int() })
-const BASE_REQUEST_DESCRIPTION = 'Sends a 6-digit code valid for 10 minutes. The answer is the same whether or not the address has an account.'
+const BASE_REQUEST_DESCRIPTION =
+  'Sends a 6-digit code valid for 10 minutes. The answer is the same whether or not the address has an account.'
 
 export interface OtpRequestContext {
   ip: string

@@ -80,8 +80,7 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase()
 const defaultCompose = (c: OtpMailContext) => ({
   subject: `Your ${c.app} code`,
   text:
-    `Your ${c.app} code is ${c.code}.\n\n` +
-    `It expires in ${c.ttlMinutes} minutes. If you did not ask for it, you can ignore this email.`,
+    `Your ${c.app} code is ${c.code}.\n\n` + `It expires in ${c.ttlMinutes} minutes. If you did not ask for it, you can ignore this email.`,
 })
 
 type Outcome<T> =
@@ -104,8 +103,7 @@ export function createOtpService(platform: Platform, opts: OtpServiceOptions): O
   const perIp = platform.limiter({ name: `otp-ip:${app}`, points: platform.config.OTP_RATE_PER_IP, durationSeconds: 3600 })
   const pending = new Set<Promise<void>>()
 
-  const digest = (email: string, code: string) =>
-    createHmac('sha256', pepper).update(`${app}\n${email}\n${code}`).digest()
+  const digest = (email: string, code: string) => createHmac('sha256', pepper).update(`${app}\n${email}\n${code}`).digest()
 
   function matches(stored: string, email: string, code: string): boolean {
     const expected = digest(email, code)
@@ -159,11 +157,9 @@ export function createOtpService(platform: Platform, opts: OtpServiceOptions): O
   }
 
   const locked = (retryAfterSeconds: number) =>
-    new AppError(
-      'locked',
-      `Too many wrong codes for this email; verification is locked for ${Math.ceil(retryAfterSeconds / 60)} minutes`,
-      { retryAfterSeconds },
-    )
+    new AppError('locked', `Too many wrong codes for this email; verification is locked for ${Math.ceil(retryAfterSeconds / 60)} minutes`, {
+      retryAfterSeconds,
+    })
 
   return {
     ttlSeconds,

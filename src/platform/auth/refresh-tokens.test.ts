@@ -15,7 +15,8 @@ describe('refresh tokens', () => {
   const owner = () => ({ userId: randomUUID(), role: 'client' })
   const rows = (userId: string) =>
     env.platform.db.kysely.selectFrom('platform.refreshTokens').selectAll().where('userId', '=', userId).orderBy('createdAt').execute()
-  const rejects = (token: string, message: RegExp) => expect(tokens.rotate(token)).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringMatching(message) })
+  const rejects = (token: string, message: RegExp) =>
+    expect(tokens.rotate(token)).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringMatching(message) })
 
   it('stores only the SHA-256 of the token, with the expiry REFRESH_TTL_DAYS ahead', async () => {
     const o = owner()

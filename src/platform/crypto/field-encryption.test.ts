@@ -41,7 +41,8 @@ describe('field encryption', () => {
   it('detects a changed bit anywhere in iv, ciphertext or tag', () => {
     const sealed = crypto.encrypt('https://example.com/listing/42')
     const length = Buffer.from(sealed.split('.')[2], 'base64url').length
-    for (const byte of [0, 11, 12, 20, length - 16, length - 1]) expect(codeOf(() => crypto.decrypt(flipBit(sealed, byte)))).toBe('authentication_failed')
+    for (const byte of [0, 11, 12, 20, length - 16, length - 1])
+      expect(codeOf(() => crypto.decrypt(flipBit(sealed, byte)))).toBe('authentication_failed')
   })
 
   it('binds the ciphertext to its context: another row or column cannot reuse it', () => {
@@ -64,7 +65,15 @@ describe('field encryption', () => {
   })
 
   it('rejects what is not a ciphertext', () => {
-    for (const bad of ['', 'plain text', 'mb2.a.AAAA', 'mb1.a', 'mb1.a.AAAA', 'mb1.a b.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', `mb1.a.${'A'.repeat(40)}!`])
+    for (const bad of [
+      '',
+      'plain text',
+      'mb2.a.AAAA',
+      'mb1.a',
+      'mb1.a.AAAA',
+      'mb1.a b.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      `mb1.a.${'A'.repeat(40)}!`,
+    ])
       expect(codeOf(() => crypto.decrypt(bad))).toBe('malformed')
   })
 

@@ -30,8 +30,7 @@ export function parseKeyring(spec: string): Keyring {
     if (keys.has(id)) throw new KeyringError(`${where}: id "${id}" appears twice`)
     const key = Buffer.from(b64, 'base64')
     // Buffer.from ignores what is not base64; a round trip catches truncated or mistyped keys.
-    if (!BASE64.test(b64) || key.toString('base64') !== b64)
-      throw new KeyringError(`${where} ("${id}"): the key is not valid base64`)
+    if (!BASE64.test(b64) || key.toString('base64') !== b64) throw new KeyringError(`${where} ("${id}"): the key is not valid base64`)
     if (key.length !== KEY_BYTES)
       throw new KeyringError(`${where} ("${id}"): the key is ${key.length} bytes; AES-256 needs ${KEY_BYTES} (openssl rand -base64 32)`)
     keys.set(id, key)

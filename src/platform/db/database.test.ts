@@ -110,21 +110,25 @@ describeOnServer('database on a server that stops answering', () => {
   })
   afterAll(() => env.close())
 
-  it.runIf(process.getuid?.() === 0)('gives up after statement timeout + 5 s and maps it to 504 timeout', async () => {
-    const client = await env.platform.db.pool.connect()
-    const { rows } = await client.query('select pg_backend_pid() as pid')
-    const pid = rows[0].pid as number
-    process.kill(pid, 'SIGSTOP')
-    const started = Date.now()
-    try {
-      const err = await client.query('select 1').catch((e) => e)
-      const waited = Date.now() - started
-      expect(String(err?.message)).toMatch(/Query read timeout/)
-      expect(waited).toBeGreaterThanOrEqual(5_000)
-      expect(waited).toBeLessThan(8_000)
-    } finally {
-      process.kill(pid, 'SIGCONT')
-      client.release(true)
-    }
-  }, 15_000)
+  it.runIf(process.getuid?.() === 0)(
+    'gives up after statement timeout + 5 s and maps it to 504 timeout',
+    async () => {
+      const client = await env.platform.db.pool.connect()
+      const { rows } = await client.query('select pg_backend_pid() as pid')
+      const pid = rows[0].pid as number
+      process.kill(pid, 'SIGSTOP')
+      const started = Date.now()
+      try {
+        const err = await client.query('select 1').catch((e) => e)
+        const waited = Date.now() - started
+        expect(String(err?.message)).toMatch(/Query read timeout/)
+        expect(waited).toBeGreaterThanOrEqual(5_000)
+        expect(waited).toBeLessThan(8_000)
+      } finally {
+        process.kill(pid, 'SIGCONT')
+        client.release(true)
+      }
+    },
+    15_000,
+  )
 })

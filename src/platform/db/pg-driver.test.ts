@@ -42,7 +42,9 @@ describe('Postgres driver: BEGIN with the first statement', () => {
   })
 
   it('returns the rows of the statement the BEGIN travelled with', async () => {
-    const rows = await env.platform.db.kysely.transaction().execute(async (tx) => (await sql.raw<{ x: number }>('select 41 + 1 as x').execute(tx)).rows)
+    const rows = await env.platform.db.kysely
+      .transaction()
+      .execute(async (tx) => (await sql.raw<{ x: number }>('select 41 + 1 as x').execute(tx)).rows)
     expect(rows).toEqual([{ x: 42 }])
   })
 

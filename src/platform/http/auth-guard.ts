@@ -23,7 +23,9 @@ export function requireRole(platform: Platform, app: string, roles: readonly str
     if (!token)
       throw new AppError(
         'unauthorized',
-        opts.queryToken ? 'Missing token (Authorization: Bearer <token>, or ?access_token=<token>)' : 'Missing bearer token (Authorization: Bearer <token>)',
+        opts.queryToken
+          ? 'Missing token (Authorization: Bearer <token>, or ?access_token=<token>)'
+          : 'Missing bearer token (Authorization: Bearer <token>)',
       )
     const claims = await platform.tokens.verify(token, app)
     if (!roles.includes(claims.role))

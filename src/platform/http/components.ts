@@ -6,7 +6,10 @@ import { jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 type TransformObject = typeof jsonSchemaTransformObject
 type Schema = Record<string, unknown>
 type Response = { description?: string; content?: Record<string, { schema?: Schema }> }
-type Doc = { paths?: Record<string, Record<string, { responses?: Record<string, Response> }>>; components?: { schemas?: Record<string, Schema> } }
+type Doc = {
+  paths?: Record<string, Record<string, { responses?: Record<string, Response> }>>
+  components?: { schemas?: Record<string, Schema> }
+}
 
 const PREFIX = '#/components/schemas/'
 // What @fastify/swagger writes when a response schema has no description of its own.

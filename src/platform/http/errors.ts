@@ -54,7 +54,14 @@ export interface ErrorBody {
 }
 
 /** Postgres errors by SQLSTATE: constraint outcomes are the client's doing, not ours. */
-export function fromPostgresError(err: { code?: string; message?: string; detail?: string; constraint?: string; column?: string; table?: string }): AppError | undefined {
+export function fromPostgresError(err: {
+  code?: string
+  message?: string
+  detail?: string
+  constraint?: string
+  column?: string
+  table?: string
+}): AppError | undefined {
   const details = { constraint: err.constraint, column: err.column, table: err.table, detail: err.detail }
   switch (err.code) {
     case '23505':

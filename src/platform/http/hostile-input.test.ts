@@ -27,11 +27,14 @@ describe('hostile URLs and text', () => {
   })
   afterAll(() => env.close())
 
-  it.each(['/v1/probe/things/%', '/v1/probe/things/%zz', '/v1/probe/things/%ED%A0%80'])('answers 400 bad_request for an undecodable URL: %s', async (url) => {
-    const res = await env.http.inject({ method: 'GET', url })
-    expect(res.statusCode).toBe(400)
-    expect(res.json()).toEqual({ error: { code: 'bad_request', message: expect.stringMatching(/URL is not valid/) } })
-  })
+  it.each(['/v1/probe/things/%', '/v1/probe/things/%zz', '/v1/probe/things/%ED%A0%80'])(
+    'answers 400 bad_request for an undecodable URL: %s',
+    async (url) => {
+      const res = await env.http.inject({ method: 'GET', url })
+      expect(res.statusCode).toBe(400)
+      expect(res.json()).toEqual({ error: { code: 'bad_request', message: expect.stringMatching(/URL is not valid/) } })
+    },
+  )
 
   it('answers 400 bad_request for an over-long path parameter, without echoing it', async () => {
     const res = await env.http.inject({ method: 'GET', url: `/v1/probe/things/${'a'.repeat(5_000)}` })

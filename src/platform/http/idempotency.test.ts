@@ -23,8 +23,17 @@ const probe = defineApp({
         config: { idempotent: true },
         schema: {
           params: z.object({ item: z.string() }),
-          body: z.object({ amount: z.number().int(), outcome: z.enum(['ok', 'refuse', 'crash', 'wait']).default('ok'), note: z.string().optional() }),
-          response: { 201: z.object({ n: z.number(), at: z.date(), amount: z.number() }), 402: errorSchema, 409: errorSchema, 422: errorSchema },
+          body: z.object({
+            amount: z.number().int(),
+            outcome: z.enum(['ok', 'refuse', 'crash', 'wait']).default('ok'),
+            note: z.string().optional(),
+          }),
+          response: {
+            201: z.object({ n: z.number(), at: z.date(), amount: z.number() }),
+            402: errorSchema,
+            409: errorSchema,
+            422: errorSchema,
+          },
         },
       },
       async (req, reply) => {
@@ -38,7 +47,11 @@ const probe = defineApp({
     )
     http.post(
       '/other',
-      { preHandler: guard, config: { idempotent: true }, schema: { headers: z.object({ 'x-extra': z.string().optional() }), body: z.object({ amount: z.number() }) } },
+      {
+        preHandler: guard,
+        config: { idempotent: true },
+        schema: { headers: z.object({ 'x-extra': z.string().optional() }), body: z.object({ amount: z.number() }) },
+      },
       async () => ({ n: ++work }),
     )
     http.post('/plain', { preHandler: guard, schema: { body: z.object({ amount: z.number() }) } }, async () => ({ n: ++work }))
@@ -80,12 +93,22 @@ describe('Idempotency-Key', () => {
     }
     expect(work).toBe(before)
     // Routes that did not opt in do not need it.
-    const plain = await env.http.inject({ method: 'POST', url: '/v1/probe/plain', headers: { authorization: `Bearer ${tokenA}` }, payload: { amount: 1 } })
+    const plain = await env.http.inject({
+      method: 'POST',
+      url: '/v1/probe/plain',
+      headers: { authorization: `Bearer ${tokenA}` },
+      payload: { amount: 1 },
+    })
     expect(plain.statusCode).toBe(200)
   })
 
   it('checks the token before touching the key', async () => {
-    const res = await env.http.inject({ method: 'POST', url: '/v1/probe/spend/x', headers: { 'idempotency-key': 'no-token' }, payload: { amount: 1 } })
+    const res = await env.http.inject({
+      method: 'POST',
+      url: '/v1/probe/spend/x',
+      headers: { 'idempotency-key': 'no-token' },
+      payload: { amount: 1 },
+    })
     expect(res.statusCode).toBe(401)
     const ok = await spend('no-token', { amount: 1 })
     expect(ok.statusCode).toBe(201)
@@ -207,12 +230,16 @@ describe('Idempotency-Key', () => {
     await spend('k-purge', { amount: 1 })
     const far = new Date(env.clock.now().getTime() + IDEMPOTENCY_TTL_MS + 1)
     expect(await purgeExpiredIdempotencyKeys(env.platform.db.kysely, far)).toBeGreaterThan(0)
-    const { rows } = await sql`select count(*)::int as n from platform.idempotency_keys where expires_at <= ${far}`.execute(env.platform.db.kysely)
+    const { rows } = await sql`select count(*)::int as n from platform.idempotency_keys where expires_at <= ${far}`.execute(
+      env.platform.db.kysely,
+    )
     expect(rows[0]).toEqual({ n: 0 })
   })
 
   it('documents the header as required in OpenAPI and keeps other headers of the route', async () => {
-    const doc = env.http.swagger() as { paths: Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean }[] }>> }
+    const doc = env.http.swagger() as {
+      paths: Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean }[] }>>
+    }
     const params = doc.paths['/v1/probe/spend/{item}'].post.parameters ?? []
     expect(params).toContainEqual(expect.objectContaining({ in: 'header', name: 'idempotency-key', required: true }))
     const other = doc.paths['/v1/probe/other'].post.parameters ?? []

@@ -107,7 +107,8 @@ export function registerIdempotency(http: Http, platform: Platform) {
     const claim = claims.get(req)
     if (!claim || claim.settled) return payload
     claim.settled = true
-    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : payload == null ? '' : undefined
+    const body =
+      typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : payload == null ? '' : undefined
     try {
       if (reply.statusCode >= 500 || body === undefined) {
         await release(db, claim)

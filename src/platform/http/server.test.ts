@@ -10,11 +10,9 @@ const probe = defineApp({
   name: 'probe',
   migrationsDir: '/nonexistent',
   routes({ http, platform, guard, asUser }) {
-    http.post(
-      '/echo',
-      { schema: { body: z.object({ name: z.string().min(2), age: z.number().int().min(0) }) } },
-      async (req) => ({ hello: req.body.name }),
-    )
+    http.post('/echo', { schema: { body: z.object({ name: z.string().min(2), age: z.number().int().min(0) }) } }, async (req) => ({
+      hello: req.body.name,
+    }))
     http.get('/boom/:code', { schema: { params: z.object({ code: z.string() }) } }, async (req) => {
       throw new AppError(req.params.code as keyof typeof ERROR_STATUS, 'as asked')
     })
@@ -33,7 +31,11 @@ const probe = defineApp({
     })
     http.get('/me', { preHandler: guard(['client']) }, async (req) =>
       asUser(req.claims, async (tx) => {
-        const { rows } = await sql<{ uid: string; role: string; usr: string }>`select platform.uid() as uid, platform.role() as role, current_user as usr`.execute(tx)
+        const { rows } = await sql<{
+          uid: string
+          role: string
+          usr: string
+        }>`select platform.uid() as uid, platform.role() as role, current_user as usr`.execute(tx)
         return rows[0]
       }),
     )
@@ -57,10 +59,20 @@ describe('HTTP contract', () => {
   })
 
   it('answers malformed JSON and wrong content types with 4xx JSON', async () => {
-    const bad = await env.http.inject({ method: 'POST', url: '/v1/probe/echo', headers: { 'content-type': 'application/json' }, payload: '{"name":' })
+    const bad = await env.http.inject({
+      method: 'POST',
+      url: '/v1/probe/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    })
     expect(bad.statusCode).toBe(400)
     expect(bad.json().error.code).toBe('invalid_json')
-    const wrongType = await env.http.inject({ method: 'POST', url: '/v1/probe/echo', headers: { 'content-type': 'text/xml' }, payload: '<a/>' })
+    const wrongType = await env.http.inject({
+      method: 'POST',
+      url: '/v1/probe/echo',
+      headers: { 'content-type': 'text/xml' },
+      payload: '<a/>',
+    })
     expect(wrongType.statusCode).toBe(415)
     expect(wrongType.json().error.code).toBe('unsupported_media_type')
   })
@@ -104,7 +116,9 @@ describe('HTTP contract', () => {
     expect(wrongApp.statusCode).toBe(401)
     expect(wrongApp.json().error.message).toMatch(/not issued for probe/)
     const designer = await env.platform.tokens.sign({ sub, role: 'designer', app: 'probe' })
-    expect((await env.http.inject({ method: 'GET', url: '/v1/probe/me', headers: { authorization: `Bearer ${designer}` } })).statusCode).toBe(403)
+    expect(
+      (await env.http.inject({ method: 'GET', url: '/v1/probe/me', headers: { authorization: `Bearer ${designer}` } })).statusCode,
+    ).toBe(403)
     const token = await env.platform.tokens.sign({ sub, role: 'client', app: 'probe' })
     const ok = await env.http.inject({ method: 'GET', url: '/v1/probe/me', headers: { authorization: `Bearer ${token}` } })
     expect(ok.json()).toEqual({ uid: sub, role: 'client', usr: 'matchbase_user' })

@@ -129,7 +129,8 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (inString) {
-      if (c === 0x5c) i++ // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++ // backslash: skip the escaped character
       else if (c === 0x22) inString = false
     } else if (c === 0x22) inString = true
     else if (c === 0x5b || c === 0x7b) {
@@ -144,7 +145,12 @@ function toAppError(err: unknown): AppError {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const ctx = (err as { validationContext?: string }).validationContext ?? 'body'
     const details = err.validation.map((v) => ({
-      field: [ctx, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      field: [
+        ctx,
+        ...String(v.instancePath ?? '')
+          .split('/')
+          .filter(Boolean),
+      ].join('.'),
       message: v.message,
     }))
     const first = details[0]
@@ -175,7 +181,16 @@ function toAppError(err: unknown): AppError {
   if (isQueryTimeout(err)) return new AppError('timeout', 'The database took too long to answer')
   if (isConnectionError(err)) return new AppError('unavailable', 'The database is unavailable, please retry')
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
-    return new AppError(fe.statusCode === 404 ? 'not_found' : fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : 'bad_request', fe.message)
+    return new AppError(
+      fe.statusCode === 404
+        ? 'not_found'
+        : fe.statusCode === 413
+          ? 'payload_too_large'
+          : fe.statusCode === 415
+            ? 'unsupported_media_type'
+            : 'bad_request',
+      fe.message,
+    )
   return new AppError('internal', 'Internal error')
 }
 

@@ -41,7 +41,15 @@ describe('platform maintenance jobs', () => {
     const token = async (name: string, o: { expiresAt: Date; revokedAt?: Date; replacedBy?: string }) => {
       const row = await db()
         .insertInto('platform.refreshTokens')
-        .values({ app: 'onedesigner', userId, role: 'client', tokenHash: `${name}-${randomUUID()}`, expiresAt: o.expiresAt, revokedAt: o.revokedAt ?? null, replacedBy: o.replacedBy ?? null })
+        .values({
+          app: 'onedesigner',
+          userId,
+          role: 'client',
+          tokenHash: `${name}-${randomUUID()}`,
+          expiresAt: o.expiresAt,
+          revokedAt: o.revokedAt ?? null,
+          replacedBy: o.replacedBy ?? null,
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
       ids.set(row.id, name)

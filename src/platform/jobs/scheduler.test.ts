@@ -47,7 +47,13 @@ describe(`jobs on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
   })
 
   it('runJob passes a failure on', async () => {
-    const failing: JobDefinition = { name: 'test-fail', description: 'fails', run: async () => { throw new Error('broken on purpose') } }
+    const failing: JobDefinition = {
+      name: 'test-fail',
+      description: 'fails',
+      run: async () => {
+        throw new Error('broken on purpose')
+      },
+    }
     await expect(runJob(env.platform, failing)).rejects.toThrow('broken on purpose')
   })
 
@@ -67,7 +73,11 @@ describe(`jobs on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
       expect(rows).toEqual([{ name: 'test-every-minute', cron: '* * * * *', timezone: 'UTC' }])
       // pg-boss records the outcome and the summary.
       const jobRow = async () =>
-        (await sql<{ state: string; output: unknown }>`select state, output from pgboss.job where name = 'test-sent'`.execute(env.platform.db.kysely)).rows
+        (
+          await sql<{ state: string; output: unknown }>`select state, output from pgboss.job where name = 'test-sent'`.execute(
+            env.platform.db.kysely,
+          )
+        ).rows
       await expect.poll(async () => (await jobRow())[0]?.state, { timeout: 5_000 }).toBe('completed')
       expect(await jobRow()).toEqual([{ state: 'completed', output: { runs: 1 } }])
     } finally {
@@ -86,20 +96,27 @@ describe(`jobs on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
   it('schedules every platform and app job with a valid UTC cron', async () => {
     const defs = jobsOf(ALL_APPS)
     const names = defs.map((d) => d.name)
-    expect(names).toEqual(expect.arrayContaining([
-      'platform-purge-idempotency-keys',
-      'platform-purge-refresh-tokens',
-      'platform-purge-dev-mailbox',
-      'onedesigner-expire-matches',
-      'onedesigner-cleanup-tokens',
-      'onedesigner-cleanup-cache',
-      'onedesigner-refresh-stats',
-    ]))
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'platform-purge-idempotency-keys',
+        'platform-purge-refresh-tokens',
+        'platform-purge-dev-mailbox',
+        'onedesigner-expire-matches',
+        'onedesigner-cleanup-tokens',
+        'onedesigner-cleanup-cache',
+        'onedesigner-refresh-stats',
+      ]),
+    )
     const scheduler = await startScheduler(env.platform, defs)
     try {
       const { rows } = await sql<{ name: string }>`
         select name from pgboss.schedule where timezone = 'UTC' and name not like 'test-%'`.execute(env.platform.db.kysely)
-      expect(rows.map((r) => r.name).sort()).toEqual(defs.filter((d) => d.cron).map((d) => d.name).sort())
+      expect(rows.map((r) => r.name).sort()).toEqual(
+        defs
+          .filter((d) => d.cron)
+          .map((d) => d.name)
+          .sort(),
+      )
     } finally {
       await scheduler.stop()
     }
@@ -110,9 +127,9 @@ describe(`jobs on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
     await first.stop()
     const second = await startScheduler(env.platform, [recorder('old-renamed', '30 * * * *').def])
     try {
-      const { rows } = await sql<{ name: string }>`select name from pgboss.schedule where name like 'old-%' or name like 'other-%' order by name`.execute(
-        env.platform.db.kysely,
-      )
+      const { rows } = await sql<{
+        name: string
+      }>`select name from pgboss.schedule where name like 'old-%' or name like 'other-%' order by name`.execute(env.platform.db.kysely)
       expect(rows.map((r) => r.name)).toEqual(['old-renamed', 'other-daily'])
     } finally {
       await second.stop()

@@ -73,12 +73,16 @@ export async function startScheduler(platform: Platform, defs: JobDefinition[], 
     }
     for (const def of defs) {
       // stately: at most one run waiting and one running, so a slow run never piles up a backlog.
-      await boss.createQueue(def.name, { name: def.name, policy: 'stately', retryLimit: 2, retryDelay: 60, expireInSeconds: JOB_EXPIRE_SECONDS })
+      await boss.createQueue(def.name, {
+        name: def.name,
+        policy: 'stately',
+        retryLimit: 2,
+        retryDelay: 60,
+        expireInSeconds: JOB_EXPIRE_SECONDS,
+      })
       if (def.cron) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' })
       else await boss.unschedule(def.name)
-      await boss.work(def.name, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 10 }, async () =>
-        runJob(platform, def),
-      )
+      await boss.work(def.name, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 10 }, async () => runJob(platform, def))
     }
   } catch (err) {
     await boss.stop({ graceful: false, wait: true }).catch(() => {})

@@ -41,7 +41,12 @@ export async function tryClaim(db: Executor, c: Claim & { leaseUntil: Date }): P
 }
 
 export async function findLive(db: Executor, scope: string, key: string, now: Date): Promise<IdempotencyRecord | undefined> {
-  const { rows } = await sql<{ requestHash: string; status: 'running' | 'done'; responseStatus: number | null; responseBody: { contentType: string; body: string } | null }>`
+  const { rows } = await sql<{
+    requestHash: string
+    status: 'running' | 'done'
+    responseStatus: number | null
+    responseBody: { contentType: string; body: string } | null
+  }>`
     select request_hash, status, response_status, response_body
     from platform.idempotency_keys
     where scope = ${scope} and key = ${key} and expires_at > ${now}`.execute(db)

@@ -3,7 +3,14 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env'
 import { aClient } from '../../../test/support/onedesigner'
 
-const account = (id: string, delta: number, reason = 'test') => ({ table: 'onedesigner.clients', column: 'match_credits', accountId: id, delta, reason, reference: 'ref-1' })
+const account = (id: string, delta: number, reason = 'test') => ({
+  table: 'onedesigner.clients',
+  column: 'match_credits',
+  accountId: id,
+  delta,
+  reason,
+  reference: 'ref-1',
+})
 
 describe('ledger', () => {
   let env: TestEnv
@@ -31,7 +38,9 @@ describe('ledger', () => {
 
   it('refuses to go below zero and leaves balance and ledger untouched', async () => {
     const c = await aClient(env.platform, { credits: 1 })
-    await expect(env.platform.db.kysely.transaction().execute((tx) => env.platform.ledger.move(tx, account(c.id, -2)))).rejects.toMatchObject({
+    await expect(
+      env.platform.db.kysely.transaction().execute((tx) => env.platform.ledger.move(tx, account(c.id, -2))),
+    ).rejects.toMatchObject({
       code: 'insufficient_credits',
       status: 402,
     })
@@ -52,7 +61,9 @@ describe('ledger', () => {
   it('refuses a balance change that names no reason, and any edit of the ledger', async () => {
     const c = await aClient(env.platform, { credits: 0 })
     const db = env.platform.db.kysely
-    await expect(sql`update onedesigner.clients set match_credits = 100 where id = ${c.id}`.execute(db)).rejects.toThrow(/without a ledger reason/)
+    await expect(sql`update onedesigner.clients set match_credits = 100 where id = ${c.id}`.execute(db)).rejects.toThrow(
+      /without a ledger reason/,
+    )
     await expect(sql`update platform.ledger_entries set delta = 100`.execute(db)).rejects.toThrow(/append-only/)
     await expect(sql`delete from platform.ledger_entries`.execute(db)).rejects.toThrow(/append-only/)
   })

@@ -58,7 +58,9 @@ function toPaymentEvent(provider: string, raw: unknown): PaymentEvent {
       return {
         ...common,
         type: 'payment.failed',
-        failureMessage: text(intent.last_payment_error?.message) ?? (event.type === 'payment_intent.canceled' ? 'The payment was canceled' : 'The payment failed'),
+        failureMessage:
+          text(intent.last_payment_error?.message) ??
+          (event.type === 'payment_intent.canceled' ? 'The payment was canceled' : 'The payment failed'),
       }
     default:
       return { ...common, type: 'other' }
@@ -95,7 +97,12 @@ export function signedPaymentWebhook(secret: string, f: WebhookFixture, timestam
         object: 'payment_intent',
         amount: f.amountCents ?? 0,
         currency: f.currency ?? 'usd',
-        status: f.type === 'payment_intent.succeeded' ? 'succeeded' : f.type === 'payment_intent.canceled' ? 'canceled' : 'requires_payment_method',
+        status:
+          f.type === 'payment_intent.succeeded'
+            ? 'succeeded'
+            : f.type === 'payment_intent.canceled'
+              ? 'canceled'
+              : 'requires_payment_method',
         last_payment_error: f.failureMessage ? { message: f.failureMessage } : null,
         metadata: { app: f.app ?? '', reference: f.reference ?? '', accountId: f.accountId ?? '' },
       },

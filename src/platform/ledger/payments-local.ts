@@ -34,8 +34,12 @@ export function localPaymentProvider(opts: LocalProviderOptions): LocalPaymentPr
     webhookSecret: opts.webhookSecret,
     async charge(req: CheckoutRequest): Promise<CheckoutResult> {
       if (opts.refuseCharges)
-        throw new AppError('unavailable', 'Payments are not configured: set STRIPE_SECRET_KEY (or PAYMENTS_PROVIDER=local for test payments)')
-      if (!Number.isInteger(req.amountCents) || req.amountCents <= 0) throw new Error('local payments: amountCents must be a positive integer')
+        throw new AppError(
+          'unavailable',
+          'Payments are not configured: set STRIPE_SECRET_KEY (or PAYMENTS_PROVIDER=local for test payments)',
+        )
+      if (!Number.isInteger(req.amountCents) || req.amountCents <= 0)
+        throw new Error('local payments: amountCents must be a positive integer')
       const paymentId = localPaymentId(req.idempotencyKey)
       switch (req.paymentMethod ?? LOCAL_CARDS.visa) {
         case LOCAL_CARDS.visa:
@@ -54,7 +58,10 @@ export function localPaymentProvider(opts: LocalProviderOptions): LocalPaymentPr
       if (amountCents !== undefined && (!Number.isInteger(amountCents) || amountCents <= 0))
         throw new AppError('bad_request', 'A refund amount must be a positive number of cents', { amountCents })
       // Like the payment id, the refund id derives from what identifies the refund: asking again is the same refund.
-      const refundId = `re_local_${createHash('sha256').update(`${paymentId}:${amountCents ?? 'full'}`).digest('hex').slice(0, 24)}`
+      const refundId = `re_local_${createHash('sha256')
+        .update(`${paymentId}:${amountCents ?? 'full'}`)
+        .digest('hex')
+        .slice(0, 24)}`
       return { provider: 'local', refundId, paymentId, amountCents, status: 'succeeded' }
     },
     parseWebhook(rawBody, signature) {

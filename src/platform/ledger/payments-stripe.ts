@@ -59,7 +59,8 @@ export function stripePaymentProvider(config: Config, client: Stripe = stripeCli
       try {
         // Stripe keeps the first answer per Idempotency-Key: a repeated refund is the same refund.
         const refund = await client.refunds.create(params, { idempotencyKey: stripeKey(`refund:${paymentId}:${amountCents ?? 'full'}`) })
-        const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending'
+        const status =
+          refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending'
         return {
           provider: 'stripe',
           refundId: refund.id,
@@ -90,7 +91,8 @@ function fromIntent(intent: Stripe.PaymentIntent): CheckoutResult {
     case 'canceled':
       return { ...base, status: 'failed', failureMessage: intent.cancellation_reason ?? 'The payment was canceled' }
     case 'requires_payment_method':
-      if (intent.last_payment_error) return { ...base, status: 'failed', failureMessage: intent.last_payment_error.message ?? 'The payment failed' }
+      if (intent.last_payment_error)
+        return { ...base, status: 'failed', failureMessage: intent.last_payment_error.message ?? 'The payment failed' }
       return { ...base, status: 'pending', clientSecret: intent.client_secret ?? undefined }
     default:
       // requires_action, requires_confirmation, processing, requires_capture: the client or Stripe

@@ -68,10 +68,16 @@ describe('local payment provider', () => {
   })
 
   it('declines pm_card_declined, leaves pm_card_authenticationRequired pending and fails unknown methods', async () => {
-    expect(await local.charge(checkout({ paymentMethod: 'pm_card_declined' }))).toMatchObject({ status: 'failed', failureMessage: 'Your card was declined.' })
+    expect(await local.charge(checkout({ paymentMethod: 'pm_card_declined' }))).toMatchObject({
+      status: 'failed',
+      failureMessage: 'Your card was declined.',
+    })
     const pending = await local.charge(checkout({ paymentMethod: 'pm_card_authenticationRequired' }))
     expect(pending).toMatchObject({ status: 'pending', clientSecret: expect.stringContaining('_secret_') })
-    expect(await local.charge(checkout({ paymentMethod: 'pm_nope' }))).toMatchObject({ status: 'failed', failureMessage: expect.stringMatching(/No such payment method/) })
+    expect(await local.charge(checkout({ paymentMethod: 'pm_nope' }))).toMatchObject({
+      status: 'failed',
+      failureMessage: expect.stringMatching(/No such payment method/),
+    })
   })
 
   it('verifies webhooks signed like Stripe’s with its local secret', async () => {
@@ -96,8 +102,15 @@ describe('local payment provider', () => {
   })
 
   it('maps failure and other events', () => {
-    const failed = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, { type: 'payment_intent.payment_failed', paymentId: 'pi_1', failureMessage: 'Insufficient funds' })
-    expect(local.parseWebhook(failed.payload, failed.signature)).toMatchObject({ type: 'payment.failed', failureMessage: 'Insufficient funds' })
+    const failed = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, {
+      type: 'payment_intent.payment_failed',
+      paymentId: 'pi_1',
+      failureMessage: 'Insufficient funds',
+    })
+    expect(local.parseWebhook(failed.payload, failed.signature)).toMatchObject({
+      type: 'payment.failed',
+      failureMessage: 'Insufficient funds',
+    })
     const canceled = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, { type: 'payment_intent.canceled', paymentId: 'pi_1' })
     expect(local.parseWebhook(canceled.payload, canceled.signature)).toMatchObject({ type: 'payment.failed' })
     const other = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, { type: 'charge.refunded', paymentId: 'ch_1' })
@@ -111,7 +124,9 @@ describe('Stripe payment provider (against a local stub of the API)', () => {
   const secret = 'whsec_test_0123456789'
   beforeAll(async () => {
     stub = await startStripeStub()
-    stripe = createPaymentProvider(testConfig({ STRIPE_SECRET_KEY: 'sk_test_stub', STRIPE_WEBHOOK_SECRET: secret, STRIPE_API_BASE: stub.url }))
+    stripe = createPaymentProvider(
+      testConfig({ STRIPE_SECRET_KEY: 'sk_test_stub', STRIPE_WEBHOOK_SECRET: secret, STRIPE_API_BASE: stub.url }),
+    )
   })
   afterAll(() => stub.close())
 
@@ -119,7 +134,12 @@ describe('Stripe payment provider (against a local stub of the API)', () => {
     const r = await stripe.charge(checkout({ idempotencyKey: 'stripe-ok', paymentMethod: 'pm_card_visa' }))
     expect(r).toMatchObject({ provider: 'stripe', status: 'succeeded', paymentId: expect.stringMatching(/^pi_stub_/) })
     const sent = stub.requests.at(-1)!
-    expect(sent).toMatchObject({ method: 'POST', path: '/v1/payment_intents', idempotencyKey: 'stripe-ok', authorization: 'Bearer sk_test_stub' })
+    expect(sent).toMatchObject({
+      method: 'POST',
+      path: '/v1/payment_intents',
+      idempotencyKey: 'stripe-ok',
+      authorization: 'Bearer sk_test_stub',
+    })
     expect(sent.form).toMatchObject({
       amount: '2900',
       currency: 'usd',
@@ -171,7 +191,12 @@ describe('Stripe payment provider (against a local stub of the API)', () => {
     it('accepts a valid signature', () => {
       const { payload } = signedPaymentWebhook(secret, event)
       const header = Stripe.webhooks.generateTestHeaderString({ payload, secret })
-      expect(stripe.parseWebhook(payload, header)).toMatchObject({ provider: 'stripe', type: 'payment.succeeded', paymentId: 'pi_123', reference: 'ref-9' })
+      expect(stripe.parseWebhook(payload, header)).toMatchObject({
+        provider: 'stripe',
+        type: 'payment.succeeded',
+        paymentId: 'pi_123',
+        reference: 'ref-9',
+      })
     })
 
     it('rejects a tampered body, a wrong secret, an old timestamp and a missing header', async () => {
@@ -202,7 +227,13 @@ describe('local provider refunds', () => {
   it('refunds a payment, and the same refund again is the same refund', async () => {
     const { paymentId } = await local.charge(checkout({ idempotencyKey: 'refund-local', paymentMethod: 'pm_card_visa' }))
     const first = await local.refund(paymentId!, 2900)
-    expect(first).toMatchObject({ provider: 'local', paymentId, amountCents: 2900, status: 'succeeded', refundId: expect.stringMatching(/^re_local_/) })
+    expect(first).toMatchObject({
+      provider: 'local',
+      paymentId,
+      amountCents: 2900,
+      status: 'succeeded',
+      refundId: expect.stringMatching(/^re_local_/),
+    })
     expect(await local.refund(paymentId!, 2900)).toEqual(first)
     expect((await local.refund(paymentId!, 1000)).refundId).not.toBe(first.refundId)
   })
@@ -220,14 +251,22 @@ describe('Stripe refunds (against a local stub of the API)', () => {
   let stripe: PaymentProvider
   beforeAll(async () => {
     stub = await startStripeStub()
-    stripe = createPaymentProvider(testConfig({ STRIPE_SECRET_KEY: 'sk_test_stub', STRIPE_WEBHOOK_SECRET: 'whsec_test_0123456789', STRIPE_API_BASE: stub.url }))
+    stripe = createPaymentProvider(
+      testConfig({ STRIPE_SECRET_KEY: 'sk_test_stub', STRIPE_WEBHOOK_SECRET: 'whsec_test_0123456789', STRIPE_API_BASE: stub.url }),
+    )
   })
   afterAll(() => stub.close())
 
   it('creates a Refund for the PaymentIntent with an idempotency key, so a repeat is the same refund', async () => {
     const { paymentId } = await stripe.charge(checkout({ idempotencyKey: 'stripe-refund', paymentMethod: 'pm_card_visa' }))
     const first = await stripe.refund(paymentId!, 2900)
-    expect(first).toEqual({ provider: 'stripe', refundId: expect.stringMatching(/^re_stub_/), paymentId, amountCents: 2900, status: 'succeeded' })
+    expect(first).toEqual({
+      provider: 'stripe',
+      refundId: expect.stringMatching(/^re_stub_/),
+      paymentId,
+      amountCents: 2900,
+      status: 'succeeded',
+    })
     const sent = stub.requests.at(-1)!
     expect(sent).toMatchObject({ method: 'POST', path: '/v1/refunds', idempotencyKey: `refund:${paymentId}:2900` })
     expect(sent.form).toMatchObject({ payment_intent: paymentId, amount: '2900' })
@@ -245,7 +284,9 @@ describe('Stripe refunds (against a local stub of the API)', () => {
 
   it('says not_found for a payment Stripe does not know and conflict for one that never succeeded', async () => {
     expect((await rejection(stripe.refund('pi_missing', 100))).code).toBe('not_found')
-    const pending = await stripe.charge(checkout({ idempotencyKey: 'stripe-refund-pending', paymentMethod: 'pm_card_authenticationRequired' }))
+    const pending = await stripe.charge(
+      checkout({ idempotencyKey: 'stripe-refund-pending', paymentMethod: 'pm_card_authenticationRequired' }),
+    )
     expect((await rejection(stripe.refund(pending.paymentId!, 100))).code).toBe('conflict')
   })
 })

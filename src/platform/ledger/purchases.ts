@@ -136,7 +136,10 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
   const keyOf = (buyerId: string, idempotencyKey: string) => `${app}:${def.kind}:${buyerId}:${idempotencyKey}`
 
   function find(tx: Executor, id: string, o: { forUpdate?: boolean } = {}): Promise<P | undefined> {
-    let q = anyTable(tx).selectFrom(table).select(columns as string[]).where('id', '=', id)
+    let q = anyTable(tx)
+      .selectFrom(table)
+      .select(columns as string[])
+      .where('id', '=', id)
     if (o.forUpdate) q = q.forUpdate()
     return q.executeTakeFirst() as Promise<P | undefined>
   }
@@ -185,7 +188,9 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
   async function settledOutcome(platform: Platform, claims: Claims, purchase: P): Promise<PurchaseOutcome<P, A>> {
     if (purchase.status === 'pending') return { status: 'pending', purchase }
     if (purchase.status === 'failed')
-      throw new AppError('payment_required', `The payment failed: ${purchase.failureMessage ?? 'declined'}`, { purchase: present(purchase) })
+      throw new AppError('payment_required', `The payment failed: ${purchase.failureMessage ?? 'declined'}`, {
+        purchase: present(purchase),
+      })
     if (purchase.status === 'refunded') throw conflict('This purchase was refunded', { purchase: present(purchase) })
     const answer = await withUser(platform.db.kysely, claims, (tx) => def.answer(platform, tx, claims, purchase, undefined))
     return { status: 'succeeded', purchase, ...answer }
@@ -266,10 +271,14 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
       })
 
       if (result.status === 'succeeded') {
-        const settled = await ownerTx(platform, (tx) => settleIn(platform, tx, id, result.paymentId, { id: buyerId, role: claims.role, requestId }))
+        const settled = await ownerTx(platform, (tx) =>
+          settleIn(platform, tx, id, result.paymentId, { id: buyerId, role: claims.role, requestId }),
+        )
         // A webhook settled it between the charge and now: report what it did.
         if (!settled) return settledOutcome(platform, claims, (await reload(platform, claims, id))!)
-        const answer = await withUser(platform.db.kysely, claims, (tx) => def.answer(platform, tx, claims, settled.purchase, settled.granted))
+        const answer = await withUser(platform.db.kysely, claims, (tx) =>
+          def.answer(platform, tx, claims, settled.purchase, settled.granted),
+        )
         return { status: 'succeeded', purchase: settled.purchase, ...answer }
       }
       if (result.status === 'pending') {
@@ -305,7 +314,13 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
           const done = await settleIn(platform, tx, purchase.id, paymentId, { id: null, role: 'system' }, event.eventId)
           return { received: true, result: done ? def.settledResult : 'already_settled', purchaseId: purchase.id }
         }
-        const failed = await states.markFailed(tx, purchase.id, paymentId, event.failureMessage ?? 'The payment failed', platform.clock.now())
+        const failed = await states.markFailed(
+          tx,
+          purchase.id,
+          paymentId,
+          event.failureMessage ?? 'The payment failed',
+          platform.clock.now(),
+        )
         return { received: true, result: failed ? 'failed' : 'already_settled', purchaseId: purchase.id }
       })
     },
@@ -323,7 +338,9 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
         throw conflict(`Only a paid purchase can be refunded; this one is ${purchase.status}`, { purchase: present(purchase) })
       const refund = await platform.payments.refund(purchase.providerPaymentId, purchase.amountCents)
       if (refund.status === 'failed')
-        throw new AppError('upstream_failed', `The payment provider did not refund the payment: ${refund.failureMessage ?? 'refused'}`, { refundId: refund.refundId })
+        throw new AppError('upstream_failed', `The payment provider did not refund the payment: ${refund.failureMessage ?? 'refused'}`, {
+          refundId: refund.refundId,
+        })
       return ownerTx(platform, async (tx) => {
         const now = platform.clock.now()
         const moved = await states.markRefunded(tx, purchaseId)
@@ -336,7 +353,13 @@ export function purchaseFlow<I, P extends PurchaseRow, G, A extends object>(def:
           action: `${def.audit.action.split('.')[0]}.refunded`,
           subjectType: def.audit.subjectType,
           subjectId: purchaseId,
-          data: { refundId: refund.refundId, refundStatus: refund.status, amountCents: purchase.amountCents, provider: purchase.provider, reversal },
+          data: {
+            refundId: refund.refundId,
+            refundStatus: refund.status,
+            amountCents: purchase.amountCents,
+            provider: purchase.provider,
+            reversal,
+          },
           requestId: actor.requestId,
         })
         return { purchase: moved, refunded: true, refundId: refund.refundId, reversal }

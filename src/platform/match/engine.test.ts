@@ -62,7 +62,7 @@ describe('match engine', () => {
   it('ranks from raw scores alone exactly as from factors', () => {
     const weights = [35, 20, 15, 15, 10, 5]
     let seed = 7
-    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     // Values on the rounding edges and out of range, as well as random ones.
     const edges = [0, 1, 0.5, 0.00005, 0.99995, -0.2, 1.7, Number.NaN]
     const cands = Array.from({ length: 300 }, (_, i) => ({

@@ -57,7 +57,8 @@ export const clamp01 = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max
 
 /** Round-half-up division of a non-negative integer by a positive integer, exact. */
 export function roundDiv(a: number, b: number): number {
-  if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || a < 0 || b <= 0) throw new RangeError(`roundDiv(${a}, ${b}) needs a >= 0 and b > 0 integers`)
+  if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || a < 0 || b <= 0)
+    throw new RangeError(`roundDiv(${a}, ${b}) needs a >= 0 and b > 0 integers`)
   return Math.floor((2 * a + b) / (2 * b))
 }
 
@@ -142,7 +143,11 @@ export function rank<C extends { id: string }>(
  * weights and values its factors would have), so no factor, input or reason is built for the
  * candidates that are dropped. Same order as rank(); score the kept ones with score().
  */
-export function rankByRaw<C extends { id: string }>(candidates: C[], rawOf: (c: C) => number, limit: number): { candidate: C; raw: number }[] {
+export function rankByRaw<C extends { id: string }>(
+  candidates: C[],
+  rawOf: (c: C) => number,
+  limit: number,
+): { candidate: C; raw: number }[] {
   const scored = candidates.map((c) => ({ candidate: c, raw: rawOf(c) }))
   scored.sort(byRawThenId)
   return scored.slice(0, limit)

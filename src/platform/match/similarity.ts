@@ -69,7 +69,7 @@ export function rangeFit(wanted: Range, offered: Range, tolerance = 1): number {
 /** 1 at distance 0, 0.5 at `halfDistance`, towards 0 further away. */
 export function distanceDecay(distance: number, halfDistance: number): number {
   if (!(distance > 0)) return 1
-  return Math.pow(0.5, distance / halfDistance)
+  return 0.5 ** (distance / halfDistance)
 }
 
 /** Great-circle distance in kilometres. */

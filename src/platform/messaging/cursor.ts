@@ -18,8 +18,7 @@ export function encodeCursor(key: CursorKey): string {
 
 /** Throws validation_failed naming the field when the text is not a cursor this module made. */
 export function decodeCursor(text: string, field: string): CursorKey {
-  const bad = () =>
-    new AppError('validation_failed', `${field}: not a cursor; pass one returned by a previous page`, { field })
+  const bad = () => new AppError('validation_failed', `${field}: not a cursor; pass one returned by a previous page`, { field })
   if (typeof text !== 'string' || text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) throw bad()
   const [at, id, ...rest] = Buffer.from(text, 'base64url').toString('utf8').split('|')
   if (rest.length || !AT.test(at ?? '') || !UUID.test(id ?? '') || Number.isNaN(Date.parse(at))) throw bad()

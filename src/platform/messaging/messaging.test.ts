@@ -94,8 +94,16 @@ describe('platform messaging', () => {
     const read = await as(b, (tx) => messaging.markRead(tx, conversationId, b.id, m1.createdAt))
     expect(read).toEqual({ lastReadAt: m1.createdAt, unreadCount: 1 })
     const isRead = () =>
-      env.platform.db.kysely.selectFrom('bandsy.messages').select(['content', 'isRead']).where('conversationId', '=', conversationId).orderBy('createdAt').execute()
-    expect(await isRead()).toEqual([{ content: 'one', isRead: true }, { content: 'two', isRead: false }])
+      env.platform.db.kysely
+        .selectFrom('bandsy.messages')
+        .select(['content', 'isRead'])
+        .where('conversationId', '=', conversationId)
+        .orderBy('createdAt')
+        .execute()
+    expect(await isRead()).toEqual([
+      { content: 'one', isRead: true },
+      { content: 'two', isRead: false },
+    ])
 
     const back = await as(b, (tx) => messaging.markRead(tx, conversationId, b.id, new Date(0)))
     expect(back?.lastReadAt).toEqual(m1.createdAt)
@@ -118,7 +126,11 @@ describe('platform messaging', () => {
     await as(m2, (tx) => messaging.markRead(tx, conversationId, m2.id))
     const unread = async (m: Musician) => (await as(m, (tx) => messaging.unreadCounts(tx, m.id))).total
     expect([await unread(admin), await unread(m1), await unread(m2)]).toEqual([1, 1, 0])
-    const flags = await env.platform.db.kysely.selectFrom('bandsy.messages').select('isRead').where('conversationId', '=', conversationId).execute()
+    const flags = await env.platform.db.kysely
+      .selectFrom('bandsy.messages')
+      .select('isRead')
+      .where('conversationId', '=', conversationId)
+      .execute()
     expect(flags.every((f) => f.isRead === false)).toBe(true)
   })
 

@@ -21,14 +21,13 @@ export function createMessaging(platform: Pick<Platform, 'notify' | 'clock'>, op
   const { app, schema } = opts
   if (!IDENTIFIER.test(schema)) throw new Error(`Invalid schema name ${schema}`)
   if (!IDENTIFIER.test(app)) throw new Error(`Invalid app name ${app}`)
-  for (const c of opts.conversationColumns ?? [])
-    if (!CAMEL_IDENTIFIER.test(c)) throw new Error(`Invalid conversation column ${c}`)
+  for (const c of opts.conversationColumns ?? []) if (!CAMEL_IDENTIFIER.test(c)) throw new Error(`Invalid conversation column ${c}`)
 
   const C = sql.table(`${schema}.conversations`)
   const P = sql.table(`${schema}.conversation_participants`)
   const M = sql.table(`${schema}.messages`)
-  const extraColumns = (opts.conversationColumns ?? []).map((c) =>
-    sql`, ${sql.ref(`c.${c.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)}`)} as ${sql.id(c)}`,
+  const extraColumns = (opts.conversationColumns ?? []).map(
+    (c) => sql`, ${sql.ref(`c.${c.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)}`)} as ${sql.id(c)}`,
   )
 
   const messageColumns = sql`m.id, m.conversation_id as "conversationId", m.sender_id as "senderId", m.type::text as type,
@@ -84,7 +83,11 @@ export function createMessaging(platform: Pick<Platform, 'notify' | 'clock'>, op
       const extra: Record<string, unknown> = {}
       for (const c of opts.conversationColumns ?? []) extra[c] = r[c] ?? null
       const participants = ((r.participants as Record<string, string | null>[] | null) ?? []).map(
-        (p): Participant => ({ userId: p.userId!, joinedAt: new Date(p.joinedAt!), lastReadAt: p.lastReadAt ? new Date(p.lastReadAt) : null }),
+        (p): Participant => ({
+          userId: p.userId!,
+          joinedAt: new Date(p.joinedAt!),
+          lastReadAt: p.lastReadAt ? new Date(p.lastReadAt) : null,
+        }),
       )
       const last = r.lastMessage as MessageRow | null
       return {

@@ -97,6 +97,11 @@ export interface Messaging {
    * never past the newest message (null while the conversation is empty); in 1:1 chats also sets is_read on the other's messages.
    * undefined when the user is not a participant the caller may update.
    */
-  markRead(tx: Tx, conversationId: string, userId: string, upTo?: Date): Promise<{ lastReadAt: Date | null; unreadCount: number } | undefined>
+  markRead(
+    tx: Tx,
+    conversationId: string,
+    userId: string,
+    upTo?: Date,
+  ): Promise<{ lastReadAt: Date | null; unreadCount: number } | undefined>
   unreadCounts(tx: Tx, userId: string): Promise<UnreadCounts>
 }

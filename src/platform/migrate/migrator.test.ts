@@ -61,7 +61,10 @@ describe('migrations', () => {
 
   it('applies each migration once when two runners start together', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'))
-    fs.writeFileSync(path.join(dir, '0001_race.sql'), '-- migrate:up\ncreate table public.race (id int);\n-- migrate:down\ndrop table public.race;\n')
+    fs.writeFileSync(
+      path.join(dir, '0001_race.sql'),
+      '-- migrate:up\ncreate table public.race (id int);\n-- migrate:down\ndrop table public.race;\n',
+    )
     const results = await Promise.all([migrateUp(db.kysely, [{ app: 'race', dir }]), migrateUp(db.kysely, [{ app: 'race', dir }])])
     expect(results.flat()).toHaveLength(1)
   })
@@ -69,7 +72,10 @@ describe('migrations', () => {
   it('refuses a pending migration numbered below one already applied for the same app', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'))
     const file = (n: string, t: string) =>
-      fs.writeFileSync(path.join(dir, `${n}_${t}.sql`), `-- migrate:up\ncreate table public.${t} (id int);\n-- migrate:down\ndrop table public.${t};\n`)
+      fs.writeFileSync(
+        path.join(dir, `${n}_${t}.sql`),
+        `-- migrate:up\ncreate table public.${t} (id int);\n-- migrate:down\ndrop table public.${t};\n`,
+      )
     file('0001', 'late_a')
     file('0003', 'late_c')
     const sources: MigrationSource[] = [{ app: 'late', dir }]
@@ -87,7 +93,12 @@ describe('migrations', () => {
   it('rejects two files of one app with the same number', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'))
     for (const t of ['dup_a', 'dup_b'])
-      fs.writeFileSync(path.join(dir, `0001_${t}.sql`), `-- migrate:up\ncreate table public.${t} (id int);\n-- migrate:down\ndrop table public.${t};\n`)
-    await expect(migrateUp(db.kysely, [{ app: 'dup', dir }])).rejects.toThrow(/0001_dup_a.sql and 0001_dup_b.sql share migration number 0001/)
+      fs.writeFileSync(
+        path.join(dir, `0001_${t}.sql`),
+        `-- migrate:up\ncreate table public.${t} (id int);\n-- migrate:down\ndrop table public.${t};\n`,
+      )
+    await expect(migrateUp(db.kysely, [{ app: 'dup', dir }])).rejects.toThrow(
+      /0001_dup_a.sql and 0001_dup_b.sql share migration number 0001/,
+    )
   })
 })

@@ -40,7 +40,10 @@ export function readMigrations(sources: MigrationSource[]): Migration[] {
   const all: Migration[] = []
   for (const { app, dir } of sources) {
     if (!fs.existsSync(dir)) continue
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()
     const seen = new Map<number, string>()
     for (const file of files) {
       const m = FILE_RE.exec(file)
@@ -171,12 +174,7 @@ export async function migrateUp(db: Db, sources: MigrationSource[], events: Migr
 }
 
 /** Reverts the last `steps` applied migrations (all of them when steps is Infinity). */
-export async function migrateDown(
-  db: Db,
-  sources: MigrationSource[],
-  steps = 1,
-  events: MigrateEvents = {},
-): Promise<Migration[]> {
+export async function migrateDown(db: Db, sources: MigrationSource[], steps = 1, events: MigrateEvents = {}): Promise<Migration[]> {
   const migrations = readMigrations(sources)
   const byKey = new Map(migrations.map((m) => [`${m.app}/${m.version}`, m]))
   const reverted: Migration[] = []
@@ -197,11 +195,7 @@ export async function migrateDown(
       if (!mig) throw new MigrationError(`${last.app}/${last.version} is applied but its file is missing; cannot revert it`)
       events.onApply?.(mig, 'down')
       await runSql(tx, mig, 'down')
-      await tx
-        .deleteFrom('platform.schemaMigrations')
-        .where('app', '=', mig.app)
-        .where('version', '=', mig.version)
-        .execute()
+      await tx.deleteFrom('platform.schemaMigrations').where('app', '=', mig.app).where('version', '=', mig.version).execute()
       return mig
     })
     if (!m) break

@@ -24,7 +24,8 @@ describe(`notifier on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
     return { got, stop }
   }
 
-  const stored = (id: string) => env.platform.db.kysely.selectFrom('onedesigner.notifications').selectAll().where('id', '=', id).executeTakeFirst()
+  const stored = (id: string) =>
+    env.platform.db.kysely.selectFrom('onedesigner.notifications').selectAll().where('id', '=', id).executeTakeFirst()
 
   it('stores a notification and delivers it only when the transaction commits', async () => {
     const userId = randomUUID()
@@ -114,9 +115,9 @@ describe(`notifier on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
     const forA = await listen(a)
     const forB = await listen(b)
     const aElsewhere = await listen(a, 'bandsy')
-    await env.platform.db.kysely.transaction().execute((tx) =>
-      env.platform.notify.publish(tx, { app: APP, userId: a, type: 'match.updated', data: { matchId: 'm-1' } }),
-    )
+    await env.platform.db.kysely
+      .transaction()
+      .execute((tx) => env.platform.notify.publish(tx, { app: APP, userId: a, type: 'match.updated', data: { matchId: 'm-1' } }))
     await expect.poll(() => forA.got.length).toBe(1)
     expect(forA.got[0]).toEqual({ app: APP, userId: a, type: 'match.updated', data: { matchId: 'm-1' } })
     expect(forB.got).toEqual([])
@@ -124,9 +125,9 @@ describe(`notifier on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
     expect(notifier.subscriberCount(APP, a)).toBe(1)
     await forA.stop()
     expect(notifier.subscriberCount(APP, a)).toBe(0)
-    await env.platform.db.kysely.transaction().execute((tx) =>
-      env.platform.notify.publish(tx, { app: APP, userId: a, type: 'match.updated', data: {} }),
-    )
+    await env.platform.db.kysely
+      .transaction()
+      .execute((tx) => env.platform.notify.publish(tx, { app: APP, userId: a, type: 'match.updated', data: {} }))
     await settle()
     expect(forA.got).toHaveLength(1)
     await forB.stop()
@@ -135,14 +136,16 @@ describe(`notifier on ${onServer ? 'a Postgres server' : 'PGlite'}`, () => {
 
   it('refuses a payload NOTIFY could not carry, and an app name that is not an identifier', async () => {
     await expect(
-      env.platform.db.kysely.transaction().execute((tx) =>
-        env.platform.notify.publish(tx, { app: APP, userId: randomUUID(), type: 'big', data: { blob: 'x'.repeat(9000) } }),
-      ),
+      env.platform.db.kysely
+        .transaction()
+        .execute((tx) =>
+          env.platform.notify.publish(tx, { app: APP, userId: randomUUID(), type: 'big', data: { blob: 'x'.repeat(9000) } }),
+        ),
     ).rejects.toThrow(/too large/)
     await expect(
-      env.platform.db.kysely.transaction().execute((tx) =>
-        env.platform.notify.notify(tx, { app: 'onedesigner.x; drop', userId: randomUUID(), type: 't', title: 't' }),
-      ),
+      env.platform.db.kysely
+        .transaction()
+        .execute((tx) => env.platform.notify.notify(tx, { app: 'onedesigner.x; drop', userId: randomUUID(), type: 't', title: 't' })),
     ).rejects.toThrow(/Invalid app name/)
   })
 })

@@ -35,7 +35,9 @@ describe('S3 storage adapter', () => {
     const storage = s3Storage(options())
     stub.requests.length = 0
     const big = Buffer.alloc(11 * 1024 * 1024, 7)
-    await storage.put('multi/part.bin', Readable.from([big.subarray(0, 3_000_000), big.subarray(3_000_000)]), { contentType: 'application/octet-stream' })
+    await storage.put('multi/part.bin', Readable.from([big.subarray(0, 3_000_000), big.subarray(3_000_000)]), {
+      contentType: 'application/octet-stream',
+    })
     const ops = stub.requests.map((r) => r.operation)
     expect(ops.filter((o) => o === 'UploadPart')).toHaveLength(3)
     expect(ops).toContain('CompleteMultipartUpload')

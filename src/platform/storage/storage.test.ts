@@ -37,7 +37,21 @@ function* pattern(size: number) {
 }
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
-const BAD_KEYS = ['', '../escape', 'a/../../b', '/etc/passwd', 'a//b', 'a/', 'has space', 'nul\0byte', '.hidden', 'a/.meta/x', 'ümlaut', 'back\\slash', 'x'.repeat(513)]
+const BAD_KEYS = [
+  '',
+  '../escape',
+  'a/../../b',
+  '/etc/passwd',
+  'a//b',
+  'a/',
+  'has space',
+  'nul\0byte',
+  '.hidden',
+  'a/.meta/x',
+  'ümlaut',
+  'back\\slash',
+  'x'.repeat(513),
+]
 const GOOD_KEYS = ['a.txt', 'onedesigner/portfolio/8f1c/cover-1.png', 'user_1/avatar.v2.jpg']
 
 let root: string
@@ -80,7 +94,10 @@ describe.each(backends)('%s storage contract', (kind, make) => {
 
   it('puts, gets, tells existence and deletes a file', async () => {
     const body = Buffer.from('hello, storage')
-    expect(await storage.put('docs/hello.txt', body, { contentType: 'text/plain; charset=utf-8' })).toEqual({ key: 'docs/hello.txt', size: body.length })
+    expect(await storage.put('docs/hello.txt', body, { contentType: 'text/plain; charset=utf-8' })).toEqual({
+      key: 'docs/hello.txt',
+      size: body.length,
+    })
     expect(await storage.exists('docs/hello.txt')).toBe(true)
     const got = await storage.get('docs/hello.txt')
     expect(got).toMatchObject({ size: body.length, contentType: 'text/plain; charset=utf-8' })
@@ -181,9 +198,23 @@ describe('choosing a storage', () => {
   })
 
   it('defaults to path-style addressing when an endpoint is given', async () => {
-    const withEndpoint = createStorage(testConfig({ STORAGE_S3_BUCKET: 'b', STORAGE_S3_ENDPOINT: 'http://127.0.0.1:9000', STORAGE_S3_ACCESS_KEY_ID: 'k', STORAGE_S3_SECRET_ACCESS_KEY: 's' }))
+    const withEndpoint = createStorage(
+      testConfig({
+        STORAGE_S3_BUCKET: 'b',
+        STORAGE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        STORAGE_S3_ACCESS_KEY_ID: 'k',
+        STORAGE_S3_SECRET_ACCESS_KEY: 's',
+      }),
+    )
     expect(await withEndpoint.url('x.png')).toMatch(/^http:\/\/127\.0\.0\.1:9000\/b\/x\.png\?/)
-    const aws = createStorage(testConfig({ STORAGE_S3_BUCKET: 'my-bucket', STORAGE_S3_REGION: 'eu-west-1', STORAGE_S3_ACCESS_KEY_ID: 'k', STORAGE_S3_SECRET_ACCESS_KEY: 's' }))
+    const aws = createStorage(
+      testConfig({
+        STORAGE_S3_BUCKET: 'my-bucket',
+        STORAGE_S3_REGION: 'eu-west-1',
+        STORAGE_S3_ACCESS_KEY_ID: 'k',
+        STORAGE_S3_SECRET_ACCESS_KEY: 's',
+      }),
+    )
     expect(await aws.url('x.png')).toMatch(/^https:\/\/my-bucket\.s3\.eu-west-1\.amazonaws\.com\/x\.png\?/)
   })
 })

@@ -33,16 +33,29 @@ async function seed(s: FuzzSeeding): Promise<FuzzAuth> {
   const db = p.db.kysely
   const event = await db
     .insertInto('bandsy.events')
-    .values({ groupId: band.groupId, title: 'Gig', latitude: 52.5, longitude: 13.4, startDate: new Date(p.clock.now().getTime() + 86_400_000) })
+    .values({
+      groupId: band.groupId,
+      title: 'Gig',
+      latitude: 52.5,
+      longitude: 13.4,
+      startDate: new Date(p.clock.now().getTime() + 86_400_000),
+    })
     .returning('id')
     .executeTakeFirstOrThrow()
-  const invitation = await db.insertInto('bandsy.groupInvitations').values({ groupId: band.groupId, invitedUserId: invitee.id, invitedBy: lead.id }).returning('id').executeTakeFirstOrThrow()
+  const invitation = await db
+    .insertInto('bandsy.groupInvitations')
+    .values({ groupId: band.groupId, invitedUserId: invitee.id, invitedBy: lead.id })
+    .returning('id')
+    .executeTakeFirstOrThrow()
   const musicians = [lead, partner, bandmate, invitee]
   for (const m of musicians) {
     s.addId(m.id, 'users')
     s.addEmail(m.email)
   }
-  s.addKnown('username', musicians.map((m) => m.username))
+  s.addKnown(
+    'username',
+    musicians.map((m) => m.username),
+  )
   s.addId(bandMatch.matchId, 'matches')
   s.addId(bandMatch.conversationId, 'conversations')
   s.addId(band.conversationId, 'conversations')

@@ -21,7 +21,6 @@ export interface BandWorld extends AppWorld {
   privateSampleId: string
 }
 
-
 const tag = () => randomBytes(4).toString('hex')
 export const asActor = (m: Musician): Actor => ({ id: m.id, email: m.email, token: m.token, role: 'musician', app: 'bandsy' })
 const MUSICIANS = ['musician'] as const
@@ -33,19 +32,31 @@ export async function bandWorld(p: Platform, _name: string): Promise<BandWorld> 
   const member = await aMusician(p)
   const invitee = await aMusician(p)
   const { matchId, conversationId: matchConversationId } = await aMatch(p, lead, partner)
-  await db.insertInto('bandsy.userInteractions').values({ fromUserId: member.id, toUserId: lead.id, type: 'super_like', context: 'discovery' }).execute()
+  await db
+    .insertInto('bandsy.userInteractions')
+    .values({ fromUserId: member.id, toUserId: lead.id, type: 'super_like', context: 'discovery' })
+    .execute()
   const { groupId, conversationId: groupConversationId } = await aGroup(p, lead, [member])
-  await db.insertInto('bandsy.groupGenres').values({ groupId, genreId: await genreId(p, 'Funk') }).execute()
+  await db
+    .insertInto('bandsy.groupGenres')
+    .values({ groupId, genreId: await genreId(p, 'Funk') })
+    .execute()
   await db.insertInto('bandsy.groupInvitations').values({ groupId, invitedUserId: invitee.id, invitedBy: lead.id }).execute()
   const start = new Date(p.clock.now().getTime() + 7 * 86_400_000)
-  await db.insertInto('bandsy.events').values([
-    { groupId, title: 'Open gig', startDate: start, isPublic: true },
-    { groupId, title: 'Band rehearsal', startDate: start, isPublic: false },
-  ]).execute()
-  await db.insertInto('bandsy.messages').values([
-    { conversationId: matchConversationId, senderId: lead.id, type: 'text', content: 'Hi partner' },
-    { conversationId: groupConversationId, senderId: member.id, type: 'text', content: 'Hi band' },
-  ]).execute()
+  await db
+    .insertInto('bandsy.events')
+    .values([
+      { groupId, title: 'Open gig', startDate: start, isPublic: true },
+      { groupId, title: 'Band rehearsal', startDate: start, isPublic: false },
+    ])
+    .execute()
+  await db
+    .insertInto('bandsy.messages')
+    .values([
+      { conversationId: matchConversationId, senderId: lead.id, type: 'text', content: 'Hi partner' },
+      { conversationId: groupConversationId, senderId: member.id, type: 'text', content: 'Hi band' },
+    ])
+    .execute()
   const samples = await db
     .insertInto('bandsy.mediaSamples')
     .values([
@@ -57,19 +68,31 @@ export async function bandWorld(p: Platform, _name: string): Promise<BandWorld> 
   const publicSampleId = samples.find((s) => s.isPublic)!.id
   const privateSampleId = samples.find((s) => !s.isPublic)!.id
   const rock = await genreId(p, 'Rock')
-  await db.insertInto('bandsy.mediaSampleGenres').values([
-    { mediaSampleId: publicSampleId, genreId: rock },
-    { mediaSampleId: privateSampleId, genreId: rock },
-  ]).execute()
+  await db
+    .insertInto('bandsy.mediaSampleGenres')
+    .values([
+      { mediaSampleId: publicSampleId, genreId: rock },
+      { mediaSampleId: privateSampleId, genreId: rock },
+    ])
+    .execute()
   for (const m of [lead, partner, member, invitee]) {
-    await db.insertInto('bandsy.notifications').values({ userId: m.id, type: 'test', title: `for ${m.username}` }).execute()
-    await db.insertInto('bandsy.authTokens').values({ email: m.email, code: tag(), type: 'musician', purpose: 'login', expiresAt: start }).execute()
+    await db
+      .insertInto('bandsy.notifications')
+      .values({ userId: m.id, type: 'test', title: `for ${m.username}` })
+      .execute()
+    await db
+      .insertInto('bandsy.authTokens')
+      .values({ email: m.email, code: tag(), type: 'musician', purpose: 'login', expiresAt: start })
+      .execute()
     const now = p.clock.now()
     await db
       .insertInto('bandsy.discoveryFeeds')
       .values({ userId: m.id, candidateIds: [lead.id], originLat: 52.5, originLng: 13.4, radiusKm: 50, createdAt: now, expiresAt: start })
       .execute()
-    await db.insertInto('bandsy.superLikeSpends').values({ userId: m.id, toUserId: m.id === lead.id ? partner.id : lead.id, spentAt: now }).execute()
+    await db
+      .insertInto('bandsy.superLikeSpends')
+      .values({ userId: m.id, toUserId: m.id === lead.id ? partner.id : lead.id, spentAt: now })
+      .execute()
     await db
       .insertInto('bandsy.subscriptionPurchases')
       .values({ userId: m.id, planType: 'basic', amountCents: 499, currency: 'usd', provider: 'local' })
@@ -94,7 +117,11 @@ export async function bandWorld(p: Platform, _name: string): Promise<BandWorld> 
 export function bandsyTables(p: Platform): Record<string, TableSpec<BandWorld>> {
   const future = () => new Date(p.clock.now().getTime() + 86_400_000)
   /** One row set per musician, by the column naming them; `readable`: every musician may read it. */
-  const perMusician = (column: string, insert: (m: Actor, b: BandWorld) => Record<string, unknown>, readable = false): TableSpec<BandWorld> => ({
+  const perMusician = (
+    column: string,
+    insert: (m: Actor, b: BandWorld) => Record<string, unknown>,
+    readable = false,
+  ): TableSpec<BandWorld> => ({
     byDesign: readable ? 'public within Bandsy: every signed-in musician reads it (profiles, discovery)' : undefined,
     sets: (w) =>
       w.actors.map((m) => ({
@@ -122,8 +149,16 @@ export function bandsyTables(p: Platform): Record<string, TableSpec<BandWorld>> 
     'bandsy.users': perMusician('id', () => ({ clerk_id: `x-${tag()}`, username: `x-${tag()}`, display_name: 'X' }), true),
     'bandsy.instruments': catalogue(() => ({ name: `x-${tag()}` })),
     'bandsy.genres': catalogue(() => ({ name: `x-${tag()}` })),
-    'bandsy.user_instruments': perMusician('user_id', (m) => ({ user_id: m.id, instrument_id: sql`(select id from bandsy.instruments where name = 'Tuba')`, skill_level: 'beginner' }), true),
-    'bandsy.user_genres': perMusician('user_id', (m) => ({ user_id: m.id, genre_id: sql`(select id from bandsy.genres where name = 'Ska')` }), true),
+    'bandsy.user_instruments': perMusician(
+      'user_id',
+      (m) => ({ user_id: m.id, instrument_id: sql`(select id from bandsy.instruments where name = 'Tuba')`, skill_level: 'beginner' }),
+      true,
+    ),
+    'bandsy.user_genres': perMusician(
+      'user_id',
+      (m) => ({ user_id: m.id, genre_id: sql`(select id from bandsy.genres where name = 'Ska')` }),
+      true,
+    ),
     'bandsy.user_match_profiles': perMusician('user_id', (m) => ({ user_id: m.id }), true),
     'bandsy.notifications': perMusician('user_id', (m) => ({ user_id: m.id, type: 'x', title: 'x' })),
     'bandsy.discovery_feeds': perMusician('user_id', (m) => ({
@@ -135,8 +170,17 @@ export function bandsyTables(p: Platform): Record<string, TableSpec<BandWorld>> 
       created_at: new Date(),
       expires_at: future(),
     })),
-    'bandsy.super_like_spends': perMusician('user_id', (m, b) => ({ user_id: m.id, to_user_id: b.invitee.id === m.id ? b.lead.id : b.invitee.id })),
-    'bandsy.subscription_purchases': perMusician('user_id', (m) => ({ user_id: m.id, plan_type: 'pro', amount_cents: 1999, currency: 'usd', provider: 'local' })),
+    'bandsy.super_like_spends': perMusician('user_id', (m, b) => ({
+      user_id: m.id,
+      to_user_id: b.invitee.id === m.id ? b.lead.id : b.invitee.id,
+    })),
+    'bandsy.subscription_purchases': perMusician('user_id', (m) => ({
+      user_id: m.id,
+      plan_type: 'pro',
+      amount_cents: 1999,
+      currency: 'usd',
+      provider: 'local',
+    })),
     'bandsy.auth_tokens': {
       sets: (w) =>
         w.actors.map((m) => ({
@@ -204,9 +248,27 @@ export function bandsyTables(p: Platform): Record<string, TableSpec<BandWorld>> 
         const insert = (from: Actor) => ({ from_user_id: from.id, to_user_id: b.invitee.id, type: 'pass', context: 'discovery' })
         return [
           // The partner is on the free plan: the lead's like stays the lead's.
-          { label: 'like lead -> partner', where: pair(b.lead, b.partner), parties: [b.lead], insert: insert(b.lead), owner: { column: 'from_user_id', value: b.lead.id } },
-          { label: 'like partner -> premium lead', where: pair(b.partner, b.lead), parties: [b.partner, b.lead], insert: insert(b.partner), owner: { column: 'from_user_id', value: b.partner.id } },
-          { label: 'super like member -> lead', where: pair(b.member, b.lead), parties: [b.member, b.lead], insert: insert(b.member), owner: { column: 'from_user_id', value: b.member.id } },
+          {
+            label: 'like lead -> partner',
+            where: pair(b.lead, b.partner),
+            parties: [b.lead],
+            insert: insert(b.lead),
+            owner: { column: 'from_user_id', value: b.lead.id },
+          },
+          {
+            label: 'like partner -> premium lead',
+            where: pair(b.partner, b.lead),
+            parties: [b.partner, b.lead],
+            insert: insert(b.partner),
+            owner: { column: 'from_user_id', value: b.partner.id },
+          },
+          {
+            label: 'super like member -> lead',
+            where: pair(b.member, b.lead),
+            parties: [b.member, b.lead],
+            insert: insert(b.member),
+            owner: { column: 'from_user_id', value: b.member.id },
+          },
         ]
       },
     },
@@ -216,14 +278,27 @@ export function bandsyTables(p: Platform): Record<string, TableSpec<BandWorld>> 
           label: `match ${w.lead.email} & ${w.partner.email}`,
           where: sql`id = ${w.matchId}`,
           parties: [w.lead, w.partner],
-          insert: { user1_id: w.member.id < w.invitee.id ? w.member.id : w.invitee.id, user2_id: w.member.id < w.invitee.id ? w.invitee.id : w.member.id },
+          insert: {
+            user1_id: w.member.id < w.invitee.id ? w.member.id : w.invitee.id,
+            user2_id: w.member.id < w.invitee.id ? w.invitee.id : w.member.id,
+          },
         },
       ],
     },
     'bandsy.conversations': {
       sets: (w) => [
-        { label: 'match conversation', where: sql`id = ${w.matchConversationId}`, parties: [w.lead, w.partner], insert: { match_id: w.matchId } },
-        { label: 'band conversation', where: sql`id = ${w.groupConversationId}`, parties: [w.lead, w.member], insert: { group_id: w.groupId, is_group_chat: true } },
+        {
+          label: 'match conversation',
+          where: sql`id = ${w.matchConversationId}`,
+          parties: [w.lead, w.partner],
+          insert: { match_id: w.matchId },
+        },
+        {
+          label: 'band conversation',
+          where: sql`id = ${w.groupConversationId}`,
+          parties: [w.lead, w.member],
+          insert: { group_id: w.groupId, is_group_chat: true },
+        },
       ],
     },
     'bandsy.conversation_participants': {
@@ -278,7 +353,12 @@ export function bandsyTables(p: Platform): Record<string, TableSpec<BandWorld>> 
     },
     'bandsy.group_genres': {
       byDesign: "an active band's genres are public to musicians",
-      sets: (w) => [ofGroup(w, { readableBy: [...MUSICIANS], insert: { group_id: w.groupId, genre_id: sql`(select id from bandsy.genres where name = 'Soul')` } })],
+      sets: (w) => [
+        ofGroup(w, {
+          readableBy: [...MUSICIANS],
+          insert: { group_id: w.groupId, genre_id: sql`(select id from bandsy.genres where name = 'Soul')` },
+        }),
+      ],
     },
     'bandsy.group_invitations': {
       sets: (w) => [

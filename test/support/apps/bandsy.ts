@@ -18,6 +18,7 @@ export const testing = defineTesting({
     // Musicians sign up by code: one kind of account, no `type` in the body.
     kinds: [{ known: async (p) => asActor(await aMusician(p)) }],
     body: (email) => ({ email }),
-    hasAccount: async (p, email) => !!(await p.db.kysely.selectFrom('bandsy.users').select('id').where('email', '=', email).executeTakeFirst()),
+    hasAccount: async (p, email) =>
+      !!(await p.db.kysely.selectFrom('bandsy.users').select('id').where('email', '=', email).executeTakeFirst()),
   },
 })

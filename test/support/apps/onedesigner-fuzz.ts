@@ -59,12 +59,20 @@ async function seed(s: FuzzSeeding): Promise<FuzzAuth> {
   await send('POST', `/matches/${matches[0]!.id}/unlock`, rich, undefined, { 'idempotency-key': randomUUID() })
   await send('POST', '/project-requests', rich, { matchId: matches[0]!.id, message: 'Would love to work with you.' })
   const { packages } = (await send('GET', '/credits/packages', rich)) as { packages: { id: string }[] }
-  s.addKnown('packageId', packages.map((x) => x.id))
+  s.addKnown(
+    'packageId',
+    packages.map((x) => x.id),
+  )
   await send('POST', '/credits/purchases', rich, { packageId: packages[0]!.id }, { 'idempotency-key': randomUUID() })
   await send('GET', '/notifications', designers[0]!)
   // Real refresh tokens: the first refresh or logout with one succeeds, later ones are refused.
-  const sessions = await Promise.all(['client', 'designer'].map((role, i) => signIn(env, `fuzz-session-${i}@example.test`, role as 'client')))
-  s.addKnown('refreshToken', sessions.map((x) => x.refreshToken))
+  const sessions = await Promise.all(
+    ['client', 'designer'].map((role, i) => signIn(env, `fuzz-session-${i}@example.test`, role as 'client')),
+  )
+  s.addKnown(
+    'refreshToken',
+    sessions.map((x) => x.refreshToken),
+  )
 
   const b = (t: string) => `Bearer ${t}`
   return {

@@ -52,7 +52,13 @@ export function oneDesignerTables(p: Platform): Record<string, Spec> {
   })
   const ofBrief = (insert: (w: World) => Record<string, unknown>): Spec => ({
     sets: (w) => [
-      { label: `brief of ${w.client.email}`, where: sql`brief_id = ${w.brief.id}`, parties: [w.client], insert: insert(w), owner: { column: 'brief_id', value: w.brief.id } },
+      {
+        label: `brief of ${w.client.email}`,
+        where: sql`brief_id = ${w.brief.id}`,
+        parties: [w.client],
+        insert: insert(w),
+        owner: { column: 'brief_id', value: w.brief.id },
+      },
     ],
   })
 
@@ -93,7 +99,14 @@ export function oneDesignerTables(p: Platform): Record<string, Spec> {
       ],
     },
     'onedesigner.admins': {
-      sets: (w) => [{ label: w.admin.email, where: sql`id = ${w.admin.id}`, parties: [w.admin], insert: { email: `x-${tag()}@example.test`, name: 'X' } }],
+      sets: (w) => [
+        {
+          label: w.admin.email,
+          where: sql`id = ${w.admin.id}`,
+          parties: [w.admin],
+          insert: { email: `x-${tag()}@example.test`, name: 'X' },
+        },
+      ],
     },
     'onedesigner.briefs': {
       byDesign: 'admins read every brief',
@@ -155,7 +168,13 @@ export function oneDesignerTables(p: Platform): Record<string, Spec> {
         },
       ],
     },
-    'onedesigner.auth_tokens': byEmail('email', (u) => ({ email: u.email, code: 'x', type: u.role, purpose: 'login', expires_at: future(p, 1) })),
+    'onedesigner.auth_tokens': byEmail('email', (u) => ({
+      email: u.email,
+      code: 'x',
+      type: u.role,
+      purpose: 'login',
+      expires_at: future(p, 1),
+    })),
     'onedesigner.designer_embeddings': {
       byDesign: 'the embedding of a profile is as visible as the profile',
       sets: (w) => [
@@ -190,7 +209,13 @@ export function oneDesignerTables(p: Platform): Record<string, Spec> {
         },
       ],
     },
-    'onedesigner.match_cache': ofBrief((w) => ({ brief_id: w.brief.id, designer_id: w.pending.id, score: 60, reasons: ['x'], expires_at: future(p, 1) })),
+    'onedesigner.match_cache': ofBrief((w) => ({
+      brief_id: w.brief.id,
+      designer_id: w.pending.id,
+      score: 60,
+      reasons: ['x'],
+      expires_at: future(p, 1),
+    })),
     'onedesigner.brief_embeddings': {
       sets: (w) => [
         {
@@ -253,7 +278,14 @@ export async function oneDesignerWorld(p: Platform, _name: string): Promise<Worl
   await db.insertInto('onedesigner.clientDesigners').values({ clientId: client.id, designerId: designer.id, matchId: match.id }).execute()
   await db
     .insertInto('onedesigner.projectRequests')
-    .values({ matchId: match.id, clientId: client.id, designerId: designer.id, message: 'Hello', briefSnapshot: JSON.stringify({ t: 1 }), responseDeadline: future(p, 3) })
+    .values({
+      matchId: match.id,
+      clientId: client.id,
+      designerId: designer.id,
+      message: 'Hello',
+      briefSnapshot: JSON.stringify({ t: 1 }),
+      responseDeadline: future(p, 3),
+    })
     .execute()
   for (const d of [designer, pending])
     await sql`insert into onedesigner.designer_embeddings (designer_id, embedding) values (${d.id}, ${[0.1, 0.2]})`.execute(db)
@@ -266,9 +298,15 @@ export async function oneDesignerWorld(p: Platform, _name: string): Promise<Worl
     .values({ clientId: client.id, packageId: 'starter', credits: 3, amountCents: 2900, currency: 'usd', provider: 'local' })
     .execute()
   for (const u of users) {
-    await db.insertInto('onedesigner.notifications').values({ userId: u.id, type: 'test', title: `for ${u.email}` }).execute()
+    await db
+      .insertInto('onedesigner.notifications')
+      .values({ userId: u.id, type: 'test', title: `for ${u.email}` })
+      .execute()
     await db.insertInto('onedesigner.notificationPreferences').values({ userId: u.id }).execute()
-    await db.insertInto('onedesigner.authTokens').values({ email: u.email, code: tag(), type: u.role, purpose: 'login', expiresAt: future(p, 1) }).execute()
+    await db
+      .insertInto('onedesigner.authTokens')
+      .values({ email: u.email, code: tag(), type: u.role, purpose: 'login', expiresAt: future(p, 1) })
+      .execute()
   }
   const actors = users.map(asActor)
   const [a, d, pd, ad] = actors as [Actor, Actor, Actor, Actor]

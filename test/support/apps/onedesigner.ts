@@ -23,6 +23,7 @@ export const testing = defineTesting({
       { type: 'admin', known: async (p) => asActor(await anAdmin(p)), mailsOnlyAccounts: true },
     ],
     body: (email, type) => ({ email, type }),
-    hasAccount: async (p, email) => !!(await p.db.kysely.selectFrom('onedesigner.clients').select('id').where('email', '=', email).executeTakeFirst()),
+    hasAccount: async (p, email) =>
+      !!(await p.db.kysely.selectFrom('onedesigner.clients').select('id').where('email', '=', email).executeTakeFirst()),
   },
 })

@@ -9,7 +9,8 @@ import { BANDSY } from '../../../../test/support/bandsy'
 const ISSUER = 'https://clerk.example.test'
 
 async function signInByCode(env: TestEnv, email: string, extra: Record<string, unknown> = {}) {
-  const before = (await env.http.inject({ method: 'GET', url: `/v1/dev/mailbox?email=${encodeURIComponent(email)}` })).json().messages.length
+  const before = (await env.http.inject({ method: 'GET', url: `/v1/dev/mailbox?email=${encodeURIComponent(email)}` })).json().messages
+    .length
   const sent = await env.http.inject({ method: 'POST', url: `${BANDSY}/auth/otp`, payload: { email }, remoteAddress: freshIp() })
   expect(sent.statusCode).toBe(202)
   const mail = await waitForMail(env, email, before + 1)
@@ -60,7 +61,11 @@ describe('Bandsy sign-in by email code', () => {
     expect(r.statusCode).toBe(200)
     const reuse = await env.http.inject({ method: 'POST', url: `${BANDSY}/auth/refresh`, payload: { refreshToken: s.refreshToken } })
     expect(reuse.statusCode).toBe(401)
-    const foreign = await env.http.inject({ method: 'GET', url: '/v1/onedesigner/me', headers: { authorization: `Bearer ${s.accessToken}` } })
+    const foreign = await env.http.inject({
+      method: 'GET',
+      url: '/v1/onedesigner/me',
+      headers: { authorization: `Bearer ${s.accessToken}` },
+    })
     expect(foreign.statusCode).toBe(401)
     expect(foreign.json().error.message).toMatch(/not issued for onedesigner/)
   })
@@ -77,7 +82,11 @@ describe('Bandsy sign-in by email code', () => {
   })
 
   it('names the bad field in 400s', async () => {
-    const r = await env.http.inject({ method: 'POST', url: `${BANDSY}/auth/otp/verify`, payload: { email: 'x@example.test', code: '12ab' } })
+    const r = await env.http.inject({
+      method: 'POST',
+      url: `${BANDSY}/auth/otp/verify`,
+      payload: { email: 'x@example.test', code: '12ab' },
+    })
     expect(r.statusCode).toBe(400)
     expect(r.json().error.message).toMatch(/body\.code/)
   })
@@ -127,10 +136,19 @@ describe('Bandsy sign-in with an identity provider token (JWKS)', () => {
     expect(first.statusCode).toBe(200)
     const s = first.json()
     const row = await userRow(env, s.user.id)
-    expect(row).toMatchObject({ clerkId: 'user_2riley', username: 'riley-bass', displayName: 'Riley Bass', email: 'user_2riley@example.test' })
+    expect(row).toMatchObject({
+      clerkId: 'user_2riley',
+      username: 'riley-bass',
+      displayName: 'Riley Bass',
+      email: 'user_2riley@example.test',
+    })
     const again = await exchange(await idpToken('user_2riley'))
     expect(again.json().user.id).toBe(s.user.id)
-    const me = await env.http.inject({ method: 'GET', url: `${BANDSY}/me`, headers: { authorization: `Bearer ${again.json().accessToken}` } })
+    const me = await env.http.inject({
+      method: 'GET',
+      url: `${BANDSY}/me`,
+      headers: { authorization: `Bearer ${again.json().accessToken}` },
+    })
     expect(me.json().id).toBe(s.user.id)
   })
 

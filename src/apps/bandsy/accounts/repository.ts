@@ -32,11 +32,7 @@ export async function createUser(
   u: { clerkId: string; email: string | null; usernameBase: string; displayName: string; now: Date },
 ): Promise<AccountRow> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${'bandsy.username:' + u.usernameBase}, 0))`.execute(db)
-  const taken = await db
-    .selectFrom('bandsy.users')
-    .select('username')
-    .where('username', 'like', `${u.usernameBase}%`)
-    .execute()
+  const taken = await db.selectFrom('bandsy.users').select('username').where('username', 'like', `${u.usernameBase}%`).execute()
   const names = new Set(taken.map((t) => t.username))
   let username = u.usernameBase
   for (let i = 2; names.has(username); i++) username = `${u.usernameBase.slice(0, 44)}-${i}`

@@ -44,7 +44,16 @@ export async function accountRoutes({ http, platform, guard }: AppContext) {
           'The token is verified against the provider’s JWKS (IDP_JWKS_URL, IDP_ISSUER, IDP_AUDIENCE). Its subject is the ' +
           'account’s external auth id; the first exchange creates the account. 404 when no provider is configured.',
         body: z.object({ token: z.string().min(16).max(8192).describe('The provider-issued JWT') }),
-        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 502: errorSchema, 503: errorSchema },
+        response: {
+          200: sessionSchema,
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+          502: errorSchema,
+          503: errorSchema,
+        },
       },
     },
     async (req) => (await accounts.exchangeExternal(req.body.token)) as z.infer<typeof sessionSchema>,

@@ -48,7 +48,9 @@ describe('Bandsy conversations under row-level security', () => {
     const seen = (m: Musician) =>
       as(m, async (tx) => ({
         conversations: (await tx.selectFrom('bandsy.conversations').select('id').where('id', '=', conversationId).execute()).length,
-        participants: (await tx.selectFrom('bandsy.conversationParticipants').select('id').where('conversationId', '=', conversationId).execute()).length,
+        participants: (
+          await tx.selectFrom('bandsy.conversationParticipants').select('id').where('conversationId', '=', conversationId).execute()
+        ).length,
         messages: (await tx.selectFrom('bandsy.messages').select('id').where('conversationId', '=', conversationId).execute()).length,
       }))
     expect(await seen(b)).toEqual({ conversations: 1, participants: 2, messages: 1 })
@@ -91,8 +93,15 @@ describe('Bandsy conversations under row-level security', () => {
     const [a, b] = [await aMusician(env.platform), await aMusician(env.platform)]
     const { conversationId } = await aMatch(env.platform, a, b)
     const at = new Date(Date.now() + 86_400_000)
-    await env.platform.db.kysely.insertInto('bandsy.messages').values({ conversationId, senderId: a.id, type: 'text', content: 'x', createdAt: at }).execute()
-    const row = await env.platform.db.kysely.selectFrom('bandsy.conversations').select('updatedAt').where('id', '=', conversationId).executeTakeFirstOrThrow()
+    await env.platform.db.kysely
+      .insertInto('bandsy.messages')
+      .values({ conversationId, senderId: a.id, type: 'text', content: 'x', createdAt: at })
+      .execute()
+    const row = await env.platform.db.kysely
+      .selectFrom('bandsy.conversations')
+      .select('updatedAt')
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow()
     expect(row.updatedAt).toEqual(at)
   })
 })

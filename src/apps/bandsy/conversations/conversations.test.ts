@@ -116,7 +116,9 @@ describe('Bandsy conversations', () => {
     expect(await unread(admin)).toEqual({ total: 1, conversations: [{ conversationId, unreadCount: 1 }] })
     expect((await unread(m1)).total).toBe(1)
     const conv = (await get(admin, `/conversations/${conversationId}`)).json().conversation
-    const lastRead = Object.fromEntries(conv.participants.map((p: { userId: string; lastReadAt: string | null }) => [p.userId, p.lastReadAt]))
+    const lastRead = Object.fromEntries(
+      conv.participants.map((p: { userId: string; lastReadAt: string | null }) => [p.userId, p.lastReadAt]),
+    )
     expect(lastRead[m2.id]).not.toBeNull()
     expect([lastRead[admin.id], lastRead[m1.id]]).toEqual([null, null])
   })

@@ -33,7 +33,12 @@ describe('Bandsy message files', () => {
 
   const upload = async (m: Musician, fields: Record<string, string>, files: FilePart[] = [], conv = conversationId) => {
     const { payload, headers } = await formData(fields, files)
-    return env.http.inject({ method: 'POST', url: `${BANDSY}/conversations/${conv}/messages`, headers: { ...bearer(m), ...headers }, payload })
+    return env.http.inject({
+      method: 'POST',
+      url: `${BANDSY}/conversations/${conv}/messages`,
+      headers: { ...bearer(m), ...headers },
+      payload,
+    })
   }
   const fetchFile = (m: Musician, url: string) => env.http.inject({ method: 'GET', url, headers: bearer(m) })
 
@@ -84,7 +89,15 @@ describe('Bandsy message files', () => {
   it('needs exactly one file for media and none for text; text still works as JSON', async () => {
     const cases: [string, Record<string, string>, FilePart[], RegExp][] = [
       ['image without file', { type: 'image' }, [], /file/],
-      ['two files', { type: 'image' }, [{ bytes: PNG(), type: 'image/png' }, { bytes: PNG(), type: 'image/png' }], /one file/],
+      [
+        'two files',
+        { type: 'image' },
+        [
+          { bytes: PNG(), type: 'image/png' },
+          { bytes: PNG(), type: 'image/png' },
+        ],
+        /one file/,
+      ],
       ['text with file', { type: 'text', content: 'hi' }, [{ bytes: PNG(), type: 'image/png' }], /file/],
       ['unknown field', { type: 'text', content: 'hi', fileUrl: '/etc/passwd' }, [], /fileUrl/],
       ['blank text', { type: 'text', content: ' ' }, [], /body\.content/],

@@ -2,7 +2,16 @@
 // multipart/form-data), read state, unread counts, message files, and the realtime stream.
 import multipart from '@fastify/multipart'
 import { z } from 'zod'
-import { type AppContext, type Http, errorSchema, idParams, eventStreams, HEARTBEAT_MS, MAX_CURSOR_LENGTH, BandsyMessageTypeValues } from '../../../platform'
+import {
+  type AppContext,
+  type Http,
+  errorSchema,
+  idParams,
+  eventStreams,
+  HEARTBEAT_MS,
+  MAX_CURSOR_LENGTH,
+  BandsyMessageTypeValues,
+} from '../../../platform'
 import { createConversationService } from './service'
 import { MULTIPART_LIMITS, parseMultipartMessage } from './uploads'
 
@@ -182,7 +191,9 @@ export async function conversationRoutes({ app, http, platform, guard }: AppCont
         response: {
           200: z.object({
             total: z.number().int(),
-            conversations: z.array(z.object({ conversationId: z.uuid(), unreadCount: z.number().int() })).describe('Only those with unread messages'),
+            conversations: z
+              .array(z.object({ conversationId: z.uuid(), unreadCount: z.number().int() }))
+              .describe('Only those with unread messages'),
           }),
         },
       },

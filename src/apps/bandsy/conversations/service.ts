@@ -4,7 +4,20 @@
 // 0001; media arrive as files stored here), "Messages are ordered chronologically" and "Read
 // status is per-user in group conversations" (platform messaging).
 import { randomUUID } from 'node:crypto'
-import { withUser, type Claims, AppError, forbidden, notFound, type Platform, type Tx, createMessaging, type ConversationSummary, type Message, mediaKind, type MediaType } from '../../../platform'
+import {
+  withUser,
+  type Claims,
+  AppError,
+  forbidden,
+  notFound,
+  type Platform,
+  type Tx,
+  createMessaging,
+  type ConversationSummary,
+  type Message,
+  mediaKind,
+  type MediaType,
+} from '../../../platform'
 import * as repo from './repository'
 
 export const APP = 'bandsy'
@@ -37,7 +50,10 @@ export function createConversationService(platform: Platform) {
   const as = <T>(claims: Claims, fn: (tx: Tx) => Promise<T>) => withUser(platform.db.kysely, claims, fn)
 
   async function present(tx: Tx, conversations: ConversationSummary[]) {
-    const people = await repo.profiles(tx, conversations.flatMap((c) => c.participants.map((p) => p.userId)))
+    const people = await repo.profiles(
+      tx,
+      conversations.flatMap((c) => c.participants.map((p) => p.userId)),
+    )
     return conversations.map(({ extra, participants, lastMessage, ...c }) => ({
       ...c,
       lastMessage: lastMessage && typed(lastMessage),
@@ -45,7 +61,12 @@ export function createConversationService(platform: Platform) {
       groupId: (extra.groupId as string | null) ?? null,
       participants: participants.map((p) => {
         const who = people.get(p.userId)
-        return { ...p, username: who?.username ?? null, displayName: who?.displayName ?? null, profileImageUrl: who?.profileImageUrl ?? null }
+        return {
+          ...p,
+          username: who?.username ?? null,
+          displayName: who?.displayName ?? null,
+          profileImageUrl: who?.profileImageUrl ?? null,
+        }
       }),
     }))
   }

@@ -6,7 +6,8 @@ import { pairCompatibility } from './compatibility'
 
 let env: TestEnv
 const claims = (m: Musician) => ({ sub: m.id, role: 'musician', app: 'bandsy' })
-const pair = (a: Musician, b: Musician) => withUser(env.platform.db.kysely, claims(a), (tx) => pairCompatibility(tx, a.id, b.id, env.platform.clock.now()))
+const pair = (a: Musician, b: Musician) =>
+  withUser(env.platform.db.kysely, claims(a), (tx) => pairCompatibility(tx, a.id, b.id, env.platform.clock.now()))
 const factor = (c: Awaited<ReturnType<typeof pair>>, name: string) => c.factors.find((f) => f.name === name)!
 
 beforeAll(async () => {
@@ -53,16 +54,34 @@ describe('pairCompatibility', () => {
     expect(c.value).toBe(0.5)
     expect(c.reason).toMatch(/Indie Rock is close to your Alternative Rock/)
     expect(factor(await pair(me, none), 'genreOverlap').value).toBe(0)
-    const inverted = await aMusician(env.platform, { genres: [{ name: 'Rock', preference: 5 }, { name: 'Jazz', preference: 1 }] })
-    const mirrored = await aMusician(env.platform, { genres: [{ name: 'Rock', preference: 1 }, { name: 'Jazz', preference: 5 }] })
-    const twin = await aMusician(env.platform, { genres: [{ name: 'Rock', preference: 5 }, { name: 'Jazz', preference: 1 }] })
+    const inverted = await aMusician(env.platform, {
+      genres: [
+        { name: 'Rock', preference: 5 },
+        { name: 'Jazz', preference: 1 },
+      ],
+    })
+    const mirrored = await aMusician(env.platform, {
+      genres: [
+        { name: 'Rock', preference: 1 },
+        { name: 'Jazz', preference: 5 },
+      ],
+    })
+    const twin = await aMusician(env.platform, {
+      genres: [
+        { name: 'Rock', preference: 5 },
+        { name: 'Jazz', preference: 1 },
+      ],
+    })
     expect(factor(await pair(inverted, twin), 'genreOverlap').value).toBeCloseTo(1, 10)
     expect(factor(await pair(inverted, mirrored), 'genreOverlap').value).toBeLessThan(0.5)
   })
 
   it('skill, distance and activity name their facts', async () => {
     const me = await aMusician(env.platform, { instruments: [{ name: 'Piano', skill: 'beginner', years: 1 }] })
-    const pro = await aMusician(env.platform, { instruments: [{ name: 'Drums', skill: 'professional', years: 20 }], at: { lat: BERLIN.lat + 0.2, lng: BERLIN.lng } })
+    const pro = await aMusician(env.platform, {
+      instruments: [{ name: 'Drums', skill: 'professional', years: 20 }],
+      at: { lat: BERLIN.lat + 0.2, lng: BERLIN.lng },
+    })
     const c = await pair(me, pro)
     expect(factor(c, 'skillFit').value).toBeLessThan(0.02)
     expect(factor(c, 'skillFit').reason).toMatch(/professional level, you at beginner/)

@@ -44,7 +44,10 @@ describe('discovery filters', () => {
     expect(await ids(free)).toEqual([premium.id])
     const refused = await discovery(env, free, '?radiusKm=200')
     expect(refused.statusCode).toBe(402)
-    expect(refused.json().error).toMatchObject({ code: 'payment_required', details: { requiredPlan: 'premium', maxRadiusKm: 50, plan: 'free' } })
+    expect(refused.json().error).toMatchObject({
+      code: 'payment_required',
+      details: { requiredPlan: 'premium', maxRadiusKm: 50, plan: 'free' },
+    })
     expect((await discovery(env, free, '?radiusKm=80')).json().error.details.requiredPlan).toBe('basic')
     const wide = await ids(premium)
     expect(wide).toContain(at120.id)
@@ -69,7 +72,14 @@ describe('discovery filters', () => {
     const at = aPlace()
     const me = await m({ at })
     const shown = await m({ at })
-    const [iBlocked, blockedMe, liked, superLiked, passed, likedMe] = [await m({ at }), await m({ at }), await m({ at }), await m({ at }), await m({ at }), await m({ at })]
+    const [iBlocked, blockedMe, liked, superLiked, passed, likedMe] = [
+      await m({ at }),
+      await m({ at }),
+      await m({ at }),
+      await m({ at }),
+      await m({ at }),
+      await m({ at }),
+    ]
     await m({ at, active: false })
     await m({ at, deleted: true })
     await m({ at: null })
@@ -97,17 +107,31 @@ describe('ranking', () => {
     const at = aPlace()
     const me = await m({ at, genres: [{ name: 'Indie Rock', preference: 5 }] })
     const guitarist = await m({ at: offset(at, 40, 0), genres: [{ name: 'Indie Rock', preference: 5 }] })
-    const drummer = await m({ at: offset(at, 2, 0), instruments: [{ name: 'Drums', skill: 'intermediate' }], genres: [{ name: 'Alternative Rock', preference: 4 }] })
+    const drummer = await m({
+      at: offset(at, 2, 0),
+      instruments: [{ name: 'Drums', skill: 'intermediate' }],
+      genres: [{ name: 'Alternative Rock', preference: 4 }],
+    })
     const first = (await discovery(env, me)).json()
     expect(first.candidates.map((c: { profile: { id: string } }) => c.profile.id)).toEqual([drummer.id, guitarist.id])
     const top = first.candidates[0]
     expect(top.score).toBeGreaterThan(first.candidates[1].score)
-    expect(top.factors.map((f: { name: string }) => f.name)).toEqual(['instrumentComplementarity', 'genreOverlap', 'distance', 'skillFit', 'activity'])
+    expect(top.factors.map((f: { name: string }) => f.name)).toEqual([
+      'instrumentComplementarity',
+      'genreOverlap',
+      'distance',
+      'skillFit',
+      'activity',
+    ])
     expect(top.reasons[0]).toMatch(/Plays Drums \(percussion\), a part your Electric Guitar does not cover/)
-    expect(top.factors.find((f: { name: string }) => f.name === 'genreOverlap').reason).toMatch(/Alternative Rock is close to your Indie Rock/)
+    expect(top.factors.find((f: { name: string }) => f.name === 'genreOverlap').reason).toMatch(
+      /Alternative Rock is close to your Indie Rock/,
+    )
     expect(top.profile.primaryInstrument).toMatchObject({ name: 'Drums', skillLevel: 'intermediate', category: 'percussion' })
     const again = (await discovery(env, me)).json()
-    expect(again.candidates.map((c: { score: number; factors: unknown }) => [c.score, c.factors])).toEqual(first.candidates.map((c: { score: number; factors: unknown }) => [c.score, c.factors]))
+    expect(again.candidates.map((c: { score: number; factors: unknown }) => [c.score, c.factors])).toEqual(
+      first.candidates.map((c: { score: number; factors: unknown }) => [c.score, c.factors]),
+    )
   })
 
   it('shows age only when the musician chose to', async () => {

@@ -126,8 +126,12 @@ function genreFactor(c: PairContext): FactorSpec {
   const shared = pairs.filter((p) => p.sim === 1).slice(0, 3)
   const related = pairs.filter((p) => p.sim < 1).slice(0, 2)
   const parts: string[] = []
-  if (shared.length) parts.push(`You both play ${joinAnd(shared.map((p) => `${name(p.g.id)} (you ${p.g.preference}/5, them ${p.h.preference}/5)`))}`)
-  if (related.length) parts.push(`${shared.length ? 'and their' : 'Their'} ${joinAnd(related.map((p) => `${name(p.h.id)} is close to your ${name(p.g.id)}`))}`)
+  if (shared.length)
+    parts.push(`You both play ${joinAnd(shared.map((p) => `${name(p.g.id)} (you ${p.g.preference}/5, them ${p.h.preference}/5)`))}`)
+  if (related.length)
+    parts.push(
+      `${shared.length ? 'and their' : 'Their'} ${joinAnd(related.map((p) => `${name(p.h.id)} is close to your ${name(p.g.id)}`))}`,
+    )
   return {
     name: 'genreOverlap',
     weight: WEIGHTS.genreOverlap,
@@ -166,10 +170,19 @@ function skillFactor(c: PairContext): FactorSpec {
   const s = skillParts(c)
   let reason = 'Skill level unknown'
   if (s.a !== null && s.b !== null) {
-    const lead = Math.abs(s.a - s.b) < 0.5 ? `A similar level: both around ${skillName(s.b)}` : `They play at ${skillName(s.b)} level, you at ${skillName(s.a)}`
+    const lead =
+      Math.abs(s.a - s.b) < 0.5
+        ? `A similar level: both around ${skillName(s.b)}`
+        : `They play at ${skillName(s.b)} level, you at ${skillName(s.a)}`
     reason = s.ya !== null && s.yb !== null ? `${lead}; ${fmtYears(s.yb)} of experience to your ${fmtYears(s.ya)}` : lead
   }
-  return { name: 'skillFit', weight: WEIGHTS.skillFit, value: s.value, inputs: { mine: s.a, theirs: s.b, myYears: s.ya, theirYears: s.yb }, reason }
+  return {
+    name: 'skillFit',
+    weight: WEIGHTS.skillFit,
+    value: s.value,
+    inputs: { mine: s.a, theirs: s.b, myYears: s.ya, theirYears: s.yb },
+    reason,
+  }
 }
 
 const distanceValue = (c: PairContext) => (c.distanceKm === null ? 0 : distanceDecay(c.distanceKm, HALF_DISTANCE_KM))
@@ -185,7 +198,8 @@ function distanceFactor(c: PairContext): FactorSpec {
   }
 }
 
-const activityValue = (c: PairContext) => 0.5 * activity(c.other.activityScore, HALF_ACTIVITY) + 0.5 * recency(c.other.lastActive, c.now, ACTIVITY_HALF_LIFE_DAYS)
+const activityValue = (c: PairContext) =>
+  0.5 * activity(c.other.activityScore, HALF_ACTIVITY) + 0.5 * recency(c.other.lastActive, c.now, ACTIVITY_HALF_LIFE_DAYS)
 
 function activityFactor(c: PairContext): FactorSpec {
   const days = c.other.lastActive ? Math.max(0, Math.floor((c.now.getTime() - c.other.lastActive.getTime()) / 86_400_000)) : null

@@ -97,7 +97,11 @@ export function factsFromRow(r: FactsRow): MusicianFacts {
  * it). The other one's match profile is only visible while they are discoverable; without it
  * their location, skill and activity read as unknown.
  */
-export async function loadPairFacts(tx: Tx, meId: string, otherId: string): Promise<{ me: MusicianFacts; other: MusicianFacts; distanceKm: number | null } | undefined> {
+export async function loadPairFacts(
+  tx: Tx,
+  meId: string,
+  otherId: string,
+): Promise<{ me: MusicianFacts; other: MusicianFacts; distanceKm: number | null } | undefined> {
   const { rows } = await sql<FactsRow & { km: number | null }>`
     select u.id, p.location_lat as lat, p.location_lng as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
            ${aggregatedSkills(sql`u.id`)},

@@ -47,7 +47,12 @@ describe('cursor pages', () => {
     expect(seen).not.toContain(newcomer.id)
     expect(seen).not.toContain(rest[0].id)
     expect(seen).not.toContain(rest[1].id)
-    expect(seen.sort()).toEqual(all.filter((m) => m !== rest[0] && m !== rest[1]).map((m) => m.id).sort())
+    expect(seen.sort()).toEqual(
+      all
+        .filter((m) => m !== rest[0] && m !== rest[1])
+        .map((m) => m.id)
+        .sort(),
+    )
     expect(p3.nextCursor).toBeNull()
     // A fresh feed ranks the newcomer in.
     expect(idsOf(await pageOf(me, '?limit=3'))[0]).toBe(newcomer.id)
@@ -78,7 +83,9 @@ describe('cursor pages', () => {
     expect(res.json().error.code).toBe('gone')
     const out = await expireDiscoveryFeeds.run({ platform: env.platform, now: env.platform.clock.now() })
     expect(out.deleted).toBeGreaterThanOrEqual(1)
-    const left = await sql<{ n: number }>`select count(*)::int as n from bandsy.discovery_feeds where user_id = ${me.id}`.execute(env.platform.db.kysely)
+    const left = await sql<{ n: number }>`select count(*)::int as n from bandsy.discovery_feeds where user_id = ${me.id}`.execute(
+      env.platform.db.kysely,
+    )
     expect(left.rows[0].n).toBe(0)
   })
 
@@ -89,7 +96,9 @@ describe('cursor pages', () => {
     for (let i = 0; i < 3; i++) await aMusician(env.platform, { at })
     const p1 = await pageOf(a, '?limit=1')
     expect((await discovery(env, b, `?cursor=${p1.nextCursor}`)).statusCode).toBe(410)
-    const seen = await withUser(env.platform.db.kysely, claims(b), (tx) => sql`select id from bandsy.discovery_feeds where user_id = ${a.id}`.execute(tx))
+    const seen = await withUser(env.platform.db.kysely, claims(b), (tx) =>
+      sql`select id from bandsy.discovery_feeds where user_id = ${a.id}`.execute(tx),
+    )
     expect(seen.rows).toHaveLength(0)
     await expect(
       withUser(env.platform.db.kysely, claims(b), (tx) =>
@@ -128,10 +137,12 @@ describe('bad input', () => {
 })
 
 describe('activity', () => {
-  it("fetching discovery marks the caller active, at most every five minutes", async () => {
+  it('fetching discovery marks the caller active, at most every five minutes', async () => {
     const me = await aMusician(env.platform, { at: aPlace(), lastActiveAt: new Date(env.platform.clock.now().getTime() - 3_600_000) })
     const lastActive = async () =>
-      (await env.platform.db.kysely.selectFrom('bandsy.users').select('lastActiveAt').where('id', '=', me.id).executeTakeFirstOrThrow()).lastActiveAt!.getTime()
+      (
+        await env.platform.db.kysely.selectFrom('bandsy.users').select('lastActiveAt').where('id', '=', me.id).executeTakeFirstOrThrow()
+      ).lastActiveAt!.getTime()
     await pageOf(me, '')
     const t1 = await lastActive()
     expect(t1).toBe(env.platform.clock.now().getTime())

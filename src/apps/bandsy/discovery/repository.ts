@@ -25,7 +25,8 @@ export function boundingBox(lat: number, lng: number, km: number): Box {
   const latMin = lat - d * deg
   const latMax = lat + d * deg
   const s = Math.sin(d) / Math.cos(lat / deg)
-  if (latMin <= -90 || latMax >= 90 || s >= 1) return { latMin: Math.max(-90, latMin), latMax: Math.min(90, latMax), lngMin: -180, lngMax: 180 }
+  if (latMin <= -90 || latMax >= 90 || s >= 1)
+    return { latMin: Math.max(-90, latMin), latMax: Math.min(90, latMax), lngMin: -180, lngMax: 180 }
   const dLng = Math.asin(s) * deg
   if (lng - dLng < -180 || lng + dLng > 180) return { latMin, latMax, lngMin: -180, lngMax: 180 }
   return { latMin, latMax, lngMin: lng - dLng, lngMax: lng + dLng }
@@ -40,7 +41,9 @@ export interface Caller {
 }
 
 export async function loadCaller(tx: Tx, me: string): Promise<Caller | undefined> {
-  const { rows } = await sql<FactsRow & { deleted: boolean; searchRadius: number | null; ageRangeMin: number | null; ageRangeMax: number | null }>`
+  const { rows } = await sql<
+    FactsRow & { deleted: boolean; searchRadius: number | null; ageRangeMin: number | null; ageRangeMax: number | null }
+  >`
     select u.id, u.latitude as lat, u.longitude as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
            ${aggregatedSkills(sql`u.id`)},
            u.deleted_at is not null as deleted, p.search_radius, p.age_range_min, p.age_range_max
@@ -80,7 +83,6 @@ const candidate = (r: CandidateRow): Candidate => ({
   card: { username: r.username, displayName: r.displayName, city: r.city, region: r.region, country: r.country, age: r.age },
 })
 
-
 export interface PoolQuery {
   radiusKm: number
   ageMin: number | null
@@ -109,7 +111,14 @@ export interface Ranked {
 /** The cards of the ranked musicians shown, read under RLS (anyone hidden meanwhile is left out), in the given order. */
 export async function showCards(tx: Tx, shown: Ranked[]): Promise<Candidate[]> {
   if (shown.length === 0) return []
-  const byId = new Map((await cards(tx, shown.map((r) => r.facts.id))).map((r) => [r.id, r]))
+  const byId = new Map(
+    (
+      await cards(
+        tx,
+        shown.map((r) => r.facts.id),
+      )
+    ).map((r) => [r.id, r]),
+  )
   return shown.flatMap((r) => {
     const c = byId.get(r.facts.id)
     return c ? [candidate({ ...c, km: r.km })] : []
@@ -156,7 +165,10 @@ export interface Feed {
   expiresAt: Date
 }
 
-export async function insertFeed(tx: Tx, f: { me: string; ids: string[]; lat: number; lng: number; radiusKm: number; now: Date; expiresAt: Date }): Promise<string> {
+export async function insertFeed(
+  tx: Tx,
+  f: { me: string; ids: string[]; lat: number; lng: number; radiusKm: number; now: Date; expiresAt: Date },
+): Promise<string> {
   const { rows } = await sql<{ id: string }>`
     insert into bandsy.discovery_feeds (user_id, candidate_ids, origin_lat, origin_lng, radius_km, created_at, expires_at)
     values (${f.me}::uuid, ${f.ids}::uuid[], ${f.lat}, ${f.lng}, ${f.radiusKm}, ${f.now}, ${f.expiresAt})
@@ -177,7 +189,13 @@ export async function findFeed(tx: Tx, id: string): Promise<Feed | undefined> {
  * since the snapshot, a candidate may have been liked, passed, blocked (either way), deleted or
  * deactivated, and is then skipped. Each row carries its position for the next cursor.
  */
-export async function loadFeedPage(tx: Tx, me: string, feed: Feed, after: number, limit: number): Promise<(Candidate & { position: number })[]> {
+export async function loadFeedPage(
+  tx: Tx,
+  me: string,
+  feed: Feed,
+  after: number,
+  limit: number,
+): Promise<(Candidate & { position: number })[]> {
   const { rows } = await sql<{ id: string; position: number; km: number }>`
     with ${dismissed(me)}
     select s.id, s.position,
@@ -191,7 +209,14 @@ export async function loadFeedPage(tx: Tx, me: string, feed: Feed, after: number
      order by s.position
      limit ${limit}`.execute(tx)
   if (rows.length === 0) return []
-  const byId = new Map((await cards(tx, rows.map((r) => r.id))).map((r) => [r.id, r]))
+  const byId = new Map(
+    (
+      await cards(
+        tx,
+        rows.map((r) => r.id),
+      )
+    ).map((r) => [r.id, r]),
+  )
   return rows.flatMap((r) => {
     const c = byId.get(r.id)
     return c ? [{ ...candidate({ ...c, km: r.km }), position: Number(r.position) }] : []
@@ -200,6 +225,8 @@ export async function loadFeedPage(tx: Tx, me: string, feed: Feed, after: number
 
 export async function deleteExpiredFeeds(db: Executor, now: Date): Promise<number> {
   const { rows } = await sql<{ n: number }>`
-    with gone as (delete from bandsy.discovery_feeds where expires_at <= ${now} returning 1) select count(*)::int as n from gone`.execute(db)
+    with gone as (delete from bandsy.discovery_feeds where expires_at <= ${now} returning 1) select count(*)::int as n from gone`.execute(
+    db,
+  )
   return rows[0].n
 }

@@ -47,7 +47,13 @@ export async function discoveryRoutes({ http, platform, guard }: AppContext) {
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(50).default(20),
           cursor: z.string().min(1).max(200).optional().describe('nextCursor from the previous page'),
-          radiusKm: z.coerce.number().int().min(1).max(1000).optional().describe('Search radius for a fresh feed, up to your plan\'s maximum (402 above it)'),
+          radiusKm: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(1000)
+            .optional()
+            .describe("Search radius for a fresh feed, up to your plan's maximum (402 above it)"),
         }),
         response: {
           200: z.object({

@@ -8,12 +8,32 @@
 // nobody present at the first page is skipped, however scores move or musicians arrive meanwhile;
 // newcomers show up in the next fresh feed. Scores and reasons on a page are computed when it is
 // read, the order is the snapshot's.
-import { type Claims, withUser, AppError, forbidden, unprocessable, type Platform, rankByRaw, strongestFactors, BandsySkillLevelValues } from '../../../platform'
+import {
+  type Claims,
+  withUser,
+  AppError,
+  forbidden,
+  unprocessable,
+  type Platform,
+  rankByRaw,
+  strongestFactors,
+  BandsySkillLevelValues,
+} from '../../../platform'
 import { PLAN_FEATURES, cheapestPlanWhere, planOf } from '../plans'
 import { compatibilityOf, rawCompatibility } from './compatibility'
 import { loadReference, type MusicianFacts, type Reference } from './facts'
 import { roundKm, type PairContext } from './factors'
-import { findFeed, insertFeed, loadCaller, loadFeedPage, loadPool, showCards, touchLastActive, type Candidate, type Ranked } from './repository'
+import {
+  findFeed,
+  insertFeed,
+  loadCaller,
+  loadFeedPage,
+  loadPool,
+  showCards,
+  touchLastActive,
+  type Candidate,
+  type Ranked,
+} from './repository'
 
 export const POOL_SIZE = 400
 export const FEED_TTL_MS = 30 * 60_000
@@ -35,7 +55,10 @@ export const encodeCursor = (feedId: string, position: number) => Buffer.from(`$
 
 export function decodeCursor(cursor: string): { feedId: string; position: number } {
   const m = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? CURSOR.exec(Buffer.from(cursor, 'base64url').toString('latin1')) : null
-  if (!m) throw new AppError('validation_failed', 'querystring.cursor: not a cursor from a discovery page; use nextCursor as given', [{ field: 'querystring.cursor', message: 'malformed cursor' }])
+  if (!m)
+    throw new AppError('validation_failed', 'querystring.cursor: not a cursor from a discovery page; use nextCursor as given', [
+      { field: 'querystring.cursor', message: 'malformed cursor' },
+    ])
   return { feedId: m[1], position: Number(m[2]) }
 }
 
@@ -58,24 +81,36 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
 
     if (parsed) {
       const feed = await findFeed(tx, parsed.feedId)
-      if (!feed || feed.expiresAt <= now) throw new AppError('gone', 'This discovery feed has expired; start again without a cursor', { field: 'querystring.cursor' })
-      if (parsed.position > feed.size) throw new AppError('validation_failed', 'querystring.cursor: position past the end of the feed', [{ field: 'querystring.cursor', message: 'position out of range' }])
+      if (!feed || feed.expiresAt <= now)
+        throw new AppError('gone', 'This discovery feed has expired; start again without a cursor', { field: 'querystring.cursor' })
+      if (parsed.position > feed.size)
+        throw new AppError('validation_failed', 'querystring.cursor: position past the end of the feed', [
+          { field: 'querystring.cursor', message: 'position out of range' },
+        ])
       const rows = await loadFeedPage(tx, claims.sub, feed, parsed.position, q.limit)
       const last = rows.at(-1)?.position ?? feed.size
       const more = rows.length === q.limit && last < feed.size
-      return page(rows, caller.facts, ref, now, { radiusKm: feed.radiusKm, expiresAt: feed.expiresAt, next: more ? encodeCursor(feed.id, last) : null })
+      return page(rows, caller.facts, ref, now, {
+        radiusKm: feed.radiusKm,
+        expiresAt: feed.expiresAt,
+        next: more ? encodeCursor(feed.id, last) : null,
+      })
     }
 
     const plan = await planOf(tx, claims.sub, now)
     const cap = PLAN_FEATURES[plan].maxSearchRadiusKm
     if (q.radiusKm !== undefined && q.radiusKm > cap) {
       const needed = cheapestPlanWhere((f) => f.maxSearchRadiusKm >= q.radiusKm!)
-      throw new AppError('payment_required', `A ${q.radiusKm} km radius needs the ${needed} plan; the ${plan} plan searches up to ${cap} km`, {
-        field: 'querystring.radiusKm',
-        plan,
-        maxRadiusKm: cap,
-        requiredPlan: needed,
-      })
+      throw new AppError(
+        'payment_required',
+        `A ${q.radiusKm} km radius needs the ${needed} plan; the ${plan} plan searches up to ${cap} km`,
+        {
+          field: 'querystring.radiusKm',
+          plan,
+          maxRadiusKm: cap,
+          requiredPlan: needed,
+        },
+      )
     }
     const radiusKm = q.radiusKm ?? Math.min(caller.searchRadius, cap)
     const pool = await loadPool(tx, {
@@ -90,15 +125,39 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
       POOL_SIZE,
     ).map((r) => r.candidate)
     const expiresAt = new Date(now.getTime() + FEED_TTL_MS)
-    const feedId = await insertFeed(tx, { me: claims.sub, ids: ranked.map((c) => c.id), lat: caller.facts.lat!, lng: caller.facts.lng!, radiusKm, now, expiresAt })
+    const feedId = await insertFeed(tx, {
+      me: claims.sub,
+      ids: ranked.map((c) => c.id),
+      lat: caller.facts.lat!,
+      lng: caller.facts.lng!,
+      radiusKm,
+      now,
+      expiresAt,
+    })
     const shown = await showCards(tx, ranked.slice(0, q.limit))
-    return page(shown, caller.facts, ref, now, { radiusKm, expiresAt, next: ranked.length > q.limit ? encodeCursor(feedId, q.limit) : null })
+    return page(shown, caller.facts, ref, now, {
+      radiusKm,
+      expiresAt,
+      next: ranked.length > q.limit ? encodeCursor(feedId, q.limit) : null,
+    })
   })
 }
 
-const context = (me: MusicianFacts, c: Ranked, ref: Reference, now: Date): PairContext => ({ me, other: c.facts, distanceKm: c.km, now, ref })
+const context = (me: MusicianFacts, c: Ranked, ref: Reference, now: Date): PairContext => ({
+  me,
+  other: c.facts,
+  distanceKm: c.km,
+  now,
+  ref,
+})
 
-function page(rows: Candidate[], me: MusicianFacts, ref: Reference, now: Date, meta: { radiusKm: number; expiresAt: Date; next: string | null }) {
+function page(
+  rows: Candidate[],
+  me: MusicianFacts,
+  ref: Reference,
+  now: Date,
+  meta: { radiusKm: number; expiresAt: Date; next: string | null },
+) {
   return {
     candidates: rows.map((c) => {
       const s = compatibilityOf(context(me, c, ref, now))

@@ -29,15 +29,30 @@ describe('Bandsy events', () => {
     await join(env, admin, id, member)
 
     const res = await call(env, admin, 'POST', `/groups/${id}/events`, {
-      title: 'Release show', venue: 'SO36', ...POTSDAM, startDate: at(env, 3), endDate: at(env, 3.1), maxAttendees: 200,
+      title: 'Release show',
+      venue: 'SO36',
+      ...POTSDAM,
+      startDate: at(env, 3),
+      endDate: at(env, 3.1),
+      maxAttendees: 200,
     })
     expect(res.statusCode, res.body).toBe(201)
-    expect(res.json().event).toMatchObject({ title: 'Release show', groupId: id, isPublic: true, maxAttendees: 200, latitude: POTSDAM.latitude })
+    expect(res.json().event).toMatchObject({
+      title: 'Release show',
+      groupId: id,
+      isPublic: true,
+      maxAttendees: 200,
+      latitude: POTSDAM.latitude,
+    })
 
-    for (const who of [member, outsider]) expect((await call(env, who, 'POST', `/groups/${id}/events`, { title: 'x', startDate: at(env, 1) })).statusCode).toBe(403)
+    for (const who of [member, outsider])
+      expect((await call(env, who, 'POST', `/groups/${id}/events`, { title: 'x', startDate: at(env, 1) })).statusCode).toBe(403)
     await expect(
       withUser(env.platform.db.kysely, claimsOf(member), (tx) =>
-        tx.insertInto('bandsy.events').values({ groupId: id, title: 'Sneaky', startDate: new Date(at(env, 1)) }).execute(),
+        tx
+          .insertInto('bandsy.events')
+          .values({ groupId: id, title: 'Sneaky', startDate: new Date(at(env, 1)) })
+          .execute(),
       ),
     ).rejects.toThrow(/row-level security/)
     const eventId = res.json().event.id
@@ -74,7 +89,12 @@ describe('Bandsy events', () => {
     const badEdit = await call(env, admin, 'PATCH', `/events/${event.id}`, { endDate: at(env, 1) })
     expect(badEdit.statusCode).toBe(400)
     expect(badEdit.json().error.details).toMatchObject({ field: 'endDate' })
-    for (const body of [{ title: 'x', startDate: 'tomorrow' }, { title: '', startDate: at(env, 1) }, { title: 'x', startDate: at(env, 1), latitude: 91, longitude: 0 }, { title: 'x', startDate: at(env, 1), maxAttendees: 0 }]) {
+    for (const body of [
+      { title: 'x', startDate: 'tomorrow' },
+      { title: '', startDate: at(env, 1) },
+      { title: 'x', startDate: at(env, 1), latitude: 91, longitude: 0 },
+      { title: 'x', startDate: at(env, 1), maxAttendees: 0 },
+    ]) {
       const res = await call(env, admin, 'POST', `/groups/${id}/events`, body)
       expect(res.statusCode, JSON.stringify(body)).toBe(400)
     }
@@ -89,13 +109,16 @@ describe('Bandsy events', () => {
     const open = await anEvent(env, admin, id, { title: 'Open' })
     const closed = await anEvent(env, admin, id, { title: 'Rehearsal', isPublic: false, startDate: at(env, 2) })
 
-    const titles = async (who: typeof admin) => (await call(env, who, 'GET', `/groups/${id}/events`)).json().events.map((e: { title: string }) => e.title)
+    const titles = async (who: typeof admin) =>
+      (await call(env, who, 'GET', `/groups/${id}/events`)).json().events.map((e: { title: string }) => e.title)
     expect(await titles(member)).toEqual(['Open', 'Rehearsal'])
     expect(await titles(outsider)).toEqual(['Open'])
     const listed = (await call(env, outsider, 'GET', '/events')).json().events.map((e: { id: string }) => e.id)
     expect(listed).toEqual([open.id])
     expect((await call(env, member, 'GET', '/events')).json().events.map((e: { id: string }) => e.id)).not.toContain(closed.id)
-    const direct = await withUser(env.platform.db.kysely, claimsOf(outsider), (tx) => tx.selectFrom('bandsy.events').select('id').where('groupId', '=', id).execute())
+    const direct = await withUser(env.platform.db.kysely, claimsOf(outsider), (tx) =>
+      tx.selectFrom('bandsy.events').select('id').where('groupId', '=', id).execute(),
+    )
     expect(direct.map((r) => r.id)).toEqual([open.id])
   })
 
@@ -129,7 +152,11 @@ describe('Bandsy events', () => {
     await anEvent(env, admin, id, { title: 'potsdam', ...POTSDAM })
     await anEvent(env, admin, id, { title: 'hamburg', ...HAMBURG })
     await anEvent(env, admin, id, { title: 'nowhere' })
-    const titles = async (q: string) => (await call(env, viewer, 'GET', `/events?${q}`)).json().events.map((e: { title: string }) => e.title).sort()
+    const titles = async (q: string) =>
+      (await call(env, viewer, 'GET', `/events?${q}`))
+        .json()
+        .events.map((e: { title: string }) => e.title)
+        .sort()
 
     expect(await titles('radiusKm=50')).toEqual(['potsdam'])
     expect(await titles('radiusKm=300')).toEqual(['hamburg', 'potsdam'])
@@ -148,7 +175,8 @@ describe('Bandsy events', () => {
     const admin = await aMusician(env.platform)
     const viewer = await aMusician(env.platform)
     const { id } = await foundGroup(env, admin)
-    for (let i = 0; i < 5; i++) await anEvent(env, admin, id, { title: `e${i}`, ...(i % 2 ? POTSDAM : {}), startDate: at(env, 1 + (i % 3)) })
+    for (let i = 0; i < 5; i++)
+      await anEvent(env, admin, id, { title: `e${i}`, ...(i % 2 ? POTSDAM : {}), startDate: at(env, 1 + (i % 3)) })
     const seen: string[] = []
     let cursor: string | null = null
     do {
@@ -162,10 +190,20 @@ describe('Bandsy events', () => {
     const all = (await call(env, viewer, 'GET', '/events?limit=100')).json().events.map((e: { title: string }) => e.title)
     expect(seen).toEqual(all)
 
-    const bounded = (await call(env, viewer, 'GET', `/events?from=${encodeURIComponent(at(env, 1.5))}&to=${encodeURIComponent(at(env, 2.5))}`)).json().events
+    const bounded = (
+      await call(env, viewer, 'GET', `/events?from=${encodeURIComponent(at(env, 1.5))}&to=${encodeURIComponent(at(env, 2.5))}`)
+    ).json().events
     expect(bounded.map((e: { title: string }) => e.title).sort()).toEqual(['e1', 'e4'])
 
-    for (const q of ['cursor=garbage', 'lat=52', 'lat=200&lng=0', 'radiusKm=-1', 'limit=0', 'from=yesterday', `from=${encodeURIComponent(at(env, 2))}&to=${encodeURIComponent(at(env, 1))}`]) {
+    for (const q of [
+      'cursor=garbage',
+      'lat=52',
+      'lat=200&lng=0',
+      'radiusKm=-1',
+      'limit=0',
+      'from=yesterday',
+      `from=${encodeURIComponent(at(env, 2))}&to=${encodeURIComponent(at(env, 1))}`,
+    ]) {
       const res = await call(env, viewer, 'GET', `/events?${q}`)
       expect(res.statusCode, q).toBe(400)
       expect(res.json().error.code).toEqual(expect.any(String))

@@ -59,7 +59,11 @@ export async function findEvent(tx: Tx, id: string, at: Position | null = null):
 }
 
 export async function insertEvent(tx: Tx, groupId: string, v: EventValues, now: Date): Promise<string> {
-  const row = await tx.insertInto('bandsy.events').values({ groupId, ...v, createdAt: now }).returning('id').executeTakeFirstOrThrow()
+  const row = await tx
+    .insertInto('bandsy.events')
+    .values({ groupId, ...v, createdAt: now })
+    .returning('id')
+    .executeTakeFirstOrThrow()
   return row.id
 }
 
@@ -106,12 +110,13 @@ export async function publicEvents(tx: Tx, q: PublicEventQuery): Promise<EventRo
     const cosLat = Math.cos((q.at.lat * Math.PI) / 180)
     const dLng = cosLat > 1e-6 ? q.radiusKm / (KM_PER_DEGREE * cosLat) : 360
     // Near the poles or across the antimeridian the box spans every longitude; the exact test decides.
-    if (q.at.lng - dLng >= -180 && q.at.lng + dLng <= 180)
-      filters.push(sql`e.longitude between ${q.at.lng - dLng} and ${q.at.lng + dLng}`)
+    if (q.at.lng - dLng >= -180 && q.at.lng + dLng <= 180) filters.push(sql`e.longitude between ${q.at.lng - dLng} and ${q.at.lng + dLng}`)
     filters.push(sql`${distanceFrom(q.at)} <= ${q.radiusKm}`)
   }
   const where = sql.join(filters, sql` and `)
-  const after = q.after ? sql`where (x.start_date, x.distance_key, x.id) > (${q.after.startDate}, ${q.after.distanceKey}, ${q.after.id}::uuid)` : sql``
+  const after = q.after
+    ? sql`where (x.start_date, x.distance_key, x.id) > (${q.after.startDate}, ${q.after.distanceKey}, ${q.after.id}::uuid)`
+    : sql``
   const { rows } = await sql<EventRow>`
     select * from (
       select x.*, coalesce(x.distance_km, ${NO_DISTANCE}) as distance_key from (${selectEvents(q.at)} where ${where}) x

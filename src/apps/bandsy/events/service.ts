@@ -26,7 +26,8 @@ function checkDates(v: { startDate: Date; endDate: Date | null }, now: Date, sta
 }
 
 function checkPlace(v: { latitude: number | null; longitude: number | null }) {
-  if ((v.latitude === null) !== (v.longitude === null)) throw invalid('latitude', 'latitude and longitude go together: give both or neither')
+  if ((v.latitude === null) !== (v.longitude === null))
+    throw invalid('latitude', 'latitude and longitude go together: give both or neither')
 }
 
 export async function createEvent(platform: Platform, claims: Claims, groupId: string, input: EventInput): Promise<repo.EventRow> {
@@ -108,7 +109,9 @@ interface Cursor {
 }
 
 const encodeCursor = (e: repo.EventRow & { distanceKey?: number }) =>
-  Buffer.from(JSON.stringify({ s: e.startDate.toISOString(), d: e.distanceKey ?? repo.NO_DISTANCE, i: e.id } satisfies Cursor)).toString('base64url')
+  Buffer.from(JSON.stringify({ s: e.startDate.toISOString(), d: e.distanceKey ?? repo.NO_DISTANCE, i: e.id } satisfies Cursor)).toString(
+    'base64url',
+  )
 
 function decodeCursor(cursor: string): repo.PublicEventQuery['after'] {
   try {
@@ -133,8 +136,16 @@ export async function publicEvents(platform: Platform, claims: Claims, q: Public
   const after = q.cursor ? decodeCursor(q.cursor) : null
   return withUser(platform.db.kysely, claims, async (tx) => {
     const at = q.lat !== undefined && q.lng !== undefined ? { lat: q.lat, lng: q.lng } : await repo.ownPosition(tx, claims.sub)
-    if (q.radiusKm !== undefined && !at) throw invalid('radiusKm', 'radiusKm needs a position: give lat and lng, or set your profile location')
-    const rows = (await repo.publicEvents(tx, { at, radiusKm: q.radiusKm ?? null, from, to: q.to ?? null, limit: q.limit + 1, after })) as (repo.EventRow & {
+    if (q.radiusKm !== undefined && !at)
+      throw invalid('radiusKm', 'radiusKm needs a position: give lat and lng, or set your profile location')
+    const rows = (await repo.publicEvents(tx, {
+      at,
+      radiusKm: q.radiusKm ?? null,
+      from,
+      to: q.to ?? null,
+      limit: q.limit + 1,
+      after,
+    })) as (repo.EventRow & {
       distanceKey: number
     })[]
     const page = rows.slice(0, q.limit)

@@ -15,7 +15,12 @@ describeOnServer('Bandsy groups under concurrency (server only)', () => {
 
   const adminsOf = async (groupId: string) =>
     (
-      await env.platform.db.kysely.selectFrom('bandsy.groupMembers').select('userId').where('groupId', '=', groupId).where('role', '=', 'admin').execute()
+      await env.platform.db.kysely
+        .selectFrom('bandsy.groupMembers')
+        .select('userId')
+        .where('groupId', '=', groupId)
+        .where('role', '=', 'admin')
+        .execute()
     ).map((r) => r.userId)
 
   it('20 simultaneous accepts into a group with 3 free places: exactly 3 join, 17 get 409', async () => {
@@ -29,13 +34,24 @@ describeOnServer('Bandsy groups under concurrency (server only)', () => {
     const statuses = responses.map((r) => r.statusCode)
     expect(statuses.filter((s) => s === 200)).toHaveLength(3)
     expect(statuses.filter((s) => s === 409)).toHaveLength(17)
-    for (const r of responses.filter((x) => x.statusCode === 409)) expect(r.json().error.details).toMatchObject({ constraint: 'groups_max_members' })
+    for (const r of responses.filter((x) => x.statusCode === 409))
+      expect(r.json().error.details).toMatchObject({ constraint: 'groups_max_members' })
 
     const members = await env.platform.db.kysely.selectFrom('bandsy.groupMembers').select('userId').where('groupId', '=', id).execute()
     expect(members).toHaveLength(4)
     expect(await participantsOf(env, conversationId)).toEqual(members.map((m) => m.userId).sort())
-    const accepted = await env.platform.db.kysely.selectFrom('bandsy.groupInvitations').select('invitedUserId').where('groupId', '=', id).where('status', '=', 'accepted').execute()
-    expect(accepted.map((a) => a.invitedUserId).sort()).toEqual(members.map((m) => m.userId).filter((u) => u !== admin.id).sort())
+    const accepted = await env.platform.db.kysely
+      .selectFrom('bandsy.groupInvitations')
+      .select('invitedUserId')
+      .where('groupId', '=', id)
+      .where('status', '=', 'accepted')
+      .execute()
+    expect(accepted.map((a) => a.invitedUserId).sort()).toEqual(
+      members
+        .map((m) => m.userId)
+        .filter((u) => u !== admin.id)
+        .sort(),
+    )
   })
 
   it('two admins demoting each other at the same instant leave one admin, 20 times over', async () => {

@@ -105,7 +105,9 @@ describe('Bandsy groups', () => {
       tx.updateTable('bandsy.groups').set({ name: 'Hijacked' }).where('id', '=', id).returning('id').execute(),
     )
     expect(updated).toHaveLength(0)
-    const deleted = await withUser(db, claimsOf(member), (tx) => tx.deleteFrom('bandsy.groups').where('id', '=', id).returning('id').execute())
+    const deleted = await withUser(db, claimsOf(member), (tx) =>
+      tx.deleteFrom('bandsy.groups').where('id', '=', id).returning('id').execute(),
+    )
     expect(deleted).toHaveLength(0)
     await expect(
       withUser(db, claimsOf(member), (tx) => tx.insertInto('bandsy.groupGenres').values({ groupId: id, genreId: jazz }).execute()),
@@ -134,7 +136,9 @@ describe('Bandsy groups', () => {
     const res = await call(env, admin, 'DELETE', `/groups/${id}`)
     expect(res.statusCode, res.body).toBe(204)
     expect((await call(env, admin, 'GET', `/groups/${id}`)).statusCode).toBe(404)
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from bandsy.conversations where id = ${conversationId}`.execute(env.platform.db.kysely)
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from bandsy.conversations where id = ${conversationId}`.execute(
+      env.platform.db.kysely,
+    )
     expect(rows[0].n).toBe(0)
   })
 

@@ -8,7 +8,16 @@ export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked'
 // status is text under a check constraint, so the generated type cannot name its values.
 export type InvitationRow = NonNullable<Awaited<ReturnType<typeof findInvitation>>>
 
-const COLUMNS = ['i.id', 'i.groupId', 'g.name as groupName', 'i.invitedUserId', 'i.invitedBy', 'i.status', 'i.createdAt', 'i.respondedAt'] as const
+const COLUMNS = [
+  'i.id',
+  'i.groupId',
+  'g.name as groupName',
+  'i.invitedUserId',
+  'i.invitedBy',
+  'i.status',
+  'i.createdAt',
+  'i.respondedAt',
+] as const
 
 const base = (tx: Tx) => tx.selectFrom('bandsy.groupInvitations as i').leftJoin('bandsy.groups as g', 'g.id', 'i.groupId')
 
@@ -30,7 +39,10 @@ export const pendingFor = (tx: Tx, userId: string): Promise<InvitationRow[]> =>
     .orderBy('i.id')
     .execute()
 
-export async function insertInvitation(tx: Tx, v: { groupId: string; invitedUserId: string; invitedBy: string; now: Date }): Promise<string> {
+export async function insertInvitation(
+  tx: Tx,
+  v: { groupId: string; invitedUserId: string; invitedBy: string; now: Date },
+): Promise<string> {
   const row = await tx
     .insertInto('bandsy.groupInvitations')
     .values({ groupId: v.groupId, invitedUserId: v.invitedUserId, invitedBy: v.invitedBy, createdAt: v.now })

@@ -34,7 +34,11 @@ export async function invite(platform: Platform, claims: Claims, groupId: string
 export const myPendingInvitations = (platform: Platform, claims: Claims) =>
   withUser(platform.db.kysely, claims, (tx) => repo.pendingFor(tx, claims.sub))
 
-export async function accept(platform: Platform, claims: Claims, id: string): Promise<{ invitation: repo.InvitationRow; group: GroupView }> {
+export async function accept(
+  platform: Platform,
+  claims: Claims,
+  id: string,
+): Promise<{ invitation: repo.InvitationRow; group: GroupView }> {
   const now = platform.clock.now()
   return withUser(platform.db.kysely, claims, async (tx) => {
     const invitation = await pendingOwnInvitation(tx, claims, id)

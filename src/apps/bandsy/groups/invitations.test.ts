@@ -20,7 +20,9 @@ describe('Bandsy group invitations', () => {
     const invitationId = await invite(env, admin, id, guest)
 
     const pending = (await call(env, guest, 'GET', '/invitations')).json().invitations
-    expect(pending).toEqual([expect.objectContaining({ id: invitationId, groupId: id, groupName: 'Hosts', status: 'pending', invitedBy: admin.id })])
+    expect(pending).toEqual([
+      expect.objectContaining({ id: invitationId, groupId: id, groupName: 'Hosts', status: 'pending', invitedBy: admin.id }),
+    ])
     const notes = await env.platform.db.kysely.selectFrom('bandsy.notifications').select('type').where('userId', '=', guest.id).execute()
     expect(notes.map((n) => n.type)).toContain('group.invitation')
 
@@ -84,7 +86,9 @@ describe('Bandsy group invitations', () => {
     expect(seen).toEqual([{ invitedUserId: member.id }])
     const stranger = await aMusician(env.platform)
     await expect(
-      withUser(env.platform.db.kysely, claimsOf(stranger), (tx) => tx.insertInto('bandsy.groupMembers').values({ groupId: id, userId: stranger.id }).execute()),
+      withUser(env.platform.db.kysely, claimsOf(stranger), (tx) =>
+        tx.insertInto('bandsy.groupMembers').values({ groupId: id, userId: stranger.id }).execute(),
+      ),
     ).rejects.toThrow(/row-level security/)
   })
 

@@ -75,9 +75,9 @@ describe('Bandsy group members', () => {
         tx.updateTable('bandsy.groupMembers').set({ role: 'admin' }).where('groupId', '=', id).where('userId', '=', member.id).execute(),
       ),
     ).rejects.toThrow(/only a group admin can change roles/)
-    expect((await call(env, admin, 'GET', `/groups/${id}`)).json().group.members.find((m: { userId: string }) => m.userId === member.id).role).toBe(
-      'member',
-    )
+    expect(
+      (await call(env, admin, 'GET', `/groups/${id}`)).json().group.members.find((m: { userId: string }) => m.userId === member.id).role,
+    ).toBe('member')
   })
 
   it('members play different instruments within the group: each sets their own, an admin sets anyone’s', async () => {
@@ -96,10 +96,14 @@ describe('Bandsy group members', () => {
     expect((await call(env, member, 'PATCH', `/groups/${id}/members/${other.id}`, { instrumentId: drums })).statusCode).toBe(403)
 
     const members = (await call(env, member, 'GET', `/groups/${id}`)).json().group.members
-    const playing = Object.fromEntries(members.map((m: { userId: string; instrument: { name: string } | null }) => [m.userId, m.instrument?.name ?? null]))
+    const playing = Object.fromEntries(
+      members.map((m: { userId: string; instrument: { name: string } | null }) => [m.userId, m.instrument?.name ?? null]),
+    )
     expect(playing).toEqual({ [admin.id]: null, [member.id]: 'Drums', [other.id]: 'Bass Guitar' })
 
-    const unknown = await call(env, member, 'PATCH', `/groups/${id}/members/${member.id}`, { instrumentId: '00000000-0000-4000-8000-000000000077' })
+    const unknown = await call(env, member, 'PATCH', `/groups/${id}/members/${member.id}`, {
+      instrumentId: '00000000-0000-4000-8000-000000000077',
+    })
     expect(unknown.statusCode).toBe(404)
     const cleared = await call(env, member, 'PATCH', `/groups/${id}/members/${member.id}`, { instrumentId: null })
     expect(cleared.json().group.members.find((m: { userId: string }) => m.userId === member.id).instrument).toBeNull()

@@ -103,8 +103,16 @@ export const membersOf = (tx: Tx, groupId: string): Promise<MemberRow[]> =>
     .innerJoin('bandsy.users as u', 'u.id', 'gm.userId')
     .leftJoin('bandsy.instruments as i', 'i.id', 'gm.instrumentId')
     .select([
-      'gm.userId', 'gm.role', 'gm.instrumentId', 'i.name as instrumentName', 'gm.joinedAt',
-      'u.username', 'u.displayName', 'u.profileImageUrl', 'u.city', 'u.country',
+      'gm.userId',
+      'gm.role',
+      'gm.instrumentId',
+      'i.name as instrumentName',
+      'gm.joinedAt',
+      'u.username',
+      'u.displayName',
+      'u.profileImageUrl',
+      'u.city',
+      'u.country',
     ])
     .where('gm.groupId', '=', groupId)
     .where('u.deletedAt', 'is', null)
@@ -113,7 +121,11 @@ export const membersOf = (tx: Tx, groupId: string): Promise<MemberRow[]> =>
     .orderBy('gm.userId')
     .execute()
 
-export const findMember = (tx: Tx, groupId: string, userId: string): Promise<{ userId: string; role: GroupRole; instrumentId: string | null } | undefined> =>
+export const findMember = (
+  tx: Tx,
+  groupId: string,
+  userId: string,
+): Promise<{ userId: string; role: GroupRole; instrumentId: string | null } | undefined> =>
   tx
     .selectFrom('bandsy.groupMembers')
     .select(['userId', 'role', 'instrumentId'])
@@ -122,14 +134,29 @@ export const findMember = (tx: Tx, groupId: string, userId: string): Promise<{ u
     .executeTakeFirst()
 
 /** False when row-level security let no row be changed (e.g. the caller stopped being an admin meanwhile). */
-export async function updateMember(tx: Tx, groupId: string, userId: string, values: { role?: GroupRole; instrumentId?: string | null }): Promise<boolean> {
+export async function updateMember(
+  tx: Tx,
+  groupId: string,
+  userId: string,
+  values: { role?: GroupRole; instrumentId?: string | null },
+): Promise<boolean> {
   if (Object.keys(values).length === 0) return true
-  const r = await tx.updateTable('bandsy.groupMembers').set(values).where('groupId', '=', groupId).where('userId', '=', userId).executeTakeFirst()
+  const r = await tx
+    .updateTable('bandsy.groupMembers')
+    .set(values)
+    .where('groupId', '=', groupId)
+    .where('userId', '=', userId)
+    .executeTakeFirst()
   return Number(r.numUpdatedRows) > 0
 }
 
 export async function deleteMember(tx: Tx, groupId: string, userId: string): Promise<boolean> {
-  const rows = await tx.deleteFrom('bandsy.groupMembers').where('groupId', '=', groupId).where('userId', '=', userId).returning('id').execute()
+  const rows = await tx
+    .deleteFrom('bandsy.groupMembers')
+    .where('groupId', '=', groupId)
+    .where('userId', '=', userId)
+    .returning('id')
+    .execute()
   return rows.length > 0
 }
 
@@ -148,7 +175,11 @@ export const genresOf = (tx: Tx, groupId: string): Promise<GroupGenre[]> =>
 
 export async function replaceGenres(tx: Tx, groupId: string, genreIds: string[]) {
   await tx.deleteFrom('bandsy.groupGenres').where('groupId', '=', groupId).execute()
-  if (genreIds.length) await tx.insertInto('bandsy.groupGenres').values(genreIds.map((genreId) => ({ groupId, genreId }))).execute()
+  if (genreIds.length)
+    await tx
+      .insertInto('bandsy.groupGenres')
+      .values(genreIds.map((genreId) => ({ groupId, genreId })))
+      .execute()
 }
 
 /** The group conversation; under RLS only its participants (the members) see it. */

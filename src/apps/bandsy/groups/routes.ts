@@ -3,7 +3,17 @@
 import { z } from 'zod'
 import { type AppContext, errorSchema, idParams, BandsyGroupRoleValues } from '../../../platform'
 import * as groups from './service'
-import { genreIds, groupMemberParams, groupSchema, groupSummarySchema, optionalText, presentGroup, presentSummary, text, url } from './schemas'
+import {
+  genreIds,
+  groupMemberParams,
+  groupSchema,
+  groupSummarySchema,
+  optionalText,
+  presentGroup,
+  presentSummary,
+  text,
+  url,
+} from './schemas'
 import { invitationRoutes } from './invitation-routes'
 
 const tags = ['groups']

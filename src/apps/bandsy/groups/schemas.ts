@@ -10,7 +10,11 @@ import { BandsyGroupRoleValues } from '../../../platform'
 const noNul = (s: string) => !s.includes('\u0000')
 export const text = (max: number) => z.string().trim().min(1).max(max).refine(noNul, 'must not contain NUL characters')
 export const optionalText = (max: number) => z.string().trim().max(max).refine(noNul, 'must not contain NUL characters')
-export const url = z.string().trim().max(500).pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+export const url = z
+  .string()
+  .trim()
+  .max(500)
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
 export const genreIds = z.array(z.uuid()).max(20).describe('Genre ids from GET /catalog (at most 20)')
 export const groupMemberParams = z.object({ id: z.uuid(), userId: z.uuid() })
 export const invitationParams = z.object({ id: z.uuid(), invitationId: z.uuid() })

@@ -93,7 +93,14 @@ export async function deleteGroup(platform: Platform, claims: Claims, id: string
   await withUser(platform.db.kysely, claims, async (tx) => {
     await requireGroup(tx, id, claims.sub, 'admin')
     if (!(await repo.deleteGroup(tx, id))) throw notFound('Group', { id })
-    await platform.audit.record(tx, { app: 'bandsy', actorId: claims.sub, actorRole: claims.role, action: 'group.deleted', subjectType: 'group', subjectId: id })
+    await platform.audit.record(tx, {
+      app: 'bandsy',
+      actorId: claims.sub,
+      actorRole: claims.role,
+      action: 'group.deleted',
+      subjectType: 'group',
+      subjectId: id,
+    })
   })
 }
 
@@ -123,7 +130,8 @@ export async function updateMember(
     const isAdmin = group.myRole === 'admin'
     const target = await repo.findMember(tx, groupId, userId)
     if (!target) throw notFound('Member of this group', { groupId, userId })
-    if (changes.role !== undefined && changes.role !== target.role && !isAdmin) throw forbidden('Only an admin of this group can change roles')
+    if (changes.role !== undefined && changes.role !== target.role && !isAdmin)
+      throw forbidden('Only an admin of this group can change roles')
     if (changes.instrumentId !== undefined && userId !== claims.sub && !isAdmin)
       throw forbidden("Only the member or an admin of this group can set the member's instrument")
     if (changes.instrumentId && (await repo.missingIds(tx, 'bandsy.instruments', [changes.instrumentId])).length)

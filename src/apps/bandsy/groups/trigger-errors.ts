@@ -1,7 +1,7 @@
 // The group triggers of migration 0001 raise check_violation with a named constraint. The generic
 // mapping (fromPostgresError) would call that a 422 "values break a rule"; for a user these are
 // conflicts with the group's current state, so they become 409s that say what to do.
-import { AppError, conflict } from '../../../platform'
+import { type AppError, conflict } from '../../../platform'
 
 interface PgError {
   code?: string

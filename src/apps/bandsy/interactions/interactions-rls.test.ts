@@ -13,7 +13,8 @@ describe('Bandsy interactions and matches under row-level security', () => {
   })
   afterAll(() => env.close())
 
-  const as = <T>(m: Musician, fn: (tx: Tx) => Promise<T>) => withUser(env.platform.db.kysely, { sub: m.id, role: 'musician', app: 'bandsy' }, fn)
+  const as = <T>(m: Musician, fn: (tx: Tx) => Promise<T>) =>
+    withUser(env.platform.db.kysely, { sub: m.id, role: 'musician', app: 'bandsy' }, fn)
   /** The SQLSTATE the statement fails with, or 'ok'. */
   const attempt = (m: Musician, fn: (tx: Tx) => Promise<unknown>) =>
     as(m, fn).then(
@@ -36,19 +37,30 @@ describe('Bandsy interactions and matches under row-level security', () => {
     const free = await aMusician(env.platform)
     const premium = await aMusician(env.platform, { plan: 'premium' })
     for (const me of [free, premium]) {
-      const [liker, superLiker, passer, blocker] = [await aMusician(env.platform), await aMusician(env.platform), await aMusician(env.platform), await aMusician(env.platform)]
+      const [liker, superLiker, passer, blocker] = [
+        await aMusician(env.platform),
+        await aMusician(env.platform),
+        await aMusician(env.platform),
+        await aMusician(env.platform),
+      ]
       await anInteraction(env.platform, liker, me, 'like')
       await anInteraction(env.platform, superLiker, me, 'super_like')
       await anInteraction(env.platform, passer, me, 'pass')
       await anInteraction(env.platform, blocker, me, 'block')
-      const seen = await as(me, (tx) => tx.selectFrom('bandsy.userInteractions').select(['type']).where('toUserId', '=', me.id).orderBy('type').execute())
+      const seen = await as(me, (tx) =>
+        tx.selectFrom('bandsy.userInteractions').select(['type']).where('toUserId', '=', me.id).orderBy('type').execute(),
+      )
       expect(seen.map((r) => r.type)).toEqual(me === free ? ['super_like'] : ['like', 'super_like'])
     }
   })
 
   it('a musician cannot insert an interaction as someone else, nor delete theirs', async () => {
     const [a, b, c] = [await aMusician(env.platform), await aMusician(env.platform), await aMusician(env.platform)]
-    expect(await attempt(a, (tx) => tx.insertInto('bandsy.userInteractions').values({ fromUserId: b.id, toUserId: c.id, type: 'like', context: 'discovery' }).execute())).toBe('42501')
+    expect(
+      await attempt(a, (tx) =>
+        tx.insertInto('bandsy.userInteractions').values({ fromUserId: b.id, toUserId: c.id, type: 'like', context: 'discovery' }).execute(),
+      ),
+    ).toBe('42501')
     await anInteraction(env.platform, b, c, 'block')
     await as(a, (tx) => tx.deleteFrom('bandsy.userInteractions').where('fromUserId', '=', b.id).execute())
     expect(await interactionsSeenBy(b, b.id)).toEqual([{ type: 'block', toUserId: c.id }])
@@ -59,37 +71,60 @@ describe('Bandsy interactions and matches under row-level security', () => {
     const [lo, hi] = [a.id, c.id].sort()
     expect(await attempt(a, (tx) => tx.insertInto('bandsy.matches').values({ user1Id: lo, user2Id: hi }).execute())).toBe('42501')
     const { matchId } = await aMatch(env.platform, a, b)
-    expect(await attempt(a, (tx) => tx.updateTable('bandsy.matches').set({ matchScore: 100 }).where('id', '=', matchId).execute())).toBe('42501')
+    expect(await attempt(a, (tx) => tx.updateTable('bandsy.matches').set({ matchScore: 100 }).where('id', '=', matchId).execute())).toBe(
+      '42501',
+    )
     // An outsider sees no row to update.
-    const outsider = await as(c, (tx) => tx.updateTable('bandsy.matches').set({ status: 'unmatched' }).where('id', '=', matchId).executeTakeFirst())
+    const outsider = await as(c, (tx) =>
+      tx.updateTable('bandsy.matches').set({ status: 'unmatched' }).where('id', '=', matchId).executeTakeFirst(),
+    )
     expect(Number(outsider.numUpdatedRows)).toBe(0)
-    expect(await attempt(a, (tx) => tx.updateTable('bandsy.matches').set({ status: 'active' }).where('id', '=', matchId).execute())).toBe('42501')
-    const ended = await as(a, (tx) => tx.updateTable('bandsy.matches').set({ status: 'unmatched' }).where('id', '=', matchId).executeTakeFirst())
+    expect(await attempt(a, (tx) => tx.updateTable('bandsy.matches').set({ status: 'active' }).where('id', '=', matchId).execute())).toBe(
+      '42501',
+    )
+    const ended = await as(a, (tx) =>
+      tx.updateTable('bandsy.matches').set({ status: 'unmatched' }).where('id', '=', matchId).executeTakeFirst(),
+    )
     expect(Number(ended.numUpdatedRows)).toBe(1)
-    const revived = await as(b, (tx) => tx.updateTable('bandsy.matches').set({ status: 'active' }).where('id', '=', matchId).executeTakeFirst())
+    const revived = await as(b, (tx) =>
+      tx.updateTable('bandsy.matches').set({ status: 'active' }).where('id', '=', matchId).executeTakeFirst(),
+    )
     expect(Number(revived.numUpdatedRows)).toBe(0)
-    const { status } = await env.platform.db.kysely.selectFrom('bandsy.matches').select('status').where('id', '=', matchId).executeTakeFirstOrThrow()
+    const { status } = await env.platform.db.kysely
+      .selectFrom('bandsy.matches')
+      .select('status')
+      .where('id', '=', matchId)
+      .executeTakeFirstOrThrow()
     expect(status).toBe('unmatched')
     expect(await as(c, (tx) => tx.selectFrom('bandsy.matches').select('id').where('id', '=', matchId).execute())).toEqual([])
   })
 
-  it("create_mutual_match makes nothing without both likes, or with a block, whoever calls it", async () => {
+  it('create_mutual_match makes nothing without both likes, or with a block, whoever calls it', async () => {
     const [a, b] = [await aMusician(env.platform), await aMusician(env.platform)]
     const call = (m: Musician, other: Musician) =>
-      as(m, async (tx) => (await sql<{ matchId: string }>`select match_id from bandsy.create_mutual_match(${other.id}::uuid, 50, '[]'::json)`.execute(tx)).rows)
+      as(
+        m,
+        async (tx) =>
+          (await sql<{ matchId: string }>`select match_id from bandsy.create_mutual_match(${other.id}::uuid, 50, '[]'::json)`.execute(tx))
+            .rows,
+      )
     await anInteraction(env.platform, a, b, 'like')
     expect(await call(a, b)).toEqual([])
     await anInteraction(env.platform, b, a, 'like')
     await anInteraction(env.platform, b, a, 'block')
     expect(await call(a, b)).toEqual([])
-    expect(await env.platform.db.kysely.selectFrom('bandsy.matches').select('id').where('user1Id', 'in', [a.id, b.id]).execute()).toEqual([])
+    expect(await env.platform.db.kysely.selectFrom('bandsy.matches').select('id').where('user1Id', 'in', [a.id, b.id]).execute()).toEqual(
+      [],
+    )
   })
 
-  it("super-like spends: your own only, and none can be removed", async () => {
+  it('super-like spends: your own only, and none can be removed', async () => {
     const [a, b, c] = [await aMusician(env.platform), await aMusician(env.platform), await aMusician(env.platform)]
     await env.platform.db.kysely.insertInto('bandsy.superLikeSpends').values({ userId: b.id, toUserId: c.id }).execute()
     expect(await as(a, (tx) => tx.selectFrom('bandsy.superLikeSpends').select('id').execute())).toEqual([])
-    expect(await attempt(a, (tx) => tx.insertInto('bandsy.superLikeSpends').values({ userId: b.id, toUserId: c.id }).execute())).toBe('42501')
+    expect(await attempt(a, (tx) => tx.insertInto('bandsy.superLikeSpends').values({ userId: b.id, toUserId: c.id }).execute())).toBe(
+      '42501',
+    )
     expect(await attempt(b, (tx) => tx.deleteFrom('bandsy.superLikeSpends').where('userId', '=', b.id).execute())).toBe('42501')
     expect(await as(b, (tx) => tx.selectFrom('bandsy.superLikeSpends').select('id').execute())).toHaveLength(1)
   })

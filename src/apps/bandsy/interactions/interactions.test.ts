@@ -24,7 +24,10 @@ describe('Bandsy interactions over HTTP', () => {
     const [a, b] = [await aMusician(env.platform), await aMusician(env.platform)]
     const first = await swipe(a, b, 'like')
     expect(first.statusCode).toBe(201)
-    expect(first.json()).toMatchObject({ interaction: { fromUserId: a.id, toUserId: b.id, type: 'like', context: 'discovery' }, match: null })
+    expect(first.json()).toMatchObject({
+      interaction: { fromUserId: a.id, toUserId: b.id, type: 'like', context: 'discovery' },
+      match: null,
+    })
     const again = await swipe(a, b, 'like', { context: 'search' })
     expect(again.statusCode).toBe(200)
     expect(again.json().interaction.id).toBe(first.json().interaction.id)
@@ -72,14 +75,21 @@ describe('Bandsy interactions over HTTP', () => {
     const r = await swipe(a, { id: 'not-a-uuid' }, 'like')
     expect(r.statusCode).toBe(400)
     expect(JSON.stringify(r.json())).toContain('toUserId')
-    const t = await env.http.inject({ method: 'POST', url: `${BANDSY}/interactions`, headers: bearer(a), payload: { toUserId: a.id, type: 'wink' } })
+    const t = await env.http.inject({
+      method: 'POST',
+      url: `${BANDSY}/interactions`,
+      headers: bearer(a),
+      payload: { toUserId: a.id, type: 'wink' },
+    })
     expect(t.statusCode).toBe(400)
     expect(JSON.stringify(t.json())).toContain('type')
   })
 
   it('needs a musician token', async () => {
     const b = await aMusician(env.platform)
-    expect((await env.http.inject({ method: 'POST', url: `${BANDSY}/interactions`, payload: { toUserId: b.id, type: 'like' } })).statusCode).toBe(401)
+    expect(
+      (await env.http.inject({ method: 'POST', url: `${BANDSY}/interactions`, payload: { toUserId: b.id, type: 'like' } })).statusCode,
+    ).toBe(401)
   })
 
   it('mutual likes make one match with a conversation, a score, and a notification for both', async () => {
@@ -96,16 +106,32 @@ describe('Bandsy interactions over HTTP', () => {
     expect(row.user1Id < row.user2Id).toBe(true)
     expect([row.user1Id, row.user2Id].sort()).toEqual([a.id, b.id].sort())
     expect(row.matchScore).toBe(match.score)
-    const participants = await db.selectFrom('bandsy.conversationParticipants').select('userId').where('conversationId', '=', match.conversationId).execute()
+    const participants = await db
+      .selectFrom('bandsy.conversationParticipants')
+      .select('userId')
+      .where('conversationId', '=', match.conversationId)
+      .execute()
     expect(participants.map((p) => p.userId).sort()).toEqual([a.id, b.id].sort())
-    const notes = await db.selectFrom('bandsy.notifications').select(['userId', 'type', 'data']).where('type', '=', 'match.created').where('userId', 'in', [a.id, b.id]).execute()
+    const notes = await db
+      .selectFrom('bandsy.notifications')
+      .select(['userId', 'type', 'data'])
+      .where('type', '=', 'match.created')
+      .where('userId', 'in', [a.id, b.id])
+      .execute()
     expect(notes).toHaveLength(2)
     for (const n of notes) expect(n.data).toEqual({ matchId: match.id, conversationId: match.conversationId })
     // Liking again reports the same match, not a new one, and notifies nobody again.
     const again = await swipe(a, b, 'like')
     expect(again.statusCode).toBe(200)
     expect(again.json().match).toEqual({ ...match, created: false })
-    expect(await db.selectFrom('bandsy.notifications').select('id').where('type', '=', 'match.created').where('userId', 'in', [a.id, b.id]).execute()).toHaveLength(2)
+    expect(
+      await db
+        .selectFrom('bandsy.notifications')
+        .select('id')
+        .where('type', '=', 'match.created')
+        .where('userId', 'in', [a.id, b.id])
+        .execute(),
+    ).toHaveLength(2)
   })
 
   it('a pass back makes no match', async () => {
@@ -153,16 +179,22 @@ describe('Bandsy interactions over HTTP', () => {
     expect(await rowsOf(a, b)).toEqual([])
     const m = await env.platform.db.kysely.selectFrom('bandsy.matches').select('status').where('id', '=', matchId).executeTakeFirstOrThrow()
     expect(m.status).toBe('blocked')
-    expect((await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/block`, headers: bearer(a) })).statusCode).toBe(404)
+    expect((await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/block`, headers: bearer(a) })).statusCode).toBe(
+      404,
+    )
     // Unblocked, they can like each other again.
     expect((await swipe(a, b, 'like')).statusCode).toBe(201)
   })
 
   it('undoes a pass, and refuses to undo a like (400 naming type)', async () => {
     const [a, b] = [await aMusician(env.platform), await aMusician(env.platform)]
-    expect((await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/pass`, headers: bearer(a) })).statusCode).toBe(404)
+    expect((await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/pass`, headers: bearer(a) })).statusCode).toBe(
+      404,
+    )
     await swipe(a, b, 'pass')
-    expect((await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/pass`, headers: bearer(a) })).statusCode).toBe(200)
+    expect((await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/pass`, headers: bearer(a) })).statusCode).toBe(
+      200,
+    )
     expect(await rowsOf(a, b)).toEqual([])
     const like = await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/like`, headers: bearer(a) })
     expect(like.statusCode).toBe(400)
@@ -172,7 +204,9 @@ describe('Bandsy interactions over HTTP', () => {
   it("undoing someone else's block is a 404: you can only remove your own", async () => {
     const [a, b] = [await aMusician(env.platform), await aMusician(env.platform)]
     await swipe(b, a, 'block')
-    expect((await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/block`, headers: bearer(a) })).statusCode).toBe(404)
+    expect((await env.http.inject({ method: 'DELETE', url: `${BANDSY}/interactions/${b.id}/block`, headers: bearer(a) })).statusCode).toBe(
+      404,
+    )
     expect((await rowsOf(b, a)).map((r) => r.type)).toEqual(['block'])
   })
 })

@@ -14,7 +14,8 @@ describe('Bandsy super likes per plan and who liked you', () => {
 
   const swipe = (from: Musician, to: Musician, type: string) =>
     env.http.inject({ method: 'POST', url: `${BANDSY}/interactions`, headers: bearer(from), payload: { toUserId: to.id, type } })
-  const received = (m: Musician, query = '') => env.http.inject({ method: 'GET', url: `${BANDSY}/likes/received${query}`, headers: bearer(m) })
+  const received = (m: Musician, query = '') =>
+    env.http.inject({ method: 'GET', url: `${BANDSY}/likes/received${query}`, headers: bearer(m) })
   const others = async (n: number) => Promise.all(Array.from({ length: n }, () => aMusician(env.platform)))
 
   it('free: 1 super like per UTC day, then 429 naming the limit, the plan and basic; a new day gives another', async () => {
@@ -42,7 +43,10 @@ describe('Bandsy super likes per plan and who liked you', () => {
   })
 
   it('basic gets 3 and is pointed at premium; premium gets 10; pro is unlimited', async () => {
-    for (const [plan, limit, upgradeTo] of [['basic', 3, 'premium'], ['premium', 10, 'pro']] as const) {
+    for (const [plan, limit, upgradeTo] of [
+      ['basic', 3, 'premium'],
+      ['premium', 10, 'pro'],
+    ] as const) {
       const me = await aMusician(env.platform, { plan })
       const targets = await others(limit + 1)
       for (const t of targets.slice(0, limit)) expect((await swipe(me, t, 'super_like')).statusCode).toBe(201)
@@ -63,7 +67,9 @@ describe('Bandsy super likes per plan and who liked you', () => {
       const r = await received(me)
       expect(r.statusCode).toBe(200)
       expect(r.json()).toMatchObject({ includesPlainLikes: false, nextCursor: null })
-      expect(r.json().likes.map((l: { type: string; musician: { id: string } }) => [l.type, l.musician.id])).toEqual([['super_like', superLiker.id]])
+      expect(r.json().likes.map((l: { type: string; musician: { id: string } }) => [l.type, l.musician.id])).toEqual([
+        ['super_like', superLiker.id],
+      ])
       const plain = await received(me, '?type=like')
       expect(plain.statusCode).toBe(402)
       expect(plain.json().error).toMatchObject({ code: 'payment_required', details: { upgradeTo: 'premium', plan: plan ?? 'free' } })
@@ -78,7 +84,12 @@ describe('Bandsy super likes per plan and who liked you', () => {
       await anInteraction(env.platform, superLiker, me, 'super_like')
       const r = await received(me)
       expect(r.json().includesPlainLikes).toBe(true)
-      expect(r.json().likes.map((l: { musician: { id: string } }) => l.musician.id).sort()).toEqual([liker.id, superLiker.id].sort())
+      expect(
+        r
+          .json()
+          .likes.map((l: { musician: { id: string } }) => l.musician.id)
+          .sort(),
+      ).toEqual([liker.id, superLiker.id].sort())
       expect((await received(me, '?type=like')).json().likes.map((l: { musician: { id: string } }) => l.musician.id)).toEqual([liker.id])
       expect(JSON.stringify(r.json())).not.toMatch(/latitude|longitude|52\.52/)
     }
@@ -104,6 +115,8 @@ describe('Bandsy super likes per plan and who liked you', () => {
     expect(first.likes).toHaveLength(2)
     const second = (await received(me, `?limit=2&cursor=${first.nextCursor}`)).json()
     expect(second).toMatchObject({ nextCursor: null })
-    expect([...first.likes, ...second.likes].map((l: { musician: { id: string } }) => l.musician.id).sort()).toEqual(likers.map((l) => l.id).sort())
+    expect([...first.likes, ...second.likes].map((l: { musician: { id: string } }) => l.musician.id).sort()).toEqual(
+      likers.map((l) => l.id).sort(),
+    )
   })
 })

@@ -49,7 +49,12 @@ export async function lockSwipe(
   return rows[0]
 }
 
-export async function findInteraction(tx: Tx, fromUserId: string, toUserId: string, type: InteractionType): Promise<InteractionRow | undefined> {
+export async function findInteraction(
+  tx: Tx,
+  fromUserId: string,
+  toUserId: string,
+  type: InteractionType,
+): Promise<InteractionRow | undefined> {
   return tx
     .selectFrom('bandsy.userInteractions')
     .select(COLUMNS)
@@ -65,7 +70,11 @@ export async function deleteOtherSwipes(tx: Tx, fromUserId: string, toUserId: st
     .deleteFrom('bandsy.userInteractions')
     .where('fromUserId', '=', fromUserId)
     .where('toUserId', '=', toUserId)
-    .where('type', 'in', SWIPES.filter((s) => s !== keep))
+    .where(
+      'type',
+      'in',
+      SWIPES.filter((s) => s !== keep),
+    )
     .execute()
 }
 
@@ -82,7 +91,12 @@ export async function insertInteraction(
     .executeTakeFirst()
 }
 
-export async function deleteInteraction(tx: Tx, fromUserId: string, toUserId: string, type: InteractionType): Promise<InteractionRow | undefined> {
+export async function deleteInteraction(
+  tx: Tx,
+  fromUserId: string,
+  toUserId: string,
+  type: InteractionType,
+): Promise<InteractionRow | undefined> {
   return tx
     .deleteFrom('bandsy.userInteractions')
     .where('fromUserId', '=', fromUserId)
@@ -110,7 +124,13 @@ export async function recordSuperLike(tx: Tx, userId: string, toUserId: string, 
 /** Ends the active match between the caller and `otherId`, if any (matches_participants_end allows it). */
 export async function blockActiveMatch(tx: Tx, meId: string, otherId: string): Promise<void> {
   const [lo, hi] = meId < otherId ? [meId, otherId] : [otherId, meId]
-  await tx.updateTable('bandsy.matches').set({ status: 'blocked' }).where('user1Id', '=', lo).where('user2Id', '=', hi).where('status', '=', 'active').execute()
+  await tx
+    .updateTable('bandsy.matches')
+    .set({ status: 'blocked' })
+    .where('user1Id', '=', lo)
+    .where('user2Id', '=', hi)
+    .where('status', '=', 'active')
+    .execute()
 }
 
 export interface ReceivedLike {
@@ -148,5 +168,10 @@ export async function receivedLikes(
 
 /** The keyset of a like sent to the caller, for a cursor. */
 export async function receivedLikeKey(tx: Tx, meId: string, id: string): Promise<{ createdAt: Date; id: string } | undefined> {
-  return tx.selectFrom('bandsy.userInteractions').select(['createdAt', 'id']).where('id', '=', id).where('toUserId', '=', meId).executeTakeFirst()
+  return tx
+    .selectFrom('bandsy.userInteractions')
+    .select(['createdAt', 'id'])
+    .where('id', '=', id)
+    .where('toUserId', '=', meId)
+    .executeTakeFirst()
 }

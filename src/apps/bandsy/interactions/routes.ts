@@ -29,7 +29,7 @@ const matchOutcomeSchema = z
 
 const interactionResponse = z.object({
   interaction: interactionSchema,
-  match: matchOutcomeSchema.nullable().describe("Set when you both like each other (\"it's a match\")"),
+  match: matchOutcomeSchema.nullable().describe('Set when you both like each other ("it\'s a match")'),
 })
 
 const receivedLikeSchema = z

@@ -60,7 +60,13 @@ export async function interact(platform: Platform, claims: Claims, input: Intera
     if (!existing) {
       if (input.type === 'super_like') await spendSuperLike(tx, me, to, now)
       await repo.deleteOtherSwipes(tx, me, to, input.type)
-      inserted = await repo.insertInteraction(tx, { fromUserId: me, toUserId: to, type: input.type, context: input.context, createdAt: now })
+      inserted = await repo.insertInteraction(tx, {
+        fromUserId: me,
+        toUserId: to,
+        type: input.type,
+        context: input.context,
+        createdAt: now,
+      })
     }
     const interaction = existing ?? inserted ?? (await repo.findInteraction(tx, me, to, input.type))!
     const match = compat ? await matchIfMutual(platform, tx, me, to, compat) : null
@@ -145,7 +151,9 @@ export async function receivedLikes(
     const types: ('like' | 'super_like')[] = q.type === 'all' ? (seesPlain ? ['like', 'super_like'] : ['super_like']) : [q.type]
     const after = q.cursor ? await repo.receivedLikeKey(tx, claims.sub, q.cursor) : undefined
     if (q.cursor && !after)
-      throw new AppError('validation_failed', 'query.cursor: not a like you received; use the nextCursor of a previous page', { field: 'query.cursor' })
+      throw new AppError('validation_failed', 'query.cursor: not a like you received; use the nextCursor of a previous page', {
+        field: 'query.cursor',
+      })
     const rows = await repo.receivedLikes(tx, { meId: claims.sub, types, limit: q.limit + 1, after })
     const page = rows.slice(0, q.limit)
     return { likes: page, nextCursor: rows.length > q.limit ? page[page.length - 1].id : null, includesPlainLikes: types.includes('like') }

@@ -23,7 +23,12 @@ describe('Bandsy matches over HTTP', () => {
 
   it("lists a match made over HTTP with the other musician's public card, score, factors and conversation — never coordinates", async () => {
     const a = await aMusician(env.platform)
-    const b = await aMusician(env.platform, { displayName: 'Bea Bass', age: 41, showAge: false, instruments: [{ name: 'Bass Guitar', skill: 'advanced' }] })
+    const b = await aMusician(env.platform, {
+      displayName: 'Bea Bass',
+      age: 41,
+      showAge: false,
+      instruments: [{ name: 'Bass Guitar', skill: 'advanced' }],
+    })
     await like(a, b)
     const made = (await like(b, a)).json().match
     const r = await get(a, '/matches')
@@ -31,8 +36,16 @@ describe('Bandsy matches over HTTP', () => {
     const [m] = r.json().matches
     expect(m).toMatchObject({ id: made.id, status: 'active', conversationId: made.conversationId, score: made.score })
     expect(m.factors.length).toBeGreaterThan(0)
-    expect(m.factors[0]).toEqual(expect.objectContaining({ name: expect.any(String), weight: expect.any(Number), reason: expect.any(String) }))
-    expect(m.musician).toMatchObject({ id: b.id, displayName: 'Bea Bass', age: null, instruments: [{ name: 'Bass Guitar', skillLevel: 'advanced', isPrimary: true }], genres: ['Rock'] })
+    expect(m.factors[0]).toEqual(
+      expect.objectContaining({ name: expect.any(String), weight: expect.any(Number), reason: expect.any(String) }),
+    )
+    expect(m.musician).toMatchObject({
+      id: b.id,
+      displayName: 'Bea Bass',
+      age: null,
+      instruments: [{ name: 'Bass Guitar', skillLevel: 'advanced', isPrimary: true }],
+      genres: ['Rock'],
+    })
     const text = JSON.stringify(r.json())
     for (const secret of ['latitude', 'longitude', 'lat', 'lng', 'email', '52.52', b.email]) expect(text).not.toContain(secret)
     expect((await get(b, '/matches')).json().matches[0].musician.id).toBe(a.id)
@@ -87,17 +100,29 @@ describe('Bandsy matches over HTTP', () => {
       env.clock.advance(1000)
     }
     // Two matches made at the same instant still page apart, by id.
-    await env.platform.db.kysely.updateTable('bandsy.matches').set({ createdAt: new Date('2030-01-01T00:00:00Z') }).where('id', 'in', ids.slice(3)).execute()
+    await env.platform.db.kysely
+      .updateTable('bandsy.matches')
+      .set({ createdAt: new Date('2030-01-01T00:00:00Z') })
+      .where('id', 'in', ids.slice(3))
+      .execute()
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: { matches: { id: string }[]; nextCursor: string | null } = (await get(me, `/matches?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json()
+      const page: { matches: { id: string }[]; nextCursor: string | null } = (
+        await get(me, `/matches?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()
       expect(page.matches.length).toBeLessThanOrEqual(2)
       seen.push(...page.matches.map((m) => m.id))
       cursor = page.nextCursor
     } while (cursor)
     expect(seen.sort()).toEqual([...ids].sort())
-    const rows = await env.platform.db.kysely.selectFrom('bandsy.matches').select('id').where('id', 'in', ids).orderBy('createdAt', 'desc').orderBy('id', 'desc').execute()
+    const rows = await env.platform.db.kysely
+      .selectFrom('bandsy.matches')
+      .select('id')
+      .where('id', 'in', ids)
+      .orderBy('createdAt', 'desc')
+      .orderBy('id', 'desc')
+      .execute()
     const firstTwo = (await get(me, '/matches?limit=2')).json().matches.map((m: { id: string }) => m.id)
     expect(firstTwo).toEqual(rows.slice(0, 2).map((r) => r.id))
     const other = await aMusician(env.platform)

@@ -31,7 +31,9 @@ describeOnServer('Bandsy likes under concurrency (server only)', () => {
         from bandsy.matches m
         left join bandsy.conversations c on c.match_id = m.id
         left join bandsy.conversation_participants cp on cp.conversation_id = c.id
-        where m.user1_id = least(${a.id}::uuid, ${b.id}::uuid) and m.user2_id = greatest(${a.id}::uuid, ${b.id}::uuid)`.execute(env.platform.db.kysely)
+        where m.user1_id = least(${a.id}::uuid, ${b.id}::uuid) and m.user2_id = greatest(${a.id}::uuid, ${b.id}::uuid)`.execute(
+        env.platform.db.kysely,
+      )
       expect(rows[0]).toEqual({ matches: 1, conversations: 1, participants: 2 })
       expect(made[0].id).toBeDefined()
     }
@@ -44,7 +46,12 @@ describeOnServer('Bandsy likes under concurrency (server only)', () => {
     const statuses = answers.map((r) => r.statusCode).sort()
     expect(statuses.filter((s) => s === 201)).toHaveLength(1)
     expect(statuses.filter((s) => s === 429)).toHaveLength(19)
-    const sent = await env.platform.db.kysely.selectFrom('bandsy.userInteractions').select('id').where('fromUserId', '=', me.id).where('type', '=', 'super_like').execute()
+    const sent = await env.platform.db.kysely
+      .selectFrom('bandsy.userInteractions')
+      .select('id')
+      .where('fromUserId', '=', me.id)
+      .where('type', '=', 'super_like')
+      .execute()
     expect(sent).toHaveLength(1)
   })
 
@@ -53,7 +60,12 @@ describeOnServer('Bandsy likes under concurrency (server only)', () => {
       const [a, b] = [await aMusician(env.platform), await aMusician(env.platform)]
       const answers = await Promise.all([swipe(a, b, 'pass'), swipe(a, b, 'like'), swipe(a, b, 'like')])
       for (const r of answers) expect(r.statusCode).toBeLessThan(300)
-      const rows = await env.platform.db.kysely.selectFrom('bandsy.userInteractions').select('type').where('fromUserId', '=', a.id).where('toUserId', '=', b.id).execute()
+      const rows = await env.platform.db.kysely
+        .selectFrom('bandsy.userInteractions')
+        .select('type')
+        .where('fromUserId', '=', a.id)
+        .where('toUserId', '=', b.id)
+        .execute()
       expect(rows).toHaveLength(1)
     }
   })

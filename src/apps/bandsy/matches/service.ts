@@ -17,7 +17,9 @@ export async function listMatches(
   return withUserRead(platform, claims, async (tx) => {
     const after = q.cursor ? await repo.matchKey(tx, q.cursor) : undefined
     if (q.cursor && !after)
-      throw new AppError('validation_failed', 'query.cursor: not one of your matches; use the nextCursor of a previous page', { field: 'query.cursor' })
+      throw new AppError('validation_failed', 'query.cursor: not one of your matches; use the nextCursor of a previous page', {
+        field: 'query.cursor',
+      })
     // One extra row tells whether another page follows.
     const rows = await repo.listMatches(tx, { meId: claims.sub, status: q.status, limit: q.limit + 1, after })
     const page = rows.slice(0, q.limit)

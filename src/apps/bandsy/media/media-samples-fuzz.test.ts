@@ -68,13 +68,25 @@ describe('hostile input to the media sample routes', () => {
     const values = fc.sample(hostileString, { seed: 7, numRuns: 40 })
     for (const [n, v] of values.entries()) {
       const field = ['title', 'description', 'instrumentId', 'isPublic', 'genreIds', v.slice(0, 50) || 'x'][n % 6]!
-      const body = multipart({ title: 'ok', [field]: v }, [{ contentType: n % 3 ? 'audio/wav' : v.slice(0, 80), data: n % 2 ? wavFile(1) : Buffer.from(v) }])
-      const res = await env.http.inject({ method: 'POST', url: `${BANDSY}/media-samples`, headers: { ...body.headers, ...bearer(m) }, payload: body.payload })
+      const body = multipart({ title: 'ok', [field]: v }, [
+        { contentType: n % 3 ? 'audio/wav' : v.slice(0, 80), data: n % 2 ? wavFile(1) : Buffer.from(v) },
+      ])
+      const res = await env.http.inject({
+        method: 'POST',
+        url: `${BANDSY}/media-samples`,
+        headers: { ...body.headers, ...bearer(m) },
+        payload: body.payload,
+      })
       expectErrorShape(res, `field ${JSON.stringify(field)} = ${JSON.stringify(v).slice(0, 80)}`)
     }
     // A body cut off in the middle of the file part.
     const whole = multipart({ title: 'cut' }, [{ contentType: 'audio/wav', data: wavFile(1) }])
-    const cut = await env.http.inject({ method: 'POST', url: `${BANDSY}/media-samples`, headers: { ...whole.headers, ...bearer(m) }, payload: whole.payload.subarray(0, 400) })
+    const cut = await env.http.inject({
+      method: 'POST',
+      url: `${BANDSY}/media-samples`,
+      headers: { ...whole.headers, ...bearer(m) },
+      payload: whole.payload.subarray(0, 400),
+    })
     expectErrorShape(cut, 'truncated body')
     expect(cut.statusCode).toBeGreaterThanOrEqual(400)
   })

@@ -13,7 +13,8 @@ let rock: string
 let privateId: string
 let publicId: string
 
-const as = <T>(m: Musician, fn: (tx: Tx) => Promise<T>) => withUser(env.platform.db.kysely, { sub: m.id, role: 'musician', app: 'bandsy' }, fn)
+const as = <T>(m: Musician, fn: (tx: Tx) => Promise<T>) =>
+  withUser(env.platform.db.kysely, { sub: m.id, role: 'musician', app: 'bandsy' }, fn)
 const sample = (userId: string, isPublic: boolean) => ({
   userId,
   title: 'take',
@@ -28,20 +29,38 @@ beforeAll(async () => {
   owner = await aMusician(env.platform)
   other = await aMusician(env.platform)
   rock = await genreId(env.platform, 'Rock')
-  privateId = await as(owner, async (tx) => (await tx.insertInto('bandsy.mediaSamples').values(sample(owner.id, false)).returning('id').executeTakeFirstOrThrow()).id)
-  publicId = await as(owner, async (tx) => (await tx.insertInto('bandsy.mediaSamples').values(sample(owner.id, true)).returning('id').executeTakeFirstOrThrow()).id)
-  await as(owner, (tx) => tx.insertInto('bandsy.mediaSampleGenres').values([{ mediaSampleId: privateId, genreId: rock }, { mediaSampleId: publicId, genreId: rock }]).execute())
+  privateId = await as(
+    owner,
+    async (tx) => (await tx.insertInto('bandsy.mediaSamples').values(sample(owner.id, false)).returning('id').executeTakeFirstOrThrow()).id,
+  )
+  publicId = await as(
+    owner,
+    async (tx) => (await tx.insertInto('bandsy.mediaSamples').values(sample(owner.id, true)).returning('id').executeTakeFirstOrThrow()).id,
+  )
+  await as(owner, (tx) =>
+    tx
+      .insertInto('bandsy.mediaSampleGenres')
+      .values([
+        { mediaSampleId: privateId, genreId: rock },
+        { mediaSampleId: publicId, genreId: rock },
+      ])
+      .execute(),
+  )
 })
 afterAll(() => env?.close())
 
 describe('media samples under row-level security', () => {
   it('cannot insert a sample as someone else', async () => {
-    await expect(as(other, (tx) => tx.insertInto('bandsy.mediaSamples').values(sample(owner.id, true)).execute())).rejects.toThrow(/row-level security/)
+    await expect(as(other, (tx) => tx.insertInto('bandsy.mediaSamples').values(sample(owner.id, true)).execute())).rejects.toThrow(
+      /row-level security/,
+    )
   })
 
   it("cannot update or delete another's sample, public or private", async () => {
     for (const id of [publicId, privateId]) {
-      const updated = await as(other, (tx) => tx.updateTable('bandsy.mediaSamples').set({ title: 'stolen' }).where('id', '=', id).executeTakeFirst())
+      const updated = await as(other, (tx) =>
+        tx.updateTable('bandsy.mediaSamples').set({ title: 'stolen' }).where('id', '=', id).executeTakeFirst(),
+      )
       expect(updated.numUpdatedRows).toBe(0n)
       const deleted = await as(other, (tx) => tx.deleteFrom('bandsy.mediaSamples').where('id', '=', id).executeTakeFirst())
       expect(deleted.numDeletedRows).toBe(0n)
@@ -51,7 +70,9 @@ describe('media samples under row-level security', () => {
   })
 
   it('cannot change the owner of a sample (file_key and user_id are not updatable)', async () => {
-    await expect(as(owner, (tx) => tx.updateTable('bandsy.mediaSamples').set({ fileKey: 'other/key' }).where('id', '=', publicId).execute())).rejects.toThrow(/permission denied/)
+    await expect(
+      as(owner, (tx) => tx.updateTable('bandsy.mediaSamples').set({ fileKey: 'other/key' }).where('id', '=', publicId).execute()),
+    ).rejects.toThrow(/permission denied/)
   })
 
   it("cannot read another's private sample or its genre tags; can read the public one", async () => {
@@ -65,8 +86,12 @@ describe('media samples under row-level security', () => {
 
   it("cannot tag or untag another's sample", async () => {
     const jazz = await genreId(env.platform, 'Jazz')
-    await expect(as(other, (tx) => tx.insertInto('bandsy.mediaSampleGenres').values({ mediaSampleId: publicId, genreId: jazz }).execute())).rejects.toThrow(/row-level security/)
-    const untagged = await as(other, (tx) => tx.deleteFrom('bandsy.mediaSampleGenres').where('mediaSampleId', '=', publicId).executeTakeFirst())
+    await expect(
+      as(other, (tx) => tx.insertInto('bandsy.mediaSampleGenres').values({ mediaSampleId: publicId, genreId: jazz }).execute()),
+    ).rejects.toThrow(/row-level security/)
+    const untagged = await as(other, (tx) =>
+      tx.deleteFrom('bandsy.mediaSampleGenres').where('mediaSampleId', '=', publicId).executeTakeFirst(),
+    )
     expect(untagged.numDeletedRows).toBe(0n)
   })
 

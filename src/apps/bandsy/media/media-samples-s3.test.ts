@@ -41,7 +41,11 @@ describe('media samples on S3 storage', () => {
     expect(file.statusCode).toBe(200)
     expect(file.headers['content-type']).toBe('audio/wav')
     expect(file.rawPayload.equals(wavFile(3))).toBe(true)
-    const part = await env.http.inject({ method: 'GET', url: `${BANDSY}/media-samples/${id}/file`, headers: { ...bearer(m), range: 'bytes=-4' } })
+    const part = await env.http.inject({
+      method: 'GET',
+      url: `${BANDSY}/media-samples/${id}/file`,
+      headers: { ...bearer(m), range: 'bytes=-4' },
+    })
     expect(part.statusCode).toBe(206)
     expect(part.rawPayload.equals(wavFile(3).subarray(-4))).toBe(true)
 

@@ -15,7 +15,8 @@ let root: string
 let alice: Musician
 let bob: Musician
 
-const get = (m: Musician, url: string, headers: Record<string, string> = {}) => env.http.inject({ method: 'GET', url: `${BANDSY}${url}`, headers: { ...bearer(m), ...headers } })
+const get = (m: Musician, url: string, headers: Record<string, string> = {}) =>
+  env.http.inject({ method: 'GET', url: `${BANDSY}${url}`, headers: { ...bearer(m), ...headers } })
 /** Files under the storage folder for a musician's samples. */
 const storedFiles = async (m: Musician) => fsp.readdir(path.join(root, 'bandsy/samples', m.id)).catch(() => [] as string[])
 
@@ -35,8 +36,24 @@ describe('uploading a sample', () => {
     const res = await uploadSample(env.http, alice, { title: 'Riff in E', description: 'Warm-up' })
     expect(res.statusCode, res.body).toBe(201)
     const s = res.json()
-    expect(s).toMatchObject({ userId: alice.id, title: 'Riff in E', description: 'Warm-up', fileType: 'audio', duration: 3, isPublic: true, genres: [] })
-    expect(s.metadata).toEqual({ container: 'WAVE', codec: 'PCM', bitrate: 128000, sampleRate: 8000, channels: 1, size: wavFile(3).length, contentType: 'audio/wav' })
+    expect(s).toMatchObject({
+      userId: alice.id,
+      title: 'Riff in E',
+      description: 'Warm-up',
+      fileType: 'audio',
+      duration: 3,
+      isPublic: true,
+      genres: [],
+    })
+    expect(s.metadata).toEqual({
+      container: 'WAVE',
+      codec: 'PCM',
+      bitrate: 128000,
+      sampleRate: 8000,
+      channels: 1,
+      size: wavFile(3).length,
+      contentType: 'audio/wav',
+    })
     expect(s.fileUrl).toBe(`${BANDSY}/media-samples/${s.id}/file`)
     expect(await env.platform.storage.exists(`bandsy/samples/${alice.id}/${s.id}.wav`)).toBe(true)
   })
@@ -44,7 +61,11 @@ describe('uploading a sample', () => {
   it('reads the duration of an MP3 and of an MP4 video (from its movie header)', async () => {
     const mp3 = await uploadSample(env.http, alice, { title: 'mp3' }, { contentType: 'audio/mpeg', data: mp3File(4) })
     expect(mp3.statusCode, mp3.body).toBe(201)
-    expect(mp3.json()).toMatchObject({ fileType: 'audio', duration: 4, metadata: { container: 'MPEG', sampleRate: 44100, contentType: 'audio/mpeg' } })
+    expect(mp3.json()).toMatchObject({
+      fileType: 'audio',
+      duration: 4,
+      metadata: { container: 'MPEG', sampleRate: 44100, contentType: 'audio/mpeg' },
+    })
     const mp4 = await uploadSample(env.http, alice, { title: 'clip' }, { contentType: 'video/mp4', data: mp4File(5) })
     expect(mp4.statusCode, mp4.body).toBe(201)
     expect(mp4.json()).toMatchObject({ fileType: 'video', duration: 5, metadata: { contentType: 'video/mp4' } })
@@ -59,14 +80,24 @@ describe('uploading a sample', () => {
 
   it('refuses a declared type that is not audio or video with 415 naming it, before storing anything', async () => {
     const before = await storedFiles(bob)
-    const res = await uploadSample(env.http, bob, { title: 'x' }, { contentType: 'image/png', data: Buffer.from('\x89PNG\r\n\x1a\n0000', 'latin1') })
+    const res = await uploadSample(
+      env.http,
+      bob,
+      { title: 'x' },
+      { contentType: 'image/png', data: Buffer.from('\x89PNG\r\n\x1a\n0000', 'latin1') },
+    )
     expect(res.statusCode).toBe(415)
     expect(res.json().error).toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/image\/png/) })
     expect(await storedFiles(bob)).toEqual(before)
   })
 
   it('sniffs the bytes: a text file or an MP3 declared as audio/wav is refused with 415', async () => {
-    const text = await uploadSample(env.http, bob, { title: 'x' }, { contentType: 'audio/wav', data: Buffer.from('hello, this is not audio at all') })
+    const text = await uploadSample(
+      env.http,
+      bob,
+      { title: 'x' },
+      { contentType: 'audio/wav', data: Buffer.from('hello, this is not audio at all') },
+    )
     expect(text.statusCode).toBe(415)
     expect(text.json().error.message).toMatch(/audio\/wav is not a recognised audio or video file/)
     const lie = await uploadSample(env.http, bob, { title: 'x' }, { contentType: 'audio/wav', data: mp3File(1) })
@@ -81,7 +112,10 @@ describe('uploading a sample', () => {
     const big = Buffer.concat([wavFile(0), Buffer.alloc(MEDIA_LIMITS.audioBytes - 43)])
     const res = await uploadSample(env.http, bob, { title: 'too long' }, { contentType: 'audio/wav', data: big })
     expect(res.statusCode).toBe(413)
-    expect(res.json().error).toMatchObject({ code: 'payload_too_large', message: expect.stringMatching(/file: audio files may be at most 50 MB/) })
+    expect(res.json().error).toMatchObject({
+      code: 'payload_too_large',
+      message: expect.stringMatching(/file: audio files may be at most 50 MB/),
+    })
     expect(await storedFiles(bob)).toEqual([])
   })
 
@@ -100,8 +134,16 @@ describe('uploading a sample', () => {
     const badPublic = await uploadSample(env.http, bob, { title: 'x', isPublic: 'yes' })
     expect(badPublic.statusCode).toBe(400)
     expect(badPublic.json().error.message).toMatch(/body\.isPublic/)
-    const twoFiles = multipart({ title: 'x' }, [{ contentType: 'audio/wav', data: wavFile(1) }, { contentType: 'audio/wav', data: wavFile(1) }])
-    const two = await env.http.inject({ method: 'POST', url: `${BANDSY}/media-samples`, headers: { ...twoFiles.headers, ...bearer(bob) }, payload: twoFiles.payload })
+    const twoFiles = multipart({ title: 'x' }, [
+      { contentType: 'audio/wav', data: wavFile(1) },
+      { contentType: 'audio/wav', data: wavFile(1) },
+    ])
+    const two = await env.http.inject({
+      method: 'POST',
+      url: `${BANDSY}/media-samples`,
+      headers: { ...twoFiles.headers, ...bearer(bob) },
+      payload: twoFiles.payload,
+    })
     expect(two.statusCode).toBe(400)
     expect(two.json().error.message).toMatch(/exactly one file/)
   })
@@ -110,13 +152,21 @@ describe('uploading a sample', () => {
     const cases: Array<{ headers: Record<string, string>; payload: string | Buffer }> = [
       { headers: { 'content-type': 'application/json' }, payload: '{"title":"x"}' },
       { headers: { 'content-type': 'multipart/form-data' }, payload: 'no boundary' },
-      { headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, payload: '--xyz\r\ncontent-disposition: form-data; name="title"\r\n\r\nunterminated' },
+      {
+        headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+        payload: '--xyz\r\ncontent-disposition: form-data; name="title"\r\n\r\nunterminated',
+      },
       { headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, payload: 'garbage \u0000 bytes' },
       { headers: { 'content-type': 'text/plain' }, payload: 'hello' },
       { headers: { 'content-type': 'application/octet-stream' }, payload: wavFile(1) },
     ]
     for (const c of cases) {
-      const res = await env.http.inject({ method: 'POST', url: `${BANDSY}/media-samples`, headers: { ...c.headers, ...bearer(bob) }, payload: c.payload })
+      const res = await env.http.inject({
+        method: 'POST',
+        url: `${BANDSY}/media-samples`,
+        headers: { ...c.headers, ...bearer(bob) },
+        payload: c.payload,
+      })
       expect(res.statusCode, `${c.headers['content-type']}: ${res.body}`).toBeGreaterThanOrEqual(400)
       expect(res.statusCode, `${c.headers['content-type']}: ${res.body}`).toBeLessThan(500)
       expect(res.json().error.code).toEqual(expect.any(String))
@@ -202,7 +252,12 @@ describe('genre tags and instruments', () => {
     expect(byJazz.map((s: { id: string }) => s.id)).toEqual([a.id])
     const byGuitar = (await get(bob, `/media-samples?userId=${eve.id}&instrumentId=${guitar}`)).json().samples
     expect(byGuitar.map((s: { id: string }) => s.id)).toEqual([a.id])
-    const patched = await env.http.inject({ method: 'PATCH', url: `${BANDSY}/media-samples/${b.id}`, headers: bearer(eve), payload: { genreIds: [jazz], title: 'b2', isPublic: false } })
+    const patched = await env.http.inject({
+      method: 'PATCH',
+      url: `${BANDSY}/media-samples/${b.id}`,
+      headers: bearer(eve),
+      payload: { genreIds: [jazz], title: 'b2', isPublic: false },
+    })
     expect(patched.statusCode, patched.body).toBe(200)
     expect(patched.json()).toMatchObject({ title: 'b2', isPublic: false, genres: [{ id: jazz, name: 'Jazz' }] })
   })
@@ -212,7 +267,8 @@ describe('changing and deleting', () => {
   it('only the owner may change or delete a sample: 403 when others can see it, 404 when they cannot', async () => {
     const open = (await uploadSample(env.http, alice, { title: 'mine' })).json()
     const secret = (await uploadSample(env.http, alice, { title: 'mine too', isPublic: 'false' })).json()
-    const patch = (id: string) => env.http.inject({ method: 'PATCH', url: `${BANDSY}/media-samples/${id}`, headers: bearer(bob), payload: { title: 'stolen' } })
+    const patch = (id: string) =>
+      env.http.inject({ method: 'PATCH', url: `${BANDSY}/media-samples/${id}`, headers: bearer(bob), payload: { title: 'stolen' } })
     const del = (m: Musician, id: string) => env.http.inject({ method: 'DELETE', url: `${BANDSY}/media-samples/${id}`, headers: bearer(m) })
     expect((await patch(open.id)).statusCode).toBe(403)
     expect((await patch(secret.id)).statusCode).toBe(404)

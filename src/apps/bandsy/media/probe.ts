@@ -31,7 +31,10 @@ export async function probeMedia(file: string, size: number, declared: MediaType
   if (!container)
     throw new AppError('unsupported_media_type', `The file declared as ${declared} is not a recognised audio or video file`, { declared })
   if (!(type.containers as readonly string[]).includes(container))
-    throw new AppError('unsupported_media_type', `The file declared as ${declared} is ${containerName(container)}`, { declared, detected: containerName(container) })
+    throw new AppError('unsupported_media_type', `The file declared as ${declared} is ${containerName(container)}`, {
+      declared,
+      detected: containerName(container),
+    })
 
   let format: Awaited<ReturnType<typeof parseFile>>['format']
   try {

@@ -46,25 +46,23 @@ export interface SampleFilter {
 }
 
 const withGenres = (tx: Tx) =>
-  tx
-    .selectFrom('bandsy.mediaSamples as s')
-    .select([
-      's.id',
-      's.userId',
-      's.instrumentId',
-      's.title',
-      's.description',
-      's.fileUrl',
-      's.fileType',
-      's.duration',
-      's.metadata',
-      sql<boolean>`coalesce(s.is_public, true)`.as('isPublic'),
-      's.createdAt',
-      sql<{ id: string; name: string }[]>`coalesce((
+  tx.selectFrom('bandsy.mediaSamples as s').select([
+    's.id',
+    's.userId',
+    's.instrumentId',
+    's.title',
+    's.description',
+    's.fileUrl',
+    's.fileType',
+    's.duration',
+    's.metadata',
+    sql<boolean>`coalesce(s.is_public, true)`.as('isPublic'),
+    's.createdAt',
+    sql<{ id: string; name: string }[]>`coalesce((
         select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name)
           from bandsy.media_sample_genres sg join bandsy.genres g on g.id = sg.genre_id
          where sg.media_sample_id = s.id), '[]'::json)`.as('genres'),
-    ])
+  ])
 
 export async function insertSample(tx: Tx, s: NewSample): Promise<void> {
   await tx
@@ -107,7 +105,9 @@ export async function listSamples(tx: Tx, f: SampleFilter): Promise<SampleRow[]>
   let q = withGenres(tx).where('s.userId', '=', f.userId)
   if (f.instrumentId) q = q.where('s.instrumentId', '=', f.instrumentId)
   if (f.genreId)
-    q = q.where(sql<boolean>`exists (select 1 from bandsy.media_sample_genres sg where sg.media_sample_id = s.id and sg.genre_id = ${f.genreId})`)
+    q = q.where(
+      sql<boolean>`exists (select 1 from bandsy.media_sample_genres sg where sg.media_sample_id = s.id and sg.genre_id = ${f.genreId})`,
+    )
   if (f.cursor)
     q = q.where(sql<boolean>`(s.created_at, s.id) < (select c.created_at, c.id from bandsy.media_samples c where c.id = ${f.cursor})`)
   return q.orderBy('s.createdAt', 'desc').orderBy('s.id', 'desc').limit(f.limit).execute() as Promise<SampleRow[]>

@@ -54,7 +54,12 @@ const uploadFields = z
     genreIds: z
       .array(z.string())
       .optional()
-      .transform((v) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
+      .transform((v) =>
+        (v ?? [])
+          .flatMap((s) => s.split(','))
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .pipe(genreIds)
       .describe('Repeat the field, or send one comma-separated list'),
   })
@@ -67,7 +72,10 @@ const uploadForm = z
     instrumentId: z.uuid().optional(),
     isPublic: z.enum(['true', 'false']).optional(),
     genreIds: z.array(z.uuid()).optional(),
-    [FILE_FIELD]: z.string().meta({ format: 'binary' }).describe(`The audio or video file; accepted: ${Object.keys(MEDIA_TYPES).join(', ')}`),
+    [FILE_FIELD]: z
+      .string()
+      .meta({ format: 'binary' })
+      .describe(`The audio or video file; accepted: ${Object.keys(MEDIA_TYPES).join(', ')}`),
   })
   .meta({ id: 'BandsyMediaSampleUpload' })
 
@@ -76,7 +84,8 @@ const REPEATABLE = new Set(['genreIds'])
 function parseFields(fields: Map<string, string[]>) {
   const raw: Record<string, unknown> = {}
   for (const [name, values] of fields) {
-    if (!REPEATABLE.has(name) && values.length > 1) throw new AppError('validation_failed', `body.${name}: send it once`, [{ field: `body.${name}` }])
+    if (!REPEATABLE.has(name) && values.length > 1)
+      throw new AppError('validation_failed', `body.${name}: send it once`, [{ field: `body.${name}` }])
     raw[name] = REPEATABLE.has(name) ? values : values[0]
   }
   const parsed = uploadFields.safeParse(raw)
@@ -107,7 +116,10 @@ function routes({ http, platform, guard }: AppContext) {
       ...own,
       // The form is read by the handler as it streams; the body schema documents it, and only a
       // JSON body sent by mistake is held to it.
-      validatorCompiler: (route) => (route.httpPart === 'body' ? () => ({ value: undefined }) : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0])),
+      validatorCompiler: (route) =>
+        route.httpPart === 'body'
+          ? () => ({ value: undefined })
+          : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
       schema: {
         tags,
         summary: 'Upload an audio or video sample',
@@ -131,7 +143,8 @@ function routes({ http, platform, guard }: AppContext) {
       const upload = await readUpload(req)
       try {
         const fields = parseFields(upload.fields)
-        if (!upload.file) throw new AppError('validation_failed', `body.${FILE_FIELD}: a file part is required`, [{ field: `body.${FILE_FIELD}` }])
+        if (!upload.file)
+          throw new AppError('validation_failed', `body.${FILE_FIELD}: a file part is required`, [{ field: `body.${FILE_FIELD}` }])
         const media = await probeMedia(upload.file.path, upload.file.size, upload.file.declared)
         const sample = await samples.createSample(
           platform,
@@ -160,7 +173,8 @@ function routes({ http, platform, guard }: AppContext) {
       schema: {
         tags,
         summary: "A musician's samples (yours by default)",
-        description: "Others' private samples and samples of deleted accounts are not listed. Newest first; pages with `limit` and `cursor`.",
+        description:
+          "Others' private samples and samples of deleted accounts are not listed. Newest first; pages with `limit` and `cursor`.",
         querystring: z.object({
           userId: z.uuid().optional().describe('Whose samples; default: yours'),
           genreId: z.uuid().optional(),
@@ -197,7 +211,11 @@ function routes({ http, platform, guard }: AppContext) {
       const file = await samples.openSampleFile(platform, req.claims, req.params.id, req.headers.range)
       // A stream is sent as it is: Fastify does not serialize it against the schema.
       reply.header('content-type', file.contentType).header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=0')
-      if (!file.range) return reply.code(200).header('content-length', file.size).send(file.body as unknown as string)
+      if (!file.range)
+        return reply
+          .code(200)
+          .header('content-length', file.size)
+          .send(file.body as unknown as string)
       const { start, end } = file.range
       return reply
         .code(206)

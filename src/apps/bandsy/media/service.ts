@@ -3,7 +3,7 @@
 // a sample and its file come and go together (seed: "File cleanup occurs when samples are deleted").
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
-import { Readable, Transform } from 'node:stream'
+import { type Readable, Transform } from 'node:stream'
 import { withUser, type Claims, type Tx, AppError, forbidden, notFound, type Platform } from '../../../platform'
 import type { ProbedMedia } from './probe'
 import * as repo from './repository'
@@ -56,7 +56,9 @@ export async function createSample(platform: Platform, claims: Claims, input: Sa
       return (await repo.findSample(tx, id))!
     })
   } catch (err) {
-    await platform.storage.delete(fileKey).catch((e) => platform.log.error({ err: e, fileKey }, 'could not remove the file of a failed upload'))
+    await platform.storage
+      .delete(fileKey)
+      .catch((e) => platform.log.error({ err: e, fileKey }, 'could not remove the file of a failed upload'))
     throw err
   }
 }
@@ -69,8 +71,14 @@ export function getSample(platform: Platform, claims: Claims, id: string) {
   })
 }
 
-export async function listSamples(platform: Platform, claims: Claims, f: Omit<repo.SampleFilter, 'userId' | 'limit'> & { userId?: string; limit: number }) {
-  const samples = await withUser(platform.db.kysely, claims, (tx) => repo.listSamples(tx, { ...f, userId: f.userId ?? claims.sub, limit: f.limit + 1 }))
+export async function listSamples(
+  platform: Platform,
+  claims: Claims,
+  f: Omit<repo.SampleFilter, 'userId' | 'limit'> & { userId?: string; limit: number },
+) {
+  const samples = await withUser(platform.db.kysely, claims, (tx) =>
+    repo.listSamples(tx, { ...f, userId: f.userId ?? claims.sub, limit: f.limit + 1 }),
+  )
   const page = samples.slice(0, f.limit)
   return { samples: page, nextCursor: samples.length > f.limit ? page[page.length - 1]!.id : null }
 }

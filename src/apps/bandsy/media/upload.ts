@@ -32,7 +32,10 @@ const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`
 
 export async function readUpload(req: FastifyRequest): Promise<Upload> {
   if (!req.isMultipart())
-    throw new AppError('unsupported_media_type', `Send the sample as multipart/form-data (got ${req.headers['content-type'] ?? 'no content type'})`)
+    throw new AppError(
+      'unsupported_media_type',
+      `Send the sample as multipart/form-data (got ${req.headers['content-type'] ?? 'no content type'})`,
+    )
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'bandsy-upload-'))
   const cleanup = () => fsp.rm(dir, { recursive: true, force: true })
   const fields = new Map<string, string[]>()
@@ -53,18 +56,26 @@ export async function readUpload(req: FastifyRequest): Promise<Upload> {
       if (part.type === 'field') {
         if (part.fieldnameTruncated) throw new AppError('validation_failed', 'A field name is too long')
         if (part.valueTruncated)
-          throw new AppError('payload_too_large', `${part.fieldname}: longer than ${MEDIA_LIMITS.fieldBytes} bytes`, { field: part.fieldname })
+          throw new AppError('payload_too_large', `${part.fieldname}: longer than ${MEDIA_LIMITS.fieldBytes} bytes`, {
+            field: part.fieldname,
+          })
         fields.set(part.fieldname, [...(fields.get(part.fieldname) ?? []), String(part.value)])
         continue
       }
       if (part.fieldname !== FILE_FIELD)
-        throw new AppError('validation_failed', `${part.fieldname}: unexpected file field; send the file as "${FILE_FIELD}"`, { field: part.fieldname })
+        throw new AppError('validation_failed', `${part.fieldname}: unexpected file field; send the file as "${FILE_FIELD}"`, {
+          field: part.fieldname,
+        })
       const declared = acceptedType(part.mimetype)
       if (!declared)
-        throw new AppError('unsupported_media_type', `${part.mimetype || 'no content type'} is not an accepted type; accepted: ${ACCEPTED}`, {
-          field: FILE_FIELD,
-          contentType: part.mimetype,
-        })
+        throw new AppError(
+          'unsupported_media_type',
+          `${part.mimetype || 'no content type'} is not an accepted type; accepted: ${ACCEPTED}`,
+          {
+            field: FILE_FIELD,
+            contentType: part.mimetype,
+          },
+        )
       const max = maxBytesFor(MEDIA_TYPES[declared].kind)
       const target = path.join(dir, 'upload')
       let size = 0
@@ -87,7 +98,10 @@ export async function readUpload(req: FastifyRequest): Promise<Upload> {
 }
 
 const tooLarge = (declared: MediaType, max: number) =>
-  new AppError('payload_too_large', `${FILE_FIELD}: ${MEDIA_TYPES[declared].kind} files may be at most ${mb(max)}`, { field: FILE_FIELD, maxBytes: max })
+  new AppError('payload_too_large', `${FILE_FIELD}: ${MEDIA_TYPES[declared].kind} files may be at most ${mb(max)}`, {
+    field: FILE_FIELD,
+    maxBytes: max,
+  })
 
 /** Limits and malformed bodies are the client's doing; disk errors stay ours. */
 function asUploadError(err: unknown): unknown {
@@ -108,5 +122,8 @@ function asUploadError(err: unknown): unknown {
   }
   // Errno codes (ENOSPC, EACCES) come from the temporary file: a server problem, not the client's.
   if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return err
-  return new AppError('bad_request', `The multipart body could not be read: ${typeof e.message === 'string' ? e.message.slice(0, 200) : 'malformed'}`)
+  return new AppError(
+    'bad_request',
+    `The multipart body could not be read: ${typeof e.message === 'string' ? e.message.slice(0, 200) : 'malformed'}`,
+  )
 }

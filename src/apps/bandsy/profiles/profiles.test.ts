@@ -18,7 +18,15 @@ describe('Bandsy profiles', () => {
 
   it('updates the profile and keeps the match profile in sync (location cache)', async () => {
     const m = await aMusician(env.platform, { at: null })
-    const r = await call(m, 'PATCH', '/me', { bio: 'Funk bassist', age: 31, showAge: true, city: 'Leipzig', country: 'Germany', latitude: 51.34, longitude: 12.37 })
+    const r = await call(m, 'PATCH', '/me', {
+      bio: 'Funk bassist',
+      age: 31,
+      showAge: true,
+      city: 'Leipzig',
+      country: 'Germany',
+      latitude: 51.34,
+      longitude: 12.37,
+    })
     expect(r.statusCode).toBe(200)
     expect(r.json()).toMatchObject({ bio: 'Funk bassist', age: 31, latitude: 51.34, longitude: 12.37, missingForMatching: [] })
     expect(await profileRow(m.id)).toMatchObject({ locationLat: 51.34, locationLng: 12.37, city: 'Leipzig', profileComplete: true })
@@ -47,7 +55,9 @@ describe('Bandsy profiles', () => {
     expect(taken.json().error.message).toMatch(/taken/)
     expect((await call(a, 'PATCH', '/me', { username: 'the_drummer-99' })).json().username).toBe('the_drummer-99')
     // The database holds the rule too.
-    await expect(env.platform.db.kysely.updateTable('bandsy.users').set({ username: 'Bad Name' }).where('id', '=', b.id).execute()).rejects.toThrow(/check/)
+    await expect(
+      env.platform.db.kysely.updateTable('bandsy.users').set({ username: 'Bad Name' }).where('id', '=', b.id).execute(),
+    ).rejects.toThrow(/check/)
   })
 
   it('sets instruments with one primary and keeps the skill average', async () => {
@@ -79,7 +89,9 @@ describe('Bandsy profiles', () => {
     ).rejects.toThrow(/user_instruments_one_primary_idx/)
 
     expect((await call(m, 'PUT', '/me/instruments', { instruments: [{ instrumentId: drums, skillLevel: 'guru' }] })).statusCode).toBe(400)
-    const unknown = await call(m, 'PUT', '/me/instruments', { instruments: [{ instrumentId: '00000000-0000-4000-8000-000000000000', skillLevel: 'advanced' }] })
+    const unknown = await call(m, 'PUT', '/me/instruments', {
+      instruments: [{ instrumentId: '00000000-0000-4000-8000-000000000000', skillLevel: 'advanced' }],
+    })
     expect(unknown.statusCode).toBe(404)
     // With none marked, the first listed is primary.
     const none = await call(m, 'PUT', '/me/instruments', { instruments: [{ instrumentId: drums, skillLevel: 'advanced' }] })
@@ -164,7 +176,11 @@ describe('Bandsy profiles', () => {
   it('deletes softly: the row stays, the musician is gone from discovery data', async () => {
     const m = await aMusician(env.platform)
     expect((await call(m, 'DELETE', '/me')).statusCode).toBe(204)
-    const row = await env.platform.db.kysely.selectFrom('bandsy.users').select(['deletedAt', 'isActive']).where('id', '=', m.id).executeTakeFirstOrThrow()
+    const row = await env.platform.db.kysely
+      .selectFrom('bandsy.users')
+      .select(['deletedAt', 'isActive'])
+      .where('id', '=', m.id)
+      .executeTakeFirstOrThrow()
     expect(row.deletedAt).not.toBeNull()
     expect((await profileRow(m.id)).isActive).toBe(false)
     expect((await call(m, 'GET', '/me')).statusCode).toBe(404)
@@ -174,9 +190,12 @@ describe('Bandsy profiles', () => {
     const me = await aMusician(env.platform)
     const other = await aMusician(env.platform)
     const r = await withUser(env.platform.db.kysely, { sub: me.id, role: 'musician', app: 'bandsy' }, async (tx) => ({
-      user: Number((await tx.updateTable('bandsy.users').set({ bio: 'pwned' }).where('id', '=', other.id).executeTakeFirst()).numUpdatedRows),
+      user: Number(
+        (await tx.updateTable('bandsy.users').set({ bio: 'pwned' }).where('id', '=', other.id).executeTakeFirst()).numUpdatedRows,
+      ),
       profile: Number(
-        (await tx.updateTable('bandsy.userMatchProfiles').set({ searchRadius: 1 }).where('userId', '=', other.id).executeTakeFirst()).numUpdatedRows,
+        (await tx.updateTable('bandsy.userMatchProfiles').set({ searchRadius: 1 }).where('userId', '=', other.id).executeTakeFirst())
+          .numUpdatedRows,
       ),
       instruments: Number((await tx.deleteFrom('bandsy.userInstruments').where('userId', '=', other.id).executeTakeFirst()).numDeletedRows),
     }))
@@ -199,14 +218,14 @@ describe('Bandsy profiles', () => {
     expect(alt.name).toBe('Alternative Rock')
     expect(byId.get(alt.parentGenreId!)!.name).toBe('Rock')
     // A fourth level is refused by the database.
-    await expect(sql`insert into bandsy.genres (name, parent_genre_id) values ('Too Deep', ${indie.id})`.execute(env.platform.db.kysely)).rejects.toThrow(
-      /at most 3 levels/,
-    )
+    await expect(
+      sql`insert into bandsy.genres (name, parent_genre_id) values ('Too Deep', ${indie.id})`.execute(env.platform.db.kysely),
+    ).rejects.toThrow(/at most 3 levels/)
     // So is a cycle.
     const rock = c.genres.find((g: { name: string }) => g.name === 'Rock')
-    await expect(sql`update bandsy.genres set parent_genre_id = ${indie.id} where id = ${rock.id}`.execute(env.platform.db.kysely)).rejects.toThrow(
-      /own ancestor|at most 3/,
-    )
+    await expect(
+      sql`update bandsy.genres set parent_genre_id = ${indie.id} where id = ${rock.id}`.execute(env.platform.db.kysely),
+    ).rejects.toThrow(/own ancestor|at most 3/)
   })
 
   it('answers 401 without a token', async () => {

@@ -29,8 +29,23 @@ export type MatchProfileRow = NonNullable<Awaited<ReturnType<typeof matchProfile
 type MatchProfileDefaults = { searchRadius: NotNull; lookingFor: NotNull; activityScore: NotNull; isActive: NotNull }
 
 const USER_COLUMNS = [
-  'id', 'email', 'username', 'displayName', 'bio', 'age', 'showAge', 'city', 'region', 'country', 'latitude', 'longitude',
-  'profileImageUrl', 'isActive', 'lastActiveAt', 'createdAt', 'updatedAt',
+  'id',
+  'email',
+  'username',
+  'displayName',
+  'bio',
+  'age',
+  'showAge',
+  'city',
+  'region',
+  'country',
+  'latitude',
+  'longitude',
+  'profileImageUrl',
+  'isActive',
+  'lastActiveAt',
+  'createdAt',
+  'updatedAt',
 ] as const
 
 export const findUser = (tx: Tx, id: string) =>
@@ -52,7 +67,14 @@ export const instrumentsOf = (tx: Tx, userId: string): Promise<InstrumentOfUser[
   tx
     .selectFrom('bandsy.userInstruments as ui')
     .innerJoin('bandsy.instruments as i', 'i.id', 'ui.instrumentId')
-    .select(['ui.instrumentId', 'i.name', 'i.category', 'ui.skillLevel', 'ui.yearsOfExperience', sql<boolean>`coalesce(ui.is_primary, false)`.as('isPrimary')])
+    .select([
+      'ui.instrumentId',
+      'i.name',
+      'i.category',
+      'ui.skillLevel',
+      'ui.yearsOfExperience',
+      sql<boolean>`coalesce(ui.is_primary, false)`.as('isPrimary'),
+    ])
     .where('ui.userId', '=', userId)
     .orderBy('ui.isPrimary', 'desc')
     .orderBy('i.name')
@@ -82,20 +104,41 @@ export async function replaceInstruments(
   rows: { instrumentId: string; skillLevel: Skill; yearsOfExperience: number | null; isPrimary: boolean }[],
 ) {
   await tx.deleteFrom('bandsy.userInstruments').where('userId', '=', userId).execute()
-  if (rows.length) await tx.insertInto('bandsy.userInstruments').values(rows.map((r) => ({ userId, ...r }))).execute()
+  if (rows.length)
+    await tx
+      .insertInto('bandsy.userInstruments')
+      .values(rows.map((r) => ({ userId, ...r })))
+      .execute()
 }
 
 export async function replaceGenres(tx: Tx, userId: string, rows: { genreId: string; preference: number }[]) {
   await tx.deleteFrom('bandsy.userGenres').where('userId', '=', userId).execute()
-  if (rows.length) await tx.insertInto('bandsy.userGenres').values(rows.map((r) => ({ userId, ...r }))).execute()
+  if (rows.length)
+    await tx
+      .insertInto('bandsy.userGenres')
+      .values(rows.map((r) => ({ userId, ...r })))
+      .execute()
 }
 
 export const matchProfileOf = (tx: Tx, userId: string) =>
   tx
     .selectFrom('bandsy.userMatchProfiles')
     .select([
-      'searchRadius', 'ageRangeMin', 'ageRangeMax', 'lookingFor', 'skillLevelAverage', 'activityScore', 'isActive', 'lastActive',
-      'profileComplete', 'locationLat', 'locationLng', 'city', 'region', 'country', 'updatedAt',
+      'searchRadius',
+      'ageRangeMin',
+      'ageRangeMax',
+      'lookingFor',
+      'skillLevelAverage',
+      'activityScore',
+      'isActive',
+      'lastActive',
+      'profileComplete',
+      'locationLat',
+      'locationLng',
+      'city',
+      'region',
+      'country',
+      'updatedAt',
     ])
     .$narrowType<MatchProfileDefaults>()
     .where('userId', '=', userId)
@@ -113,8 +156,7 @@ export async function updateMatchProfile(
 export const listInstruments = (tx: Tx) =>
   tx.selectFrom('bandsy.instruments').select(['id', 'name', 'category']).orderBy('category').orderBy('name').execute()
 
-export const listGenres = (tx: Tx) =>
-  tx.selectFrom('bandsy.genres').select(['id', 'name', 'parentGenreId']).orderBy('name').execute()
+export const listGenres = (tx: Tx) => tx.selectFrom('bandsy.genres').select(['id', 'name', 'parentGenreId']).orderBy('name').execute()
 
 /** Whether the caller has blocked `other` or `other` has blocked the caller. */
 export async function isBlockedEitherWay(tx: Tx, other: string): Promise<boolean> {

@@ -110,7 +110,10 @@ const profilePatch = z
     message: 'latitude and longitude go together',
     path: ['latitude'],
   })
-  .refine((p) => (p.latitude === null) === (p.longitude === null), { message: 'latitude and longitude are cleared together', path: ['latitude'] })
+  .refine((p) => (p.latitude === null) === (p.longitude === null), {
+    message: 'latitude and longitude are cleared together',
+    path: ['latitude'],
+  })
 
 export async function profileRoutes({ http, platform, guard }: AppContext) {
   const asMusician = guard(['musician'])
@@ -119,7 +122,10 @@ export async function profileRoutes({ http, platform, guard }: AppContext) {
 
   http.get(
     '/me',
-    { ...own, schema: { tags, summary: 'Your profile, instruments, genres, match profile and plan', response: { 200: meSchema, 404: errorSchema } } },
+    {
+      ...own,
+      schema: { tags, summary: 'Your profile, instruments, genres, match profile and plan', response: { 200: meSchema, 404: errorSchema } },
+    },
     async (req) => profiles.getMe(platform, req.claims),
   )
 
@@ -200,7 +206,14 @@ export async function profileRoutes({ http, platform, guard }: AppContext) {
 
   http.get(
     '/me/match-profile',
-    { ...own, schema: { tags, summary: 'Your discovery preferences and derived match data', response: { 200: matchProfileSchema, 404: errorSchema } } },
+    {
+      ...own,
+      schema: {
+        tags,
+        summary: 'Your discovery preferences and derived match data',
+        response: { 200: matchProfileSchema, 404: errorSchema },
+      },
+    },
     async (req) => (await profiles.getMe(platform, req.claims)).matchProfile,
   )
 

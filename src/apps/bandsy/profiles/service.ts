@@ -115,7 +115,11 @@ export function replaceGenres(platform: Platform, claims: Claims, items: { genre
   return withUser(platform.db.kysely, claims, async (tx) => {
     const missing = await repo.missingIds(tx, 'bandsy.genres', ids)
     if (missing.length) throw notFound('Genre', { genreIds: missing })
-    await repo.replaceGenres(tx, claims.sub, items.map((g) => ({ genreId: g.genreId, preference: g.preference ?? 1 })))
+    await repo.replaceGenres(
+      tx,
+      claims.sub,
+      items.map((g) => ({ genreId: g.genreId, preference: g.preference ?? 1 })),
+    )
     return ownProfile(platform, tx, claims.sub)
   })
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import type { TestEnv } from '../../../../test/support/test-env'
 import { aMusician, type Musician } from '../../../../test/support/bandsy'
-import { paymentEvent, plusDays, setup, subscriptionApi } from '../../../../test/support/bandsy-subscriptions'
+import { paymentEvent, plusDays, setup, type subscriptionApi } from '../../../../test/support/bandsy-subscriptions'
 
 describe('Bandsy subscriptions: pending payments and the webhook', () => {
   let env: TestEnv
@@ -28,7 +28,11 @@ describe('Bandsy subscriptions: pending payments and the webhook', () => {
     const results = await Promise.all([1, 2, 3].map(() => http.webhook(payload, signature)))
     expect(results.map((r) => r.json().result).sort()).toEqual(['already_settled', 'already_settled', 'subscribed'])
     const redelivered = paymentEvent(purchase, { eventId: 'evt_again' })
-    expect((await http.webhook(redelivered.payload, redelivered.signature)).json()).toEqual({ received: true, result: 'already_settled', purchaseId: purchase.id })
+    expect((await http.webhook(redelivered.payload, redelivered.signature)).json()).toEqual({
+      received: true,
+      result: 'already_settled',
+      purchaseId: purchase.id,
+    })
     const mine = (await http.mine(m)).json()
     expect(mine.plan).toBe('basic')
     expect(mine.purchases[0]).toMatchObject({ id: purchase.id, status: 'succeeded', subscriptionId: mine.subscription.id })

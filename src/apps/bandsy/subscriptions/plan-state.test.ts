@@ -19,7 +19,10 @@ describe('Bandsy plan state: cancel, expiry and who may change what', () => {
   afterAll(() => env.close())
 
   /** A fresh token: moving the clock past a token's life would make every call a 401. */
-  const signedNow = async (m: Musician) => ({ ...m, token: await env.platform.tokens.sign({ sub: m.id, role: 'musician', app: 'bandsy' }, env.clock.now()) })
+  const signedNow = async (m: Musician) => ({
+    ...m,
+    token: await env.platform.tokens.sign({ sub: m.id, role: 'musician', app: 'bandsy' }, env.clock.now()),
+  })
   const planAt = (m: Musician, at: Date) => planOf(env.platform.db.kysely, m.id, at)
 
   it('planOf flips at purchase, upgrade, cancel (not before end_date) and expiry; the job marks it expired', async () => {
@@ -35,15 +38,26 @@ describe('Bandsy plan state: cancel, expiry and who may change what', () => {
     expect(await planAt(m, t1)).toBe('premium')
     const cancel = await http.cancel(m)
     expect(cancel.statusCode).toBe(200)
-    expect(cancel.json()).toMatchObject({ plan: 'premium', subscription: { planType: 'premium', status: 'cancelled' }, features: { seeWhoLikedYou: true } })
+    expect(cancel.json()).toMatchObject({
+      plan: 'premium',
+      subscription: { planType: 'premium', status: 'cancelled' },
+      features: { seeWhoLikedYou: true },
+    })
     // Cancelling stops renewal, not the period paid for.
     const end = new Date(t1.getTime() + 30 * DAY)
     expect(await planAt(m, new Date(end.getTime() - 1))).toBe('premium')
     expect(await planAt(m, end)).toBe('free')
-    expect((await http.mine(m)).json()).toMatchObject({ plan: 'premium', subscription: { status: 'cancelled', endDate: end.toISOString() } })
+    expect((await http.mine(m)).json()).toMatchObject({
+      plan: 'premium',
+      subscription: { status: 'cancelled', endDate: end.toISOString() },
+    })
     env.clock.set(end)
     m = await signedNow(m)
-    expect((await http.mine(m)).json()).toMatchObject({ plan: 'free', subscription: null, features: { maxSearchRadiusKm: 50, seeWhoLikedYou: false } })
+    expect((await http.mine(m)).json()).toMatchObject({
+      plan: 'free',
+      subscription: null,
+      features: { maxSearchRadiusKm: 50, seeWhoLikedYou: false },
+    })
   })
 
   it('an active subscription past its end_date gives free at once; the job then marks it expired', async () => {
@@ -92,11 +106,18 @@ describe('Bandsy plan state: cancel, expiry and who may change what', () => {
     expect(lower.statusCode).toBe(409)
     expect(lower.json().error.details).toMatchObject({ plan: 'premium', status: 'cancelled' })
     const again = await http.buy(m, { plan: 'premium' })
-    expect(again.json().subscription).toMatchObject({ id: first.id, status: 'active', endDate: new Date(new Date(first.endDate).getTime() + 30 * DAY).toISOString() })
+    expect(again.json().subscription).toMatchObject({
+      id: first.id,
+      status: 'active',
+      endDate: new Date(new Date(first.endDate).getTime() + 30 * DAY).toISOString(),
+    })
     await http.cancel(m)
     env.clock.set(new Date(new Date(first.endDate).getTime() + 30 * DAY))
     m = await signedNow(m)
-    expect((await http.buy(m, { plan: 'basic' })).json()).toMatchObject({ plan: 'basic', subscription: { planType: 'basic', status: 'active' } })
+    expect((await http.buy(m, { plan: 'basic' })).json()).toMatchObject({
+      plan: 'basic',
+      subscription: { planType: 'basic', status: 'active' },
+    })
   })
 
   it('a cancelled premium still sees plain likes (user_interactions_liked_me); an ended one does not', async () => {
@@ -111,7 +132,13 @@ describe('Bandsy plan state: cancel, expiry and who may change what', () => {
       (${liked.id}, 'premium', 'cancelled', ${new Date(now - DAY)}, ${new Date(now + DAY)}),
       (${lapsed.id}, 'premium', 'cancelled', ${new Date(now - 31 * DAY)}, ${new Date(now - DAY)})`.execute(env.platform.db.kysely)
     const likesSeen = (m: Musician) =>
-      withUser(env.platform.db.kysely, claimsOf(m), async (tx) => (await sql<{ n: number }>`select count(*)::int as n from bandsy.user_interactions where to_user_id = ${m.id}`.execute(tx)).rows[0].n)
+      withUser(
+        env.platform.db.kysely,
+        claimsOf(m),
+        async (tx) =>
+          (await sql<{ n: number }>`select count(*)::int as n from bandsy.user_interactions where to_user_id = ${m.id}`.execute(tx)).rows[0]
+            .n,
+      )
     expect(await likesSeen(liked)).toBe(1)
     expect(await likesSeen(lapsed)).toBe(0)
   })
@@ -126,7 +153,9 @@ describe('Bandsy plan state: cancel, expiry and who may change what', () => {
       purchases: (await sql<{ n: number }>`select count(*)::int as n from bandsy.subscription_purchases`.execute(tx)).rows[0].n,
     }))
     expect(seen).toEqual({ subscriptions: 0, purchases: 0 })
-    const cancelled = await asBob((tx) => sql`update bandsy.subscriptions set status = 'cancelled' where id = ${bought.subscription.id}`.execute(tx))
+    const cancelled = await asBob((tx) =>
+      sql`update bandsy.subscriptions set status = 'cancelled' where id = ${bought.subscription.id}`.execute(tx),
+    )
     expect(Number(cancelled.numAffectedRows)).toBe(0)
     expect((await http.mine(bob)).json().history).toEqual([])
     expect((await http.mine(alice)).json().subscription.status).toBe('active')
@@ -139,11 +168,19 @@ describe('Bandsy plan state: cancel, expiry and who may change what', () => {
     const asMe = <T>(fn: Parameters<typeof withUser<T>>[2]) => withUser(env.platform.db.kysely, claimsOf(m), fn)
     const id = bought.subscription.id
     await expect(
-      asMe((tx) => sql`insert into bandsy.subscriptions (user_id, plan_type, status, start_date) values (${m.id}, 'pro', 'active', now())`.execute(tx)),
+      asMe((tx) =>
+        sql`insert into bandsy.subscriptions (user_id, plan_type, status, start_date) values (${m.id}, 'pro', 'active', now())`.execute(tx),
+      ),
     ).rejects.toThrow(/permission denied/)
-    await expect(asMe((tx) => sql`update bandsy.subscriptions set end_date = end_date + interval '1 year' where id = ${id}`.execute(tx))).rejects.toThrow(/permission denied/)
-    await expect(asMe((tx) => sql`update bandsy.subscriptions set plan_type = 'pro' where id = ${id}`.execute(tx))).rejects.toThrow(/permission denied/)
-    await expect(asMe((tx) => sql`update bandsy.subscriptions set status = 'expired' where id = ${id}`.execute(tx))).rejects.toThrow(/row-level security/)
+    await expect(
+      asMe((tx) => sql`update bandsy.subscriptions set end_date = end_date + interval '1 year' where id = ${id}`.execute(tx)),
+    ).rejects.toThrow(/permission denied/)
+    await expect(asMe((tx) => sql`update bandsy.subscriptions set plan_type = 'pro' where id = ${id}`.execute(tx))).rejects.toThrow(
+      /permission denied/,
+    )
+    await expect(asMe((tx) => sql`update bandsy.subscriptions set status = 'expired' where id = ${id}`.execute(tx))).rejects.toThrow(
+      /row-level security/,
+    )
     expect((await http.cancel(m)).statusCode).toBe(200)
     const back = await asMe((tx) => sql`update bandsy.subscriptions set status = 'active' where id = ${id}`.execute(tx))
     expect(Number(back.numAffectedRows)).toBe(0)

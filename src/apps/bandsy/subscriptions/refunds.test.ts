@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestEnv } from '../../../../test/support/test-env'
 import { aMusician } from '../../../../test/support/bandsy'
-import { setup, subscriptionApi, subscriptionRows } from '../../../../test/support/bandsy-subscriptions'
+import { setup, type subscriptionApi, subscriptionRows } from '../../../../test/support/bandsy-subscriptions'
 import { DAY } from '../../../platform'
 import { refundSubscriptionPurchase } from './service'
 

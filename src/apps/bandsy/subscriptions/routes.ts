@@ -1,7 +1,16 @@
 // Subscriptions: the public plan list, a musician's plan with its history, buying a plan
 // (Idempotency-Key required), cancelling, and the payment webhook.
 import { z } from 'zod'
-import { type AppContext, errorSchema, answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf, paymentWebhookRoute } from '../../../platform'
+import {
+  type AppContext,
+  errorSchema,
+  answerPurchase,
+  idempotencyKeyOf,
+  paymentMethodField,
+  purchaseResponses,
+  purchaseSchemaOf,
+  paymentWebhookRoute,
+} from '../../../platform'
 import { PAID_PLANS, PLANS } from '../plans'
 import { cancelSubscription, handlePaymentWebhook, listPlans, mySubscription, purchaseSubscription } from './service'
 
@@ -46,7 +55,9 @@ const purchaseBody = z.object({
   paymentMethod: paymentMethodField,
 })
 
-const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50).describe('Most history rows and purchases to list') })
+const limitQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Most history rows and purchases to list'),
+})
 
 export async function subscriptionRoutes({ http, platform, guard }: AppContext) {
   const asMusician = guard(['musician'])
@@ -77,7 +88,9 @@ export async function subscriptionRoutes({ http, platform, guard }: AppContext) 
           200: z.object({
             plan: z.enum(PLANS),
             features: featuresSchema,
-            subscription: subscriptionSchema.nullable().describe('The subscription giving your plan now (active, or cancelled and not yet ended)'),
+            subscription: subscriptionSchema
+              .nullable()
+              .describe('The subscription giving your plan now (active, or cancelled and not yet ended)'),
             history: z.array(subscriptionSchema).describe('Your subscriptions, newest first'),
             purchases: z.array(purchaseSchema).describe('Your purchases, newest first'),
           }),
@@ -106,7 +119,11 @@ export async function subscriptionRoutes({ http, platform, guard }: AppContext) 
         response: purchaseResponses(
           purchaseSchema,
           z
-            .object({ purchase: purchaseSchema, subscription: subscriptionSchema, plan: z.enum(PLANS).describe('Your plan after this purchase') })
+            .object({
+              purchase: purchaseSchema,
+              subscription: subscriptionSchema,
+              plan: z.enum(PLANS).describe('Your plan after this purchase'),
+            })
             .describe('Paid: the subscription started or was extended'),
           {
             notFound: 'Your account no longer exists',

@@ -27,7 +27,8 @@ export async function grantPeriod(tx: Tx, purchase: repo.Purchase, now: Date): P
   // The expiry job may not have run yet; an ended active row would block the one-active index.
   await repo.expireEnded(tx, now, purchase.userId)
   const held = await repo.findHeld(tx, purchase.userId, now)
-  const fresh = () => repo.insertSubscription(tx, { userId: purchase.userId, planType: purchase.planType, startDate: now, endDate: addMs(now, PERIOD_MS) })
+  const fresh = () =>
+    repo.insertSubscription(tx, { userId: purchase.userId, planType: purchase.planType, startDate: now, endDate: addMs(now, PERIOD_MS) })
   if (!held) return fresh()
   if (planRank(purchase.planType) > planRank(held.planType)) {
     // A period must be non-empty (0001's check), also for a plan replaced in the instant it began.
@@ -50,7 +51,8 @@ export async function takeBackPeriod(tx: Tx, purchase: repo.Purchase, now: Date)
   if (!purchase.subscriptionId) return { subscriptionId: null }
   await repo.lockUserSubscriptions(tx, purchase.userId)
   const sub = await repo.findSubscription(tx, purchase.subscriptionId)
-  if (!sub || sub.endDate === null || sub.status === 'expired' || sub.endDate <= now) return { subscriptionId: purchase.subscriptionId, changed: false }
+  if (!sub || sub.endDate === null || sub.status === 'expired' || sub.endDate <= now)
+    return { subscriptionId: purchase.subscriptionId, changed: false }
   const shortened = addMs(sub.endDate, -PERIOD_MS)
   const ended = shortened <= now
   const endDate = ended ? new Date(Math.max(now.getTime(), sub.startDate.getTime() + 1)) : shortened
@@ -58,7 +60,12 @@ export async function takeBackPeriod(tx: Tx, purchase: repo.Purchase, now: Date)
   return { subscriptionId: sub.id, changed: true, status: updated.status, endDate: updated.endDate }
 }
 
-export const subscriptionPurchases = purchaseFlow<{ plan: PaidPlan }, repo.Purchase, repo.Subscription, { subscription: repo.Subscription; plan: Plan }>({
+export const subscriptionPurchases = purchaseFlow<
+  { plan: PaidPlan },
+  repo.Purchase,
+  repo.Subscription,
+  { subscription: repo.Subscription; plan: Plan }
+>({
   app: APP,
   kind: 'subscription-purchase',
   table: 'bandsy.subscriptionPurchases',
@@ -79,7 +86,10 @@ export const subscriptionPurchases = purchaseFlow<{ plan: PaidPlan }, repo.Purch
   mismatch: (p, input) =>
     p.planType === input.plan
       ? undefined
-      : new AppError('idempotency_key_reused', 'This Idempotency-Key already bought another plan; use a new key', { purchaseId: p.id, plan: p.planType }),
+      : new AppError('idempotency_key_reused', 'This Idempotency-Key already bought another plan; use a new key', {
+          purchaseId: p.id,
+          plan: p.planType,
+        }),
   async grant(_platform, tx, p, now) {
     const subscription = await grantPeriod(tx, p, now)
     await repo.linkSubscription(tx, p.id, subscription.id)

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import { describeOnServer, type TestEnv } from '../../../../test/support/test-env'
 import { aMusician, BANDSY, bearer, type Musician } from '../../../../test/support/bandsy'
-import { countingProvider, plusDays, purchaseRows, setup, subscriptionApi, subscriptionRows } from '../../../../test/support/bandsy-subscriptions'
+import {
+  type countingProvider,
+  plusDays,
+  purchaseRows,
+  setup,
+  type subscriptionApi,
+  subscriptionRows,
+} from '../../../../test/support/bandsy-subscriptions'
 import { DAY } from '../../../platform'
 import { planOf } from '../plans'
 
@@ -44,12 +51,30 @@ describe('Bandsy subscriptions: buying', () => {
     expect(res.statusCode).toBe(201)
     const { purchase, subscription, plan } = res.json()
     expect(plan).toBe('basic')
-    expect(purchase).toMatchObject({ planType: 'basic', amountCents: 499, currency: 'usd', provider: 'local', status: 'succeeded', subscriptionId: subscription.id })
+    expect(purchase).toMatchObject({
+      planType: 'basic',
+      amountCents: 499,
+      currency: 'usd',
+      provider: 'local',
+      status: 'succeeded',
+      subscriptionId: subscription.id,
+    })
     expect(subscription).toMatchObject({ planType: 'basic', status: 'active', startDate: now.toISOString(), endDate: plusDays(now, 30) })
-    expect(chargesOf(m)).toEqual([expect.objectContaining({ app: 'bandsy', reference: purchase.id, amountCents: 499, idempotencyKey: `bandsy:subscription-purchase:${m.id}:buy-basic` })])
+    expect(chargesOf(m)).toEqual([
+      expect.objectContaining({
+        app: 'bandsy',
+        reference: purchase.id,
+        amountCents: 499,
+        idempotencyKey: `bandsy:subscription-purchase:${m.id}:buy-basic`,
+      }),
+    ])
     const mine = await http.mine(m)
     expect(mine.statusCode).toBe(200)
-    expect(mine.json()).toMatchObject({ plan: 'basic', features: { maxSearchRadiusKm: 100, superLikesPerDay: 3, seeWhoLikedYou: false }, subscription: { id: subscription.id } })
+    expect(mine.json()).toMatchObject({
+      plan: 'basic',
+      features: { maxSearchRadiusKm: 100, superLikesPerDay: 3, seeWhoLikedYou: false },
+      subscription: { id: subscription.id },
+    })
     expect(mine.json().history).toHaveLength(1)
     expect(mine.json().purchases).toEqual([purchase])
   })
@@ -73,7 +98,11 @@ describe('Bandsy subscriptions: buying', () => {
     expect(reused.statusCode).toBe(422)
     expect(reused.json().error.code).toBe('idempotency_key_reused')
     env.clock.advance(DAY + 1000)
-    const later = await http.buy({ ...m, token: await env.platform.tokens.sign({ sub: m.id, role: 'musician', app: 'bandsy' }, env.clock.now()) }, { plan: 'pro' }, 'reuse-key')
+    const later = await http.buy(
+      { ...m, token: await env.platform.tokens.sign({ sub: m.id, role: 'musician', app: 'bandsy' }, env.clock.now()) },
+      { plan: 'pro' },
+      'reuse-key',
+    )
     expect(later.statusCode).toBe(422)
     expect(chargesOf(m)).toHaveLength(1)
   })
@@ -98,7 +127,12 @@ describe('Bandsy subscriptions: buying', () => {
     env.clock.advance(DAY)
     const second = await http.buy(m, { plan: 'premium' })
     expect(second.statusCode).toBe(201)
-    expect(second.json().subscription).toMatchObject({ id: first.id, status: 'active', startDate: now.toISOString(), endDate: plusDays(now, 60) })
+    expect(second.json().subscription).toMatchObject({
+      id: first.id,
+      status: 'active',
+      startDate: now.toISOString(),
+      endDate: plusDays(now, 60),
+    })
     expect(await subscriptionRows(env, m.id)).toHaveLength(1)
   })
 
@@ -109,7 +143,10 @@ describe('Bandsy subscriptions: buying', () => {
     const now = env.clock.now()
     const up = await http.buy(m, { plan: 'pro' })
     expect(up.statusCode).toBe(201)
-    expect(up.json()).toMatchObject({ plan: 'pro', subscription: { planType: 'pro', status: 'active', startDate: now.toISOString(), endDate: plusDays(now, 30) } })
+    expect(up.json()).toMatchObject({
+      plan: 'pro',
+      subscription: { planType: 'pro', status: 'active', startDate: now.toISOString(), endDate: plusDays(now, 30) },
+    })
     expect((await subscriptionRows(env, m.id)).map((s) => [s.planType, s.status, s.endDate.toISOString()])).toEqual([
       ['basic', 'cancelled', now.toISOString()],
       ['pro', 'active', plusDays(now, 30)],
@@ -132,7 +169,11 @@ describe('Bandsy subscriptions: buying', () => {
     const res = await http.buy(m, { plan: 'basic', paymentMethod: 'pm_card_declined' }, 'declined-key')
     expect(res.statusCode).toBe(402)
     expect(res.json().error.code).toBe('payment_required')
-    expect(res.json().error.details.purchase).toMatchObject({ status: 'failed', failureMessage: 'Your card was declined.', subscriptionId: null })
+    expect(res.json().error.details.purchase).toMatchObject({
+      status: 'failed',
+      failureMessage: 'Your card was declined.',
+      subscriptionId: null,
+    })
     expect((await http.mine(m)).json()).toMatchObject({ plan: 'free', subscription: null, history: [] })
     const again = await http.buy(m, { plan: 'basic', paymentMethod: 'pm_card_declined' }, 'declined-key')
     expect(again.body).toBe(res.body)
@@ -177,7 +218,12 @@ describe('Bandsy subscriptions: buying', () => {
     })
     expect(badJson.statusCode).toBe(400)
     expect(badJson.json().error.code).toBe('invalid_json')
-    const noToken = await env.http.inject({ method: 'POST', url: `${BANDSY}/subscriptions`, headers: { 'idempotency-key': 'k' }, payload: { plan: 'basic' } })
+    const noToken = await env.http.inject({
+      method: 'POST',
+      url: `${BANDSY}/subscriptions`,
+      headers: { 'idempotency-key': 'k' },
+      payload: { plan: 'basic' },
+    })
     expect(noToken.statusCode).toBe(401)
     for (const url of ['/subscription', '/subscription/cancel'])
       expect((await env.http.inject({ method: url.endsWith('cancel') ? 'POST' : 'GET', url: `${BANDSY}${url}` })).statusCode).toBe(401)

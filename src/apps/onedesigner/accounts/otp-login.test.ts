@@ -4,7 +4,18 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aClient, aDesigner, anAdmin, bearer } from '../../../../test/support/onedesigner'
 import { readMailbox } from '../../../platform'
-import { BASE, freshIp, mailbox, post, requestCode, signIn, uniqueEmail, verify, waitForMail, wrong } from '../../../../test/support/onedesigner-accounts'
+import {
+  BASE,
+  freshIp,
+  mailbox,
+  post,
+  requestCode,
+  signIn,
+  uniqueEmail,
+  verify,
+  waitForMail,
+  wrong,
+} from '../../../../test/support/onedesigner-accounts'
 
 const MIN = 60_000
 
@@ -114,7 +125,11 @@ describe('OneDesigner sign-in by email code', () => {
       expect(session.expiresIn).toBe(env.config.JWT_TTL_SECONDS)
       const claims = await env.platform.tokens.verify(session.accessToken, 'onedesigner')
       expect(claims).toMatchObject({ sub: session.user.id, role: 'client', email: email.toLowerCase() })
-      const row = await env.platform.db.kysely.selectFrom('onedesigner.clients').selectAll().where('id', '=', session.user.id).executeTakeFirstOrThrow()
+      const row = await env.platform.db.kysely
+        .selectFrom('onedesigner.clients')
+        .selectAll()
+        .where('id', '=', session.user.id)
+        .executeTakeFirstOrThrow()
       expect(row).toMatchObject({ matchCredits: 0, isVerified: true, firstName: 'Casey' })
       const me = await env.http.inject({ method: 'GET', url: `${BASE}/me`, headers: bearer({ token: session.accessToken }) })
       expect(me.json()).toMatchObject({ role: 'client', credits: 0, isVerified: true, email: email.toLowerCase() })
@@ -126,7 +141,11 @@ describe('OneDesigner sign-in by email code', () => {
     it('creates an unapproved, verified designer and records the login time', async () => {
       const email = uniqueEmail('dana')
       const session = await signIn(env, email, 'designer')
-      const row = await env.platform.db.kysely.selectFrom('onedesigner.designers').selectAll().where('id', '=', session.user.id).executeTakeFirstOrThrow()
+      const row = await env.platform.db.kysely
+        .selectFrom('onedesigner.designers')
+        .selectAll()
+        .where('id', '=', session.user.id)
+        .executeTakeFirstOrThrow()
       expect(row).toMatchObject({ isApproved: false, isVerified: true, firstName: '', lastName: '' })
       expect(new Date(row.lastLoginAt!).getTime()).toBe(env.clock.now().getTime())
       const me = await env.http.inject({ method: 'GET', url: `${BASE}/me`, headers: bearer({ token: session.accessToken }) })
@@ -143,10 +162,16 @@ describe('OneDesigner sign-in by email code', () => {
       const admin = await anAdmin(env.platform)
       const session = await signIn(env, admin.email, 'admin')
       expect(session.user).toMatchObject({ id: admin.id, role: 'admin' })
-      const row = await env.platform.db.kysely.selectFrom('onedesigner.admins').selectAll().where('id', '=', admin.id).executeTakeFirstOrThrow()
+      const row = await env.platform.db.kysely
+        .selectFrom('onedesigner.admins')
+        .selectAll()
+        .where('id', '=', admin.id)
+        .executeTakeFirstOrThrow()
       expect(row.lastLoginAt).not.toBeNull()
       const audit = await env.platform.db.kysely.selectFrom('platform.auditLog').selectAll().where('actorId', '=', admin.id).execute()
-      expect(audit).toEqual([expect.objectContaining({ app: 'onedesigner', action: 'admin.login', actorRole: 'admin', subjectId: admin.id })])
+      expect(audit).toEqual([
+        expect.objectContaining({ app: 'onedesigner', action: 'admin.login', actorRole: 'admin', subjectId: admin.id }),
+      ])
     })
 
     it('never signs up an admin, and audits failed admin logins', async () => {
@@ -276,14 +301,22 @@ describe('OneDesigner sign-in by email code', () => {
     })
 
     it.each(['/auth/otp', '/auth/otp/verify'])('POST %s with broken or missing JSON -> 4xx JSON', async (path) => {
-      const broken = await env.http.inject({ method: 'POST', url: `${BASE}${path}`, headers: { 'content-type': 'application/json' }, payload: '{"email":' })
+      const broken = await env.http.inject({
+        method: 'POST',
+        url: `${BASE}${path}`,
+        headers: { 'content-type': 'application/json' },
+        payload: '{"email":',
+      })
       expect(broken.statusCode).toBe(400)
       expect(broken.json().error.code).toBe('invalid_json')
       const none = await env.http.inject({ method: 'POST', url: `${BASE}${path}` })
       expect(none.statusCode).toBeGreaterThanOrEqual(400)
       expect(none.statusCode).toBeLessThan(500)
       expect(none.json().error).toBeDefined()
-      for (const [type, payload] of [['text/plain', 'hi'], ['text/xml', '<a/>']]) {
+      for (const [type, payload] of [
+        ['text/plain', 'hi'],
+        ['text/xml', '<a/>'],
+      ]) {
         const other = await env.http.inject({ method: 'POST', url: `${BASE}${path}`, headers: { 'content-type': type }, payload })
         expect(other.statusCode).toBeGreaterThanOrEqual(400)
         expect(other.statusCode).toBeLessThan(500)

@@ -17,11 +17,7 @@ export interface AccountRef {
 }
 
 export async function findByEmail(db: Executor, role: Role, email: string): Promise<AccountRef | undefined> {
-  return db
-    .selectFrom(TABLE[role])
-    .select(['id', 'email'])
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-    .executeTakeFirst()
+  return db.selectFrom(TABLE[role]).select(['id', 'email']).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
 }
 
 export async function findById(db: Executor, role: Role, id: string): Promise<AccountRef | undefined> {
@@ -91,5 +87,9 @@ export async function readDesigner(tx: Tx, id: string) {
 }
 
 export async function readAdmin(tx: Tx, id: string) {
-  return tx.selectFrom('onedesigner.admins').select(['id', 'email', 'name', 'lastLoginAt', 'createdAt']).where('id', '=', id).executeTakeFirst()
+  return tx
+    .selectFrom('onedesigner.admins')
+    .select(['id', 'email', 'name', 'lastLoginAt', 'createdAt'])
+    .where('id', '=', id)
+    .executeTakeFirst()
 }

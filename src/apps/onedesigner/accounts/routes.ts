@@ -4,49 +4,53 @@ import { createAccountService } from './service'
 
 const tags = ['accounts']
 const role = z.enum(['client', 'designer', 'admin'])
-const sessionSchema = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
-  expiresIn: z.number().int().describe('Seconds the access token lives'),
-  user: z.object({ id: z.uuid(), email: z.string(), role }),
-}).meta({ id: 'Session' })
+const sessionSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().describe('Seconds the access token lives'),
+    user: z.object({ id: z.uuid(), email: z.string(), role }),
+  })
+  .meta({ id: 'Session' })
 
-const meSchema = z.discriminatedUnion('role', [
-  z.object({
-    role: z.literal('client'),
-    id: z.uuid(),
-    email: z.string(),
-    firstName: z.string().nullable(),
-    lastName: z.string().nullable(),
-    credits: z.number().int(),
-    isVerified: z.boolean(),
-    profileCompleted: z.boolean(),
-    createdAt: z.date(),
-  }),
-  z.object({
-    role: z.literal('designer'),
-    id: z.uuid(),
-    email: z.string(),
-    firstName: z.string(),
-    lastName: z.string(),
-    isVerified: z.boolean(),
-    isApproved: z.boolean(),
-    approvalStatus: z.enum(['pending', 'approved', 'rejected']),
-    editedAfterApproval: z.boolean(),
-    rejectionReason: z.string().nullable(),
-    lastApprovedAt: z.date().nullable(),
-    lastLoginAt: z.date().nullable(),
-    createdAt: z.date(),
-  }),
-  z.object({
-    role: z.literal('admin'),
-    id: z.uuid(),
-    email: z.string(),
-    name: z.string().nullable(),
-    lastLoginAt: z.date().nullable(),
-    createdAt: z.date(),
-  }),
-]).meta({ id: 'Account' })
+const meSchema = z
+  .discriminatedUnion('role', [
+    z.object({
+      role: z.literal('client'),
+      id: z.uuid(),
+      email: z.string(),
+      firstName: z.string().nullable(),
+      lastName: z.string().nullable(),
+      credits: z.number().int(),
+      isVerified: z.boolean(),
+      profileCompleted: z.boolean(),
+      createdAt: z.date(),
+    }),
+    z.object({
+      role: z.literal('designer'),
+      id: z.uuid(),
+      email: z.string(),
+      firstName: z.string(),
+      lastName: z.string(),
+      isVerified: z.boolean(),
+      isApproved: z.boolean(),
+      approvalStatus: z.enum(['pending', 'approved', 'rejected']),
+      editedAfterApproval: z.boolean(),
+      rejectionReason: z.string().nullable(),
+      lastApprovedAt: z.date().nullable(),
+      lastLoginAt: z.date().nullable(),
+      createdAt: z.date(),
+    }),
+    z.object({
+      role: z.literal('admin'),
+      id: z.uuid(),
+      email: z.string(),
+      name: z.string().nullable(),
+      lastLoginAt: z.date().nullable(),
+      createdAt: z.date(),
+    }),
+  ])
+  .meta({ id: 'Account' })
 
 export async function accountRoutes({ http, platform, guard }: AppContext) {
   const accounts = createAccountService(platform)

@@ -1,5 +1,16 @@
 // Sign-up and login by email code for clients, designers and admins; sessions; the caller's account.
-import { type Platform, type Claims, withUser, AppError, notFound, createOtpService, normalizeEmail, type OtpPurpose, createSessions, type Session } from '../../../platform'
+import {
+  type Platform,
+  type Claims,
+  withUser,
+  AppError,
+  notFound,
+  createOtpService,
+  normalizeEmail,
+  type OtpPurpose,
+  createSessions,
+  type Session,
+} from '../../../platform'
 import * as repo from './repository'
 import type { Role } from './repository'
 

@@ -91,9 +91,18 @@ describe('OneDesigner sessions', () => {
 
     it('returns the designer with approval state', async () => {
       const approved = await aDesigner(env.platform, { approved: true })
-      expect((await me(approved.token)).json()).toMatchObject({ role: 'designer', id: approved.id, isApproved: true, approvalStatus: 'approved' })
+      expect((await me(approved.token)).json()).toMatchObject({
+        role: 'designer',
+        id: approved.id,
+        isApproved: true,
+        approvalStatus: 'approved',
+      })
       const rejected = await aDesigner(env.platform, { approved: false })
-      await env.platform.db.kysely.updateTable('onedesigner.designers').set({ rejectionReason: 'Portfolio link broken' }).where('id', '=', rejected.id).execute()
+      await env.platform.db.kysely
+        .updateTable('onedesigner.designers')
+        .set({ rejectionReason: 'Portfolio link broken' })
+        .where('id', '=', rejected.id)
+        .execute()
       expect((await me(rejected.token)).json()).toMatchObject({ approvalStatus: 'rejected', rejectionReason: 'Portfolio link broken' })
     })
 
@@ -147,7 +156,10 @@ describe('OneDesigner sessions', () => {
     })
 
     it('an expired token', async () => {
-      const old = await env.platform.tokens.sign({ sub: client.id, role: 'client', app: 'onedesigner' }, new Date(Date.now() - 2 * env.config.JWT_TTL_SECONDS * 1000))
+      const old = await env.platform.tokens.sign(
+        { sub: client.id, role: 'client', app: 'onedesigner' },
+        new Date(Date.now() - 2 * env.config.JWT_TTL_SECONDS * 1000),
+      )
       expect(await refused(old)).toMatch(/expired/)
     })
 
@@ -187,7 +199,12 @@ describe('OneDesigner sessions', () => {
     })
 
     it.each(['/auth/refresh', '/auth/logout'])('POST %s with broken JSON -> 400 JSON', async (path) => {
-      const res = await env.http.inject({ method: 'POST', url: `${BASE}${path}`, headers: { 'content-type': 'application/json' }, payload: '[' })
+      const res = await env.http.inject({
+        method: 'POST',
+        url: `${BASE}${path}`,
+        headers: { 'content-type': 'application/json' },
+        payload: '[',
+      })
       expect(res.statusCode).toBe(400)
       expect(res.json().error.code).toBe('invalid_json')
     })

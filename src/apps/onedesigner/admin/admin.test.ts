@@ -31,7 +31,8 @@ describe('admin approval workflow', () => {
 
   const list = (status: string, user: TestUser = admin, extra = '') =>
     env.http.inject({ method: 'GET', url: `${ADMIN}?status=${status}${extra}`, headers: bearer(user) })
-  const approve = (id: string, user: TestUser = admin) => env.http.inject({ method: 'POST', url: `${ADMIN}/${id}/approve`, headers: bearer(user) })
+  const approve = (id: string, user: TestUser = admin) =>
+    env.http.inject({ method: 'POST', url: `${ADMIN}/${id}/approve`, headers: bearer(user) })
   const reject = (id: string, payload: unknown, user: TestUser = admin) =>
     env.http.inject({ method: 'POST', url: `${ADMIN}/${id}/reject`, headers: bearer(user), payload: payload as object })
   const auditOf = (id: string) =>
@@ -43,16 +44,27 @@ describe('admin approval workflow', () => {
     expect(ids(await list('pending'))).toContain(d.id)
     const res = await approve(d.id)
     expect(res.statusCode, res.body).toBe(200)
-    expect(res.json()).toMatchObject({ embeddingRefreshed: true, designer: { id: d.id, isApproved: true, status: 'approved', rejectionReason: null, editedAfterApproval: false } })
+    expect(res.json()).toMatchObject({
+      embeddingRefreshed: true,
+      designer: { id: d.id, isApproved: true, status: 'approved', rejectionReason: null, editedAfterApproval: false },
+    })
     expect(res.json().designer.lastApprovedAt).toBe(env.clock.now().toISOString())
     expect(embedder.calls).toEqual([d.id])
     expect(ids(await list('pending'))).not.toContain(d.id)
     expect(ids(await list('approved'))).toContain(d.id)
     // visible to clients now
-    expect((await env.http.inject({ method: 'GET', url: `/v1/onedesigner/designers/${d.id}`, headers: bearer(client) })).statusCode).toBe(200)
+    expect((await env.http.inject({ method: 'GET', url: `/v1/onedesigner/designers/${d.id}`, headers: bearer(client) })).statusCode).toBe(
+      200,
+    )
     const audit = await auditOf(d.id)
     expect(audit).toHaveLength(1)
-    expect(audit[0]).toMatchObject({ app: 'onedesigner', actorId: admin.id, actorRole: 'admin', action: 'designer.approve', subjectType: 'designer' })
+    expect(audit[0]).toMatchObject({
+      app: 'onedesigner',
+      actorId: admin.id,
+      actorRole: 'admin',
+      action: 'designer.approve',
+      subjectType: 'designer',
+    })
   })
 
   it('keeps the approval when the embedding cannot be computed', async () => {
@@ -94,7 +106,12 @@ describe('admin approval workflow', () => {
       headers: bearer(d),
       payload: { caseStudies: [{ title: 'Cafe rebrand', url: 'https://example.com/cafe' }] },
     })
-    expect(res.json()).toMatchObject({ status: 'pending', rejectionReason: null, previousRejectionReason: 'Add case studies', isApproved: false })
+    expect(res.json()).toMatchObject({
+      status: 'pending',
+      rejectionReason: null,
+      previousRejectionReason: 'Add case studies',
+      isApproved: false,
+    })
     expect(ids(await list('pending'))).toContain(d.id)
     expect(ids(await list('rejected'))).not.toContain(d.id)
   })
@@ -102,13 +119,20 @@ describe('admin approval workflow', () => {
   it('rejecting an approved designer hides them from clients', async () => {
     const d = await aDesigner(env.platform, { approved: true })
     expect((await reject(d.id, { reason: 'Plagiarised portfolio' })).statusCode).toBe(200)
-    expect((await env.http.inject({ method: 'GET', url: `/v1/onedesigner/designers/${d.id}`, headers: bearer(client) })).statusCode).toBe(404)
+    expect((await env.http.inject({ method: 'GET', url: `/v1/onedesigner/designers/${d.id}`, headers: bearer(client) })).statusCode).toBe(
+      404,
+    )
   })
 
   it('puts approved designers who edit their profile in the re-review list until re-approved', async () => {
     const d = await aDesigner(env.platform, { approved: true })
     expect(ids(await list('edited'))).not.toContain(d.id)
-    const edit = await env.http.inject({ method: 'PATCH', url: '/v1/onedesigner/designers/me', headers: bearer(d), payload: { professionalTitle: 'Art Director' } })
+    const edit = await env.http.inject({
+      method: 'PATCH',
+      url: '/v1/onedesigner/designers/me',
+      headers: bearer(d),
+      payload: { professionalTitle: 'Art Director' },
+    })
     expect(edit.json().editedAfterApproval).toBe(true)
     expect(ids(await list('edited'))).toContain(d.id)
     expect(ids(await list('approved'))).toContain(d.id)
@@ -158,7 +182,9 @@ describe('admin approval workflow', () => {
       // An admin of another app is nobody here.
       { sub: admin.id, role: 'admin', app: 'bandsy' },
     ]) {
-      const seen = await withUser(db, claims, (tx) => tx.selectFrom('onedesigner.designers').select('id').where('isApproved', '=', false).execute())
+      const seen = await withUser(db, claims, (tx) =>
+        tx.selectFrom('onedesigner.designers').select('id').where('isApproved', '=', false).execute(),
+      )
       expect(seen).toEqual([])
       const changed = await withUser(db, claims, (tx) =>
         tx.updateTable('onedesigner.designers').set({ isApproved: true }).where('id', '=', d.id).executeTakeFirst(),
@@ -193,7 +219,12 @@ describe('admin approval workflow', () => {
       expect(res.statusCode, message.source).toBe(status)
       expect(res.json().error.message).toMatch(message)
     }
-    const noBody = await env.http.inject({ method: 'POST', url: `${ADMIN}/${d.id}/reject`, headers: { ...bearer(admin), 'content-type': 'application/json' }, payload: '' })
+    const noBody = await env.http.inject({
+      method: 'POST',
+      url: `${ADMIN}/${d.id}/reject`,
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      payload: '',
+    })
     expect(noBody.statusCode).toBe(400)
     expect(await auditOf(d.id)).toHaveLength(0)
   })

@@ -16,7 +16,11 @@ describe('approving a designer with no category', () => {
   it('answers 422 unprocessable, as documented', async () => {
     const admin = await anAdmin(env.platform)
     const designer = await aDesigner(env.platform, { approved: false, categories: [] })
-    const res = await env.http.inject({ method: 'POST', url: `/v1/onedesigner/admin/designers/${designer.id}/approve`, headers: bearer(admin) })
+    const res = await env.http.inject({
+      method: 'POST',
+      url: `/v1/onedesigner/admin/designers/${designer.id}/approve`,
+      headers: bearer(admin),
+    })
     expect(res.statusCode).toBe(422)
     expect(res.json().error).toMatchObject({ code: 'unprocessable', details: { field: 'categories' } })
     const doc = JSON.parse(await openApiDocument(env.platform, ALL_APPS))

@@ -36,7 +36,12 @@ export async function adminRoutes({ http, platform, guard }: AppContext) {
     '/admin/designers/:id',
     {
       preHandler: adminOnly,
-      schema: { tags, summary: 'Any designer, with email and approval state', params: idParams, response: { 200: ownProfileSchema, 404: errorSchema } },
+      schema: {
+        tags,
+        summary: 'Any designer, with email and approval state',
+        params: idParams,
+        response: { 200: ownProfileSchema, 404: errorSchema },
+      },
     },
     async (req) => service.get(req.claims, req.params.id),
   )

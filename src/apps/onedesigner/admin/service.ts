@@ -56,10 +56,17 @@ export function adminService(platform: Platform) {
           rejectionReason: null,
           editedAfterApproval: false,
         })
-        await audit(tx, claims, 'designer.approve', id, {
-          wasApproved: before.isApproved ?? false,
-          wasEditedAfterApproval: before.editedAfterApproval ?? false,
-        }, requestId)
+        await audit(
+          tx,
+          claims,
+          'designer.approve',
+          id,
+          {
+            wasApproved: before.isApproved ?? false,
+            wasEditedAfterApproval: before.editedAfterApproval ?? false,
+          },
+          requestId,
+        )
         return after!
       })
       // Outside the approval transaction: a failing embedder must not undo the approval. The

@@ -20,14 +20,12 @@ const briefFields = {
   styles: uniqueList(styleSchema, 10),
   deliverables: uniqueList(text(200), 50),
   referenceMaterials: z.array(httpUrl).max(20).describe('Links to reference images or sites'),
-  categorySpecificFields: z
-    .record(z.string(), z.unknown())
-    .describe(
-      'Fields of the chosen project type: ' +
-        Object.entries(CATEGORY_FIELDS)
-          .map(([c, s]) => `${c} (${Object.keys(s.shape).join(', ')})`)
-          .join('; '),
-    ),
+  categorySpecificFields: z.record(z.string(), z.unknown()).describe(
+    'Fields of the chosen project type: ' +
+      Object.entries(CATEGORY_FIELDS)
+        .map(([c, s]) => `${c} (${Object.keys(s.shape).join(', ')})`)
+        .join('; '),
+  ),
 }
 
 export const createBriefSchema = z

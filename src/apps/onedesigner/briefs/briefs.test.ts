@@ -21,7 +21,8 @@ describe('client briefs', () => {
   const get = (url: string, user: TestUser = alice) => env.http.inject({ method: 'GET', url, headers: bearer(user) })
   const patch = (id: string, payload: unknown, user: TestUser = alice) =>
     env.http.inject({ method: 'PATCH', url: `${BRIEFS}/${id}`, headers: bearer(user), payload: payload as object })
-  const cancel = (id: string, user: TestUser = alice) => env.http.inject({ method: 'POST', url: `${BRIEFS}/${id}/cancel`, headers: bearer(user) })
+  const cancel = (id: string, user: TestUser = alice) =>
+    env.http.inject({ method: 'POST', url: `${BRIEFS}/${id}/cancel`, headers: bearer(user) })
 
   const fullBrief = {
     projectType: 'web-mobile',
@@ -94,7 +95,12 @@ describe('client briefs', () => {
       expect(res.statusCode, JSON.stringify(body)).toBe(400)
       expect(res.json().error.message, JSON.stringify(body)).toMatch(field)
     }
-    const notJson = await env.http.inject({ method: 'POST', url: BRIEFS, headers: { ...bearer(alice), 'content-type': 'application/json' }, payload: '{' })
+    const notJson = await env.http.inject({
+      method: 'POST',
+      url: BRIEFS,
+      headers: { ...bearer(alice), 'content-type': 'application/json' },
+      payload: '{',
+    })
     expect(notJson.statusCode).toBe(400)
   })
 
@@ -108,7 +114,12 @@ describe('client briefs', () => {
     const all = await get(BRIEFS, carol)
     expect(all.statusCode).toBe(200)
     expect(all.json().total).toBe(2)
-    expect(all.json().briefs.map((b: { id: string }) => b.id).sort()).toEqual([first.id, second.id].sort())
+    expect(
+      all
+        .json()
+        .briefs.map((b: { id: string }) => b.id)
+        .sort(),
+    ).toEqual([first.id, second.id].sort())
     expect((await get(`${BRIEFS}?status=active`, carol)).json().briefs.map((b: { id: string }) => b.id)).toEqual([second.id])
     expect((await get(`${BRIEFS}?limit=1`, carol)).json().briefs).toHaveLength(1)
     expect((await get(`${BRIEFS}?status=lost`, carol)).statusCode).toBe(400)
@@ -131,7 +142,12 @@ describe('client briefs', () => {
     const b = (await create({ projectType: 'branding-logo', categorySpecificFields: { brandName: 'Acme' } })).json()
     const res = await patch(b.id, { projectTitle: 'Acme rebrand', budget: '1k-5k', styles: ['bold'] })
     expect(res.statusCode, res.body).toBe(200)
-    expect(res.json()).toMatchObject({ projectTitle: 'Acme rebrand', budget: '1k-5k', styles: ['bold'], categorySpecificFields: { brandName: 'Acme' } })
+    expect(res.json()).toMatchObject({
+      projectTitle: 'Acme rebrand',
+      budget: '1k-5k',
+      styles: ['bold'],
+      categorySpecificFields: { brandName: 'Acme' },
+    })
     const wrongType = await patch(b.id, { projectType: 'illustration' })
     expect(wrongType.statusCode).toBe(400)
     expect(wrongType.json().error.message).toMatch(/categorySpecificFields\.(brandName|illustrationCount)/)

@@ -7,12 +7,30 @@ export type BriefRow = NonNullable<Awaited<ReturnType<typeof findBrief>>>
 // Set on every insert, though the seed's DDL leaves them nullable.
 type Timestamps = { clientId: NotNull; createdAt: NotNull; updatedAt: NotNull }
 // The jsonb columns take any value that serialises to JSON; toRow sends it as JSON text.
-type JsonValues<T> = Omit<T, 'referenceMaterials' | 'categorySpecificFields'> & { referenceMaterials?: unknown; categorySpecificFields?: unknown }
+type JsonValues<T> = Omit<T, 'referenceMaterials' | 'categorySpecificFields'> & {
+  referenceMaterials?: unknown
+  categorySpecificFields?: unknown
+}
 
 const COLUMNS = [
-  'id', 'clientId', 'projectType', 'industry', 'budget', 'timeline', 'projectTitle', 'projectDescription',
-  'requirements', 'targetAudience', 'additionalNotes', 'styles', 'deliverables', 'referenceMaterials',
-  'categorySpecificFields', 'status', 'createdAt', 'updatedAt',
+  'id',
+  'clientId',
+  'projectType',
+  'industry',
+  'budget',
+  'timeline',
+  'projectTitle',
+  'projectDescription',
+  'requirements',
+  'targetAudience',
+  'additionalNotes',
+  'styles',
+  'deliverables',
+  'referenceMaterials',
+  'categorySpecificFields',
+  'status',
+  'createdAt',
+  'updatedAt',
 ] as const
 
 const JSON_COLUMNS = new Set(['referenceMaterials', 'categorySpecificFields'])
@@ -37,12 +55,25 @@ export async function listBriefs(
   let q = db.selectFrom('onedesigner.briefs').where('clientId', '=', clientId)
   if (filter.status) q = q.where('status', '=', filter.status)
   const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
-  const rows = await q.select(COLUMNS).$narrowType<Timestamps>().orderBy('createdAt', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
+  const rows = await q
+    .select(COLUMNS)
+    .$narrowType<Timestamps>()
+    .orderBy('createdAt', 'desc')
+    .orderBy('id')
+    .limit(filter.limit)
+    .offset(filter.offset)
+    .execute()
   return { rows, total: Number(total) }
 }
 
 export async function updateBrief(db: Executor, id: string, values: JsonValues<Updateable<OnedesignerBriefs>>): Promise<BriefRow> {
-  return db.updateTable('onedesigner.briefs').set(toRow(values)).where('id', '=', id).returning(COLUMNS).$narrowType<Timestamps>().executeTakeFirstOrThrow()
+  return db
+    .updateTable('onedesigner.briefs')
+    .set(toRow(values))
+    .where('id', '=', id)
+    .returning(COLUMNS)
+    .$narrowType<Timestamps>()
+    .executeTakeFirstOrThrow()
 }
 
 /** Cached match scores were computed from the old brief; they must not outlive an edit. */

@@ -61,7 +61,8 @@ export async function briefRoutes({ http, platform, guard }: AppContext) {
       schema: {
         tags,
         summary: 'Change an active brief',
-        description: 'Changing projectType re-checks categorySpecificFields against the new type. Cached match scores of the brief are dropped.',
+        description:
+          'Changing projectType re-checks categorySpecificFields against the new type. Cached match scores of the brief are dropped.',
         params: idParams,
         body: patchBriefSchema,
         response: { 200: briefSchema, 404: errorSchema, 409: errorSchema },

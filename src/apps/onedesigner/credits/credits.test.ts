@@ -9,7 +9,6 @@ import { countingProvider } from '../../../../test/support/counting-payments'
 
 const BASE = '/v1/onedesigner'
 
-
 async function setup() {
   const payments = countingProvider()
   const env = await createTestEnv({ overrides: { payments } })
@@ -25,7 +24,8 @@ function api(env: TestEnv) {
         headers: { ...bearer(user), ...(key === null ? {} : { 'idempotency-key': key }) },
         payload: body as object,
       }),
-    get: (user: TestUser | undefined, path: string) => env.http.inject({ method: 'GET', url: `${BASE}${path}`, headers: user ? bearer(user) : {} }),
+    get: (user: TestUser | undefined, path: string) =>
+      env.http.inject({ method: 'GET', url: `${BASE}${path}`, headers: user ? bearer(user) : {} }),
     webhook: (payload: string, signature?: string, contentType = 'application/json; charset=utf-8') =>
       env.http.inject({
         method: 'POST',
@@ -92,7 +92,14 @@ describe('OneDesigner credits', () => {
       expect(res.statusCode).toBe(201)
       const { purchase, balance } = res.json()
       expect(balance).toBe(5)
-      expect(purchase).toMatchObject({ packageId: 'starter', credits: 3, amountCents: 2900, currency: 'usd', provider: 'local', status: 'succeeded' })
+      expect(purchase).toMatchObject({
+        packageId: 'starter',
+        credits: 3,
+        amountCents: 2900,
+        currency: 'usd',
+        provider: 'local',
+        status: 'succeeded',
+      })
       expect(purchase.providerPaymentId).toMatch(/^pi_local_/)
       expect(purchase.completedAt).toBe(env.clock.now().toISOString())
       expect(payments.charges.length).toBe(before + 1)
@@ -220,10 +227,14 @@ describe('OneDesigner credits', () => {
     it('finds the purchase by its reference when the webhook beats the charge answer', async () => {
       const client = await aClient(env.platform)
       const purchase = await pendingPurchase(client)
-      await sql`update onedesigner.credit_purchases set provider_payment_id = null where id = ${purchase.id}`.execute(env.platform.db.kysely)
+      await sql`update onedesigner.credit_purchases set provider_payment_id = null where id = ${purchase.id}`.execute(
+        env.platform.db.kysely,
+      )
       const { payload, signature } = succeeded(purchase)
       expect((await http.webhook(payload, signature)).json().result).toBe('credited')
-      expect((await http.get(client, `/credits/purchases/${purchase.id}`)).json().purchase.providerPaymentId).toBe(purchase.providerPaymentId)
+      expect((await http.get(client, `/credits/purchases/${purchase.id}`)).json().purchase.providerPaymentId).toBe(
+        purchase.providerPaymentId,
+      )
     })
 
     it('marks a pending purchase failed on a failure event; a later success still credits once', async () => {
@@ -250,7 +261,12 @@ describe('OneDesigner credits', () => {
       expect((await http.webhook(otherApp.payload, otherApp.signature)).json().result).toBe('ignored')
       const otherKind = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, { type: 'customer.created', paymentId: 'cus_x', app: 'onedesigner' })
       expect((await http.webhook(otherKind.payload, otherKind.signature)).json().result).toBe('ignored')
-      const unknown = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, { type: 'payment_intent.succeeded', paymentId: 'pi_unknown', app: 'onedesigner', reference: randomUUID() })
+      const unknown = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, {
+        type: 'payment_intent.succeeded',
+        paymentId: 'pi_unknown',
+        app: 'onedesigner',
+        reference: randomUUID(),
+      })
       expect((await http.webhook(unknown.payload, unknown.signature)).json().result).toBe('unknown_payment')
     })
 
@@ -323,7 +339,9 @@ describe('OneDesigner credits', () => {
       const claims = { sub: bob.id, role: 'client', app: 'onedesigner' }
       const seen = await withUser(env.platform.db.kysely, claims, async (tx) => {
         const purchases = await sql<{ n: number }>`select count(*)::int as n from onedesigner.credit_purchases`.execute(tx)
-        const ledger = await sql<{ n: number }>`select count(*)::int as n from platform.ledger_entries where account_id <> ${bob.id}`.execute(tx)
+        const ledger = await sql<{
+          n: number
+        }>`select count(*)::int as n from platform.ledger_entries where account_id <> ${bob.id}`.execute(tx)
         return { purchases: purchases.rows[0].n, foreignLedger: ledger.rows[0].n }
       })
       expect(seen).toEqual({ purchases: 0, foreignLedger: 0 })
@@ -368,7 +386,12 @@ describe('OneDesigner credits', () => {
       })
       expect(badJson.statusCode).toBe(400)
       expect(badJson.json().error.code).toBe('invalid_json')
-      const noToken = await env.http.inject({ method: 'POST', url: `${BASE}/credits/purchases`, headers: { 'idempotency-key': 'k' }, payload: { packageId: 'starter' } })
+      const noToken = await env.http.inject({
+        method: 'POST',
+        url: `${BASE}/credits/purchases`,
+        headers: { 'idempotency-key': 'k' },
+        payload: { packageId: 'starter' },
+      })
       expect(noToken.statusCode).toBe(401)
       const designer = await aDesigner(env.platform)
       expect((await http.buy(designer, { packageId: 'starter' })).statusCode).toBe(403)
@@ -377,7 +400,13 @@ describe('OneDesigner credits', () => {
 
     it('answers bad queries and ids with 400', async () => {
       const client = await aClient(env.platform)
-      for (const path of ['/credits?limit=0', '/credits?limit=abc', '/credits?limit=1000', '/credits/purchases?limit=-1', '/credits/purchases/not-a-uuid']) {
+      for (const path of [
+        '/credits?limit=0',
+        '/credits?limit=abc',
+        '/credits?limit=1000',
+        '/credits/purchases?limit=-1',
+        '/credits/purchases/not-a-uuid',
+      ]) {
         const res = await http.get(client, path)
         expect(res.statusCode, path).toBe(400)
         expect(res.json().error.code).toBe('validation_failed')
@@ -407,7 +436,11 @@ describe('OneDesigner credits with Stripe (the real SDK against a local stub of 
     const client = await aClient(env.platform)
     const paid = await http.buy(client, { packageId: 'starter', paymentMethod: 'pm_card_visa' }, 'stripe-buy')
     expect(paid.statusCode).toBe(201)
-    expect(paid.json().purchase).toMatchObject({ provider: 'stripe', status: 'succeeded', providerPaymentId: expect.stringMatching(/^pi_stub_/) })
+    expect(paid.json().purchase).toMatchObject({
+      provider: 'stripe',
+      status: 'succeeded',
+      providerPaymentId: expect.stringMatching(/^pi_stub_/),
+    })
     expect(stub.requests.at(-1)!.idempotencyKey).toBe(`onedesigner:credit-purchase:${client.id}:stripe-buy`)
     expect(stub.requests.at(-1)!.form['metadata[reference]']).toBe(paid.json().purchase.id)
 
@@ -427,7 +460,11 @@ describe('OneDesigner credits with Stripe (the real SDK against a local stub of 
     })
     expect((await http.webhook(payload, signature)).json().result).toBe('credited')
     expect((await http.webhook(payload, signature)).json().result).toBe('already_settled')
-    const forged = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, { type: 'payment_intent.succeeded', paymentId: purchase.providerPaymentId, app: 'onedesigner' })
+    const forged = signedPaymentWebhook(LOCAL_WEBHOOK_SECRET, {
+      type: 'payment_intent.succeeded',
+      paymentId: purchase.providerPaymentId,
+      app: 'onedesigner',
+    })
     expect((await http.webhook(forged.payload, forged.signature)).statusCode).toBe(401)
     const account = (await http.get(client, '/credits')).json()
     expect(account.balance).toBe(13)
@@ -453,7 +490,9 @@ describeOnServer('OneDesigner credits under concurrent retries', () => {
     // Spread over 400 ms, so some retries meet the first one running and some
     // come after it finished.
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => new Promise((r) => setTimeout(r, i * 8)).then(() => http.buy(client, { packageId: 'growth' }, key))),
+      Array.from({ length: 50 }, (_, i) =>
+        new Promise((r) => setTimeout(r, i * 8)).then(() => http.buy(client, { packageId: 'growth' }, key)),
+      ),
     )
     const final = await http.buy(client, { packageId: 'growth' }, key)
     expect(final.statusCode).toBe(201)

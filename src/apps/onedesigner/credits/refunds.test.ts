@@ -34,9 +34,14 @@ describe('OneDesigner credit refunds', () => {
     })
     return res.json().purchase as { id: string; providerPaymentId: string }
   }
-  const balance = async (client: TestUser) => (await env.http.inject({ method: 'GET', url: `${BASE}/credits`, headers: bearer(client) })).json()
+  const balance = async (client: TestUser) =>
+    (await env.http.inject({ method: 'GET', url: `${BASE}/credits`, headers: bearer(client) })).json()
   const audit = async (id: string) =>
-    (await sql<{ action: string }>`select action from platform.audit_log where subject_id = ${id} order by id`.execute(env.platform.db.kysely)).rows.map((r) => r.action)
+    (
+      await sql<{ action: string }>`select action from platform.audit_log where subject_id = ${id} order by id`.execute(
+        env.platform.db.kysely,
+      )
+    ).rows.map((r) => r.action)
 
   it('takes back the credits once, however often it is asked, and the purchase reads refunded', async () => {
     const client = await aClient(env.platform)
@@ -66,7 +71,13 @@ describe('OneDesigner credit refunds', () => {
     const client = await aClient(env.platform)
     const purchase = await buy(client)
     await env.platform.db.kysely.transaction().execute((tx) =>
-      env.platform.ledger.move(tx, { table: 'onedesigner.clients', column: 'match_credits', accountId: client.id, delta: -2, reason: 'unlock' }),
+      env.platform.ledger.move(tx, {
+        table: 'onedesigner.clients',
+        column: 'match_credits',
+        accountId: client.id,
+        delta: -2,
+        reason: 'unlock',
+      }),
     )
     const out = await refundCreditPurchase(env.platform, purchase.id)
     expect(out.reversal).toEqual({ creditsTakenBack: 1, creditsAlreadySpent: 2 })

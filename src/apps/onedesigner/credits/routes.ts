@@ -1,7 +1,16 @@
 // Credits: packages, purchases (Idempotency-Key required), the payment webhook, and the
 // client's balance with its ledger.
 import { z } from 'zod'
-import { type AppContext, errorSchema, answerPurchase, idempotencyKeyOf, paymentMethodField, purchaseResponses, purchaseSchemaOf, paymentWebhookRoute } from '../../../platform'
+import {
+  type AppContext,
+  errorSchema,
+  answerPurchase,
+  idempotencyKeyOf,
+  paymentMethodField,
+  purchaseResponses,
+  purchaseSchemaOf,
+  paymentWebhookRoute,
+} from '../../../platform'
 import { creditAccount, getPurchase, handlePaymentWebhook, listPackages, listPurchases, purchaseCredits } from './service'
 
 const TAGS = ['credits']
@@ -69,7 +78,9 @@ export async function creditRoutes({ http, platform, guard }: AppContext) {
         body: purchaseBody,
         response: purchaseResponses(
           purchaseSchema,
-          z.object({ purchase: purchaseSchema, balance: z.number().int().describe('Credits after this purchase') }).describe('Paid: credits added'),
+          z
+            .object({ purchase: purchaseSchema, balance: z.number().int().describe('Credits after this purchase') })
+            .describe('Paid: credits added'),
           { notFound: 'No such active package', conflict: 'idempotency_in_progress: a request with this key is still running' },
         ),
       },

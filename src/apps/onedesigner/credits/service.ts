@@ -32,7 +32,8 @@ const credits = purchaseFlow<{ packageId: string }, repo.Purchase, number, { bal
           purchaseId: p.id,
           packageId: p.packageId,
         }),
-  grant: (platform, tx, p) => platform.ledger.move(tx, { ...BALANCE, accountId: p.clientId, delta: p.credits, reason: 'purchase', reference: p.id }),
+  grant: (platform, tx, p) =>
+    platform.ledger.move(tx, { ...BALANCE, accountId: p.clientId, delta: p.credits, reason: 'purchase', reference: p.id }),
   reverse: (platform, tx, p) => takeBackCredits(platform, tx, p),
   async answer(_platform, tx, claims, _p, granted) {
     return { balance: granted ?? (await repo.creditBalance(tx, claims.sub)) ?? 0 }
@@ -47,7 +48,12 @@ const credits = purchaseFlow<{ packageId: string }, repo.Purchase, number, { bal
 
 /** Credits already spent stay spent: the refund takes back what is left, up to the purchase's credits. */
 async function takeBackCredits(platform: Platform, tx: Tx, p: repo.Purchase) {
-  const client = await tx.selectFrom('onedesigner.clients').select('matchCredits').where('id', '=', p.clientId).forUpdate().executeTakeFirst()
+  const client = await tx
+    .selectFrom('onedesigner.clients')
+    .select('matchCredits')
+    .where('id', '=', p.clientId)
+    .forUpdate()
+    .executeTakeFirst()
   const taken = Math.min(p.credits, client?.matchCredits ?? 0)
   if (taken > 0) await platform.ledger.move(tx, { ...BALANCE, accountId: p.clientId, delta: -taken, reason: 'refund', reference: p.id })
   return { creditsTakenBack: taken, creditsAlreadySpent: p.credits - taken }

@@ -15,14 +15,23 @@ describe('designer profiles', () => {
   afterAll(() => env.close())
 
   const get = (url: string, user?: TestUser) => env.http.inject({ method: 'GET', url, headers: user ? bearer(user) : {} })
-  const patch = (user: TestUser, payload: unknown) => env.http.inject({ method: 'PATCH', url: ME, headers: bearer(user), payload: payload as object })
-  const put = (user: TestUser, payload: unknown) => env.http.inject({ method: 'PUT', url: ME, headers: bearer(user), payload: payload as object })
+  const patch = (user: TestUser, payload: unknown) =>
+    env.http.inject({ method: 'PATCH', url: ME, headers: bearer(user), payload: payload as object })
+  const put = (user: TestUser, payload: unknown) =>
+    env.http.inject({ method: 'PUT', url: ME, headers: bearer(user), payload: payload as object })
 
   it('shows a designer their own profile with email and approval state', async () => {
     const d = await aDesigner(env.platform, { approved: false, firstName: 'Maya' })
     const res = await get(ME, d)
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ id: d.id, email: d.email, firstName: 'Maya', status: 'pending', isApproved: false, editedAfterApproval: false })
+    expect(res.json()).toMatchObject({
+      id: d.id,
+      email: d.email,
+      firstName: 'Maya',
+      status: 'pending',
+      isApproved: false,
+      editedAfterApproval: false,
+    })
   })
 
   it('lets a designer fill in every profile field', async () => {
@@ -42,7 +51,9 @@ describe('designer profiles', () => {
       skills: ['design systems', 'prototyping'],
       portfolioUrl: 'https://lena.example.com',
       portfolioImages: ['https://cdn.example.com/1.png', 'https://cdn.example.com/2.png'],
-      caseStudies: [{ title: 'Neobank app', summary: 'Onboarding redesign', url: 'https://lena.example.com/neobank', category: 'web-mobile' }],
+      caseStudies: [
+        { title: 'Neobank app', summary: 'Onboarding redesign', url: 'https://lena.example.com/neobank', category: 'web-mobile' },
+      ],
       rateRange: '$100-150/hr',
       availabilityStatus: 'busy',
       workingHours: 'Mon-Fri 9:00-17:00',
@@ -80,7 +91,11 @@ describe('designer profiles', () => {
       .values({ designerId: d.id, embedding: [0.1, 0.2], needsUpdate: false })
       .execute()
     expect((await patch(d, { skills: ['motion', 'typography'] })).statusCode).toBe(200)
-    const row = await env.platform.db.kysely.selectFrom('onedesigner.designerEmbeddings').select('needsUpdate').where('designerId', '=', d.id).executeTakeFirstOrThrow()
+    const row = await env.platform.db.kysely
+      .selectFrom('onedesigner.designerEmbeddings')
+      .select('needsUpdate')
+      .where('designerId', '=', d.id)
+      .executeTakeFirstOrThrow()
     expect(row.needsUpdate).toBe(true)
   })
 
@@ -117,7 +132,12 @@ describe('designer profiles', () => {
       expect(res.statusCode, JSON.stringify(body)).toBe(400)
       expect(res.json().error.message, JSON.stringify(body)).toMatch(field)
     }
-    const notJson = await env.http.inject({ method: 'PATCH', url: ME, headers: { ...bearer(d), 'content-type': 'application/json' }, payload: '{bad' })
+    const notJson = await env.http.inject({
+      method: 'PATCH',
+      url: ME,
+      headers: { ...bearer(d), 'content-type': 'application/json' },
+      payload: '{bad',
+    })
     expect(notJson.statusCode).toBe(400)
     const array = await patch(d, [1, 2])
     expect(array.statusCode).toBe(400)

@@ -1,14 +1,7 @@
 // The designer profile's HTTP shape: what a designer may write, and the three views of a
 // profile (public for clients, own for the designer, full for admins).
 import { z } from 'zod'
-import {
-  availabilitySchema,
-  categorySchema,
-  experienceSchema,
-  industrySchema,
-  rateRangeSchema,
-  styleSchema,
-} from '../catalog'
+import { availabilitySchema, categorySchema, experienceSchema, industrySchema, rateRangeSchema, styleSchema } from '../catalog'
 
 const ZONES = new Set(Intl.supportedValuesOf('timeZone'))
 

@@ -7,13 +7,40 @@ export type DesignerRow = NonNullable<Awaited<ReturnType<typeof findDesigner>>>
 // Set on every insert, though the seed's DDL leaves them nullable.
 type Timestamps = { createdAt: NotNull; updatedAt: NotNull }
 // The jsonb columns take any value that serialises to JSON; toRow sends it as JSON text.
-type DesignerChanges = Omit<Updateable<OnedesignerDesigners>, 'portfolioImages' | 'caseStudies'> & { portfolioImages?: unknown; caseStudies?: unknown }
+type DesignerChanges = Omit<Updateable<OnedesignerDesigners>, 'portfolioImages' | 'caseStudies'> & {
+  portfolioImages?: unknown
+  caseStudies?: unknown
+}
 
 export const DESIGNER_COLUMNS = [
-  'id', 'email', 'firstName', 'lastName', 'professionalTitle', 'bio', 'location', 'avatarUrl', 'yearsExperience',
-  'categories', 'industriesWorked', 'designStyles', 'tools', 'skills', 'portfolioUrl', 'portfolioImages',
-  'caseStudies', 'rateRange', 'availabilityStatus', 'workingHours', 'timezone', 'isVerified', 'isApproved',
-  'editedAfterApproval', 'lastApprovedAt', 'rejectionReason', 'createdAt', 'updatedAt',
+  'id',
+  'email',
+  'firstName',
+  'lastName',
+  'professionalTitle',
+  'bio',
+  'location',
+  'avatarUrl',
+  'yearsExperience',
+  'categories',
+  'industriesWorked',
+  'designStyles',
+  'tools',
+  'skills',
+  'portfolioUrl',
+  'portfolioImages',
+  'caseStudies',
+  'rateRange',
+  'availabilityStatus',
+  'workingHours',
+  'timezone',
+  'isVerified',
+  'isApproved',
+  'editedAfterApproval',
+  'lastApprovedAt',
+  'rejectionReason',
+  'createdAt',
+  'updatedAt',
   // Kept by the resubmission trigger (migration 0006) when a rejected designer edits their profile.
   sql<string | null>`metadata->>'last_rejection_reason'`.as('previousRejectionReason'),
 ] as const
@@ -47,7 +74,14 @@ export async function updateDesigner(db: Executor, id: string, values: DesignerC
 }
 
 // A view's columns are nullable to the catalog; the view coalesces every one of these.
-type StatsColumns = { designerId: NotNull; totalMatches: NotNull; avgMatchScore: NotNull; pendingRequests: NotNull; acceptedRequests: NotNull; priorityScore: NotNull }
+type StatsColumns = {
+  designerId: NotNull
+  totalMatches: NotNull
+  avgMatchScore: NotNull
+  pendingRequests: NotNull
+  acceptedRequests: NotNull
+  priorityScore: NotNull
+}
 export type StatsRow = NonNullable<Awaited<ReturnType<typeof findMyStats>>>
 
 /** The caller's own row of the materialized stats (the view filters by platform.uid()). */

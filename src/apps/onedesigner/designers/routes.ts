@@ -25,8 +25,7 @@ export async function designerRoutes({ http, platform, guard }: AppContext) {
       schema: {
         tags,
         summary: 'Change some fields of your profile',
-        description:
-          'Editing an approved profile flags it for re-review (edited_after_approval); the designer stays visible meanwhile.',
+        description: 'Editing an approved profile flags it for re-review (edited_after_approval); the designer stays visible meanwhile.',
         body: profilePatchSchema,
         response: { 200: ownProfileSchema, 404: errorSchema },
       },

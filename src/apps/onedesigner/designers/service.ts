@@ -3,14 +3,7 @@
 // and mark the embedding stale, so this layer only validates and writes.
 import { type Platform, type Claims, withUser, notFound } from '../../../platform'
 import { findApprovedDesigner, findDesigner, findMyStats, updateDesigner, type DesignerRow } from './repository'
-import {
-  PUT_DEFAULTS,
-  type DesignerStats,
-  type OwnProfile,
-  type ProfilePatch,
-  type ProfilePut,
-  type PublicProfile,
-} from './profile-schema'
+import { PUT_DEFAULTS, type DesignerStats, type OwnProfile, type ProfilePatch, type ProfilePut, type PublicProfile } from './profile-schema'
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null)
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : [])

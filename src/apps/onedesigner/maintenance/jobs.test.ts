@@ -118,6 +118,8 @@ describe('OneDesigner maintenance jobs', () => {
     const summary = await runJob(env.platform, refreshStats)
     const { rows: count } = await sql<{ n: number }>`select count(*)::int as n from onedesigner.designers`.execute(db())
     expect(summary).toEqual({ designers: count[0].n })
-    expect((await stats()).rows.map((r) => ({ total: Number(r.totalMatches), avg: Number(r.avgMatchScore) }))).toEqual([{ total: 1, avg: 80 }])
+    expect((await stats()).rows.map((r) => ({ total: Number(r.totalMatches), avg: Number(r.avgMatchScore) }))).toEqual([
+      { total: 1, avg: 80 },
+    ])
   })
 })

@@ -24,7 +24,11 @@ describe('designer embeddings', () => {
     expect(row.needsUpdate).toBe(false)
     expect(row.embedding).toHaveLength(ai.dimensions)
     expect(Array.from(decodeFloat32(row.embeddingF32!))).toEqual(Array.from(toFloat32(row.embedding)))
-    const profile = await env.platform.db.kysely.selectFrom('onedesigner.designers').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow()
+    const profile = await env.platform.db.kysely
+      .selectFrom('onedesigner.designers')
+      .selectAll()
+      .where('id', '=', d.id)
+      .executeTakeFirstOrThrow()
     expect(row.embedding).toEqual((await ai.embed([designerProfileText(profile as unknown as DesignerProfile)])).vectors[0])
   })
 
@@ -32,7 +36,11 @@ describe('designer embeddings', () => {
     const d = await aDesigner(env.platform, { bio: 'Logos' })
     await refreshDesignerEmbedding(env.platform, d.id)
     const before = (await embeddingOf(d.id))!
-    await env.platform.db.kysely.updateTable('onedesigner.designers').set({ bio: 'Packaging and labels for wine' }).where('id', '=', d.id).execute()
+    await env.platform.db.kysely
+      .updateTable('onedesigner.designers')
+      .set({ bio: 'Packaging and labels for wine' })
+      .where('id', '=', d.id)
+      .execute()
     expect((await embeddingOf(d.id))!.needsUpdate).toBe(true)
     const summary = await runJob(env.platform, refreshEmbeddingsJob)
     expect(summary.refreshed).toBeGreaterThanOrEqual(1)
@@ -53,10 +61,14 @@ describe('designer embeddings', () => {
     const client = await aClient(env.platform)
     const d = await aDesigner(env.platform, { categories: ['motion-graphics'], bio: 'Explainer videos and motion design' })
     const briefA = await aBrief(env.platform, client, { projectType: 'motion-graphics', description: 'An explainer video' })
-    const fresh = (await env.http.inject({ method: 'POST', url: `/v1/onedesigner/briefs/${briefA.id}/matches`, headers: bearer(client) })).json()
+    const fresh = (
+      await env.http.inject({ method: 'POST', url: `/v1/onedesigner/briefs/${briefA.id}/matches`, headers: bearer(client) })
+    ).json()
     await refreshDesignerEmbedding(env.platform, d.id)
     const briefB = await aBrief(env.platform, client, { projectType: 'motion-graphics', description: 'An explainer video' })
-    const stored = (await env.http.inject({ method: 'POST', url: `/v1/onedesigner/briefs/${briefB.id}/matches`, headers: bearer(client) })).json()
+    const stored = (
+      await env.http.inject({ method: 'POST', url: `/v1/onedesigner/briefs/${briefB.id}/matches`, headers: bearer(client) })
+    ).json()
     expect(stored.matches[0].designerId).toBe(d.id)
     expect(stored.matches[0].score).toBe(fresh.matches[0].score)
     expect(stored.matches[0].reasons).toEqual(fresh.matches[0].reasons)

@@ -98,7 +98,12 @@ async function embedAndStore(platform: Platform, rows: DesignerRow[]): Promise<v
     generatedAt: now,
     updatedAt: now,
     needsUpdate: false,
-    metadata: JSON.stringify({ provider: ai.name, dimensions: vectors[i].length, tokens: Math.round(tokens / rows.length), sourceUpdatedAt: r.updatedAtText }),
+    metadata: JSON.stringify({
+      provider: ai.name,
+      dimensions: vectors[i].length,
+      tokens: Math.round(tokens / rows.length),
+      sourceUpdatedAt: r.updatedAtText,
+    }),
   }))
   // An edit that lands between reading the profile and storing its embedding leaves the row
   // marked stale, so the next run embeds the new text.

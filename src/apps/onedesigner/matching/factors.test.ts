@@ -6,7 +6,7 @@ import { SCORE_RANGE, factorsFor, rawScoreFor, type BriefFacts, type DesignerFac
 describe('ranking from factor values', () => {
   it('gives exactly the raw score of the explained factors, for every kind of brief and designer', () => {
     let seed = 11
-    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]
     const some = <T>(xs: readonly T[]) => xs.filter(() => next() < 0.3)
     const maybe = <T>(x: T) => (next() < 0.2 ? null : x)

@@ -1,7 +1,17 @@
 // OneDesigner's factors: how well an approved, available designer in the brief's category fits
 // the brief. Each factor names the facts it used; the three strongest become the match reasons.
 import { rawFromValues, type FactorSpec, type ScoreRange, cosine, coverage, intersection, rangeFit, words } from '../../../platform'
-import { BUDGETS, CATEGORY_LABELS, RATE_RANGES, TIMELINES, TIMELINE_LABELS, type Budget, type Category, type RateRange, type Timeline } from '../catalog'
+import {
+  BUDGETS,
+  CATEGORY_LABELS,
+  RATE_RANGES,
+  TIMELINES,
+  TIMELINE_LABELS,
+  type Budget,
+  type Category,
+  type RateRange,
+  type Timeline,
+} from '../catalog'
 
 /** The seed's CHECK on matches.score. */
 export const SCORE_RANGE: ScoreRange = { min: 50, max: 85 }
@@ -71,7 +81,13 @@ export function semanticFactor(cos: number, shared: string[], model: string): Fa
   const reason = shared.length
     ? `Profile speaks to the brief (${pct(Math.max(0, cos))} text similarity), sharing ${joinAnd(shared.map((w) => `"${w}"`))}`
     : `Profile text is ${pct(Math.max(0, cos))} similar to the brief`
-  return { name: 'semantic', weight: WEIGHTS.semantic, value, inputs: { cosine: round4(cos), full: SEMANTIC_FULL, sharedWords: shared, model }, reason }
+  return {
+    name: 'semantic',
+    weight: WEIGHTS.semantic,
+    value,
+    inputs: { cosine: round4(cos), full: SEMANTIC_FULL, sharedWords: shared, model },
+    reason,
+  }
 }
 
 export function categoryFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
@@ -88,7 +104,14 @@ export function categoryFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
 
 export function industryFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
   const inputs = { industry: b.industry, industriesWorked: d.industriesWorked }
-  if (!b.industry) return { name: 'industry', weight: WEIGHTS.industry, value: industryValue(b, d), inputs, reason: `The brief names no industry; has worked in ${joinAnd(d.industriesWorked.map(nice)) || 'no listed industry'}` }
+  if (!b.industry)
+    return {
+      name: 'industry',
+      weight: WEIGHTS.industry,
+      value: industryValue(b, d),
+      inputs,
+      reason: `The brief names no industry; has worked in ${joinAnd(d.industriesWorked.map(nice)) || 'no listed industry'}`,
+    }
   const value = industryValue(b, d)
   const has = value === 1
   return {
@@ -105,7 +128,13 @@ export function industryFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
 export function stylesFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
   const inputs = { wanted: b.styles, offered: d.designStyles }
   if (b.styles.length === 0)
-    return { name: 'styles', weight: WEIGHTS.styles, value: stylesValue(b, d), inputs, reason: `The brief asks for no style; designs in ${joinAnd(d.designStyles.map(nice)) || 'no listed style'}` }
+    return {
+      name: 'styles',
+      weight: WEIGHTS.styles,
+      value: stylesValue(b, d),
+      inputs,
+      reason: `The brief asks for no style; designs in ${joinAnd(d.designStyles.map(nice)) || 'no listed style'}`,
+    }
   const shared = intersection(b.styles, d.designStyles)
   const value = stylesValue(b, d)
   return {
@@ -143,8 +172,22 @@ export function budgetFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
   const budget = budgetOf(b.budget)
   const rate = rateOf(d.rateRange)
   const inputs: Record<string, unknown> = { budget: b.budget, rateRange: d.rateRange, projectHours: PROJECT_HOURS }
-  if (!budget) return { name: 'budget', weight: WEIGHTS.budget, value: BUDGET_UNKNOWN, inputs, reason: `The brief names no budget; charges ${d.rateRange ?? 'an unstated rate'}` }
-  if (!rate) return { name: 'budget', weight: WEIGHTS.budget, value: BUDGET_UNKNOWN, inputs, reason: `Has not stated a rate for the ${b.budget} budget` }
+  if (!budget)
+    return {
+      name: 'budget',
+      weight: WEIGHTS.budget,
+      value: BUDGET_UNKNOWN,
+      inputs,
+      reason: `The brief names no budget; charges ${d.rateRange ?? 'an unstated rate'}`,
+    }
+  if (!rate)
+    return {
+      name: 'budget',
+      weight: WEIGHTS.budget,
+      value: BUDGET_UNKNOWN,
+      inputs,
+      reason: `Has not stated a rate for the ${b.budget} budget`,
+    }
   const wanted = { min: budget.min / PROJECT_HOURS, max: budget.max / PROJECT_HOURS }
   const value = budgetValue(b, d)
   const hours = `${Math.round(budget.min / rate.max)}-${Math.round(budget.max / rate.min)} hours`
@@ -171,15 +214,34 @@ function timelineFit(b: BriefFacts, d: DesignerFacts) {
   // The budget at the designer's mid rate buys so many hours; the timeline spreads them over weeks.
   const hours = (budget.min + budget.max) / 2 / ((rate.min + rate.max) / 2)
   const perWeek = hours / timeline.weeks
-  return { value: perWeek <= WEEKLY_CAPACITY_HOURS ? 1 : WEEKLY_CAPACITY_HOURS / perWeek, case: 'estimated' as const, weeks: timeline.weeks, hours, perWeek }
+  return {
+    value: perWeek <= WEEKLY_CAPACITY_HOURS ? 1 : WEEKLY_CAPACITY_HOURS / perWeek,
+    case: 'estimated' as const,
+    weeks: timeline.weeks,
+    hours,
+    perWeek,
+  }
 }
 
 export function timelineFactor(b: BriefFacts, d: DesignerFacts): FactorSpec {
-  const inputs: Record<string, unknown> = { timeline: b.timeline, availability: d.availabilityStatus, weeklyCapacityHours: WEEKLY_CAPACITY_HOURS }
+  const inputs: Record<string, unknown> = {
+    timeline: b.timeline,
+    availability: d.availabilityStatus,
+    weeklyCapacityHours: WEEKLY_CAPACITY_HOURS,
+  }
   const fit = timelineFit(b, d)
-  if (fit.case === 'unavailable') return { name: 'timeline', weight: WEIGHTS.timeline, value: fit.value, inputs, reason: `Is ${d.availabilityStatus} at the moment` }
-  if (fit.case === 'no-timeline') return { name: 'timeline', weight: WEIGHTS.timeline, value: fit.value, inputs, reason: 'Available now; the brief sets no timeline' }
-  if (fit.case === 'no-estimate') return { name: 'timeline', weight: WEIGHTS.timeline, value: fit.value, inputs, reason: `Available now for a ${timelineLabel(b.timeline!)} timeline` }
+  if (fit.case === 'unavailable')
+    return { name: 'timeline', weight: WEIGHTS.timeline, value: fit.value, inputs, reason: `Is ${d.availabilityStatus} at the moment` }
+  if (fit.case === 'no-timeline')
+    return { name: 'timeline', weight: WEIGHTS.timeline, value: fit.value, inputs, reason: 'Available now; the brief sets no timeline' }
+  if (fit.case === 'no-estimate')
+    return {
+      name: 'timeline',
+      weight: WEIGHTS.timeline,
+      value: fit.value,
+      inputs,
+      reason: `Available now for a ${timelineLabel(b.timeline!)} timeline`,
+    }
   const { value, weeks, hours, perWeek } = fit
   return {
     name: 'timeline',
@@ -205,7 +267,14 @@ const WEIGHT_LIST = [WEIGHTS.semantic, WEIGHTS.industry, WEIGHTS.styles, WEIGHTS
 
 /** score(factorsFor(b, d, ...)).raw, computed from the values alone: for ranking many candidates. */
 export function rawScoreFor(b: BriefFacts, d: DesignerFacts, cos: number): number {
-  return rawFromValues(WEIGHT_LIST, [semanticValue(cos), industryValue(b, d), stylesValue(b, d), budgetValue(b, d), timelineFit(b, d).value, categoryValue(b, d)])
+  return rawFromValues(WEIGHT_LIST, [
+    semanticValue(cos),
+    industryValue(b, d),
+    stylesValue(b, d),
+    budgetValue(b, d),
+    timelineFit(b, d).value,
+    categoryValue(b, d),
+  ])
 }
 
 export { cosine }

@@ -10,8 +10,10 @@ let client: TestUser
 let other: TestUser
 const ids: Record<string, string> = {}
 
-const post = (user: TestUser, briefId: string) => env.http.inject({ method: 'POST', url: `/v1/onedesigner/briefs/${briefId}/matches`, headers: bearer(user) })
-const get = (user: TestUser | null, url: string) => env.http.inject({ method: 'GET', url: `/v1/onedesigner${url}`, headers: user ? bearer(user) : {} })
+const post = (user: TestUser, briefId: string) =>
+  env.http.inject({ method: 'POST', url: `/v1/onedesigner/briefs/${briefId}/matches`, headers: bearer(user) })
+const get = (user: TestUser | null, url: string) =>
+  env.http.inject({ method: 'GET', url: `/v1/onedesigner${url}`, headers: user ? bearer(user) : {} })
 
 beforeAll(async () => {
   env = await createTestEnv()
@@ -30,15 +32,30 @@ beforeAll(async () => {
   ).id
   ids.good = (await aDesigner(p, { firstName: 'Gus', industries: ['technology'], styles: ['bold'], rateRange: '$50-100/hr' })).id
   ids.weak = (
-    await aDesigner(p, { firstName: 'Wes', industries: ['food-beverage'], styles: ['vintage'], rateRange: '$25-50/hr', bio: 'Hand lettering for craft breweries.' })
+    await aDesigner(p, {
+      firstName: 'Wes',
+      industries: ['food-beverage'],
+      styles: ['vintage'],
+      rateRange: '$25-50/hr',
+      bio: 'Hand lettering for craft breweries.',
+    })
   ).id
-  for (let i = 0; i < 4; i++) await aDesigner(p, { firstName: `Filler${i}`, industries: ['retail'], styles: ['playful'], rateRange: '$150-250/hr' })
-  ids.unapproved = (await aDesigner(p, { firstName: 'Una', approved: false, industries: ['technology'], styles: ['minimal'], rateRange: '$100-150/hr' })).id
-  ids.busy = (await aDesigner(p, { firstName: 'Bo', availability: 'busy', industries: ['technology'], styles: ['minimal'], rateRange: '$100-150/hr' })).id
-  ids.otherCategory = (await aDesigner(p, { firstName: 'Otto', categories: ['illustration'], industries: ['technology'], styles: ['minimal'] })).id
+  for (let i = 0; i < 4; i++)
+    await aDesigner(p, { firstName: `Filler${i}`, industries: ['retail'], styles: ['playful'], rateRange: '$150-250/hr' })
+  ids.unapproved = (
+    await aDesigner(p, { firstName: 'Una', approved: false, industries: ['technology'], styles: ['minimal'], rateRange: '$100-150/hr' })
+  ).id
+  ids.busy = (
+    await aDesigner(p, { firstName: 'Bo', availability: 'busy', industries: ['technology'], styles: ['minimal'], rateRange: '$100-150/hr' })
+  ).id
+  ids.otherCategory = (
+    await aDesigner(p, { firstName: 'Otto', categories: ['illustration'], industries: ['technology'], styles: ['minimal'] })
+  ).id
   // One designer has a stored embedding: it must score exactly as if embedded on the fly.
   await refreshDesignerEmbedding(p, ids.good)
-  ids.brief = (await aBrief(p, client, { title: 'Fintech brand identity', description: 'A minimal logo and brand identity for our fintech startup.' })).id
+  ids.brief = (
+    await aBrief(p, client, { title: 'Fintech brand identity', description: 'A minimal logo and brand identity for our fintech startup.' })
+  ).id
   ids.otherBrief = (await aBrief(p, other)).id
 })
 afterAll(() => env.close())
@@ -92,13 +109,24 @@ describe('POST /briefs/:id/matches', () => {
     const again = await post(client, ids.brief)
     expect(again.statusCode).toBe(200)
     expect(again.json().cached).toBe(true)
-    expect(again.json().matches.map((m: any) => m.id).sort()).toEqual(first.matches.map((m: any) => m.id).sort())
+    expect(
+      again
+        .json()
+        .matches.map((m: any) => m.id)
+        .sort(),
+    ).toEqual(first.matches.map((m: any) => m.id).sort())
     env.clock.advance(23 * HOUR)
     expect((await post(client, ids.brief)).json().cached).toBe(true)
-    const hits = await env.platform.db.kysely.selectFrom('onedesigner.matchCache').select(['cacheHits']).where('briefId', '=', ids.brief).execute()
+    const hits = await env.platform.db.kysely
+      .selectFrom('onedesigner.matchCache')
+      .select(['cacheHits'])
+      .where('briefId', '=', ids.brief)
+      .execute()
     expect(hits).toHaveLength(5)
     expect(hits.every((h) => h.cacheHits === 2)).toBe(true)
-    const count = await sql<{ n: number }>`select count(*)::int as n from onedesigner.matches where brief_id = ${ids.brief}`.execute(env.platform.db.kysely)
+    const count = await sql<{ n: number }>`select count(*)::int as n from onedesigner.matches where brief_id = ${ids.brief}`.execute(
+      env.platform.db.kysely,
+    )
     expect(count.rows[0].n).toBe(5)
   })
 
@@ -109,9 +137,15 @@ describe('POST /briefs/:id/matches', () => {
     const again = res.json().matches
     expect(again.map((m: any) => m.id).sort()).toEqual(first.matches.map((m: any) => m.id).sort())
     for (const m of again) expect(new Date(m.expiresAt).getTime()).toBe(env.clock.now().getTime() + 7 * DAY)
-    const count = await sql<{ n: number }>`select count(*)::int as n from onedesigner.matches where brief_id = ${ids.brief}`.execute(env.platform.db.kysely)
+    const count = await sql<{ n: number }>`select count(*)::int as n from onedesigner.matches where brief_id = ${ids.brief}`.execute(
+      env.platform.db.kysely,
+    )
     expect(count.rows[0].n).toBe(5)
-    const hits = await env.platform.db.kysely.selectFrom('onedesigner.matchCache').select(['cacheHits']).where('briefId', '=', ids.brief).execute()
+    const hits = await env.platform.db.kysely
+      .selectFrom('onedesigner.matchCache')
+      .select(['cacheHits'])
+      .where('briefId', '=', ids.brief)
+      .execute()
     expect(hits.every((h) => h.cacheHits === 0)).toBe(true)
   })
 
@@ -122,8 +156,17 @@ describe('POST /briefs/:id/matches', () => {
     const e = (await get(client, `/matches/${res.json().matches[0].id}/explain`)).json()
     expect(e.factors.find((f: any) => f.name === 'industry').inputs.industry).toBe('food-beverage')
     // The cache now holds this run only (the earlier run's rows for other designers are gone), so a repeat is a hit.
-    const cache = await env.platform.db.kysely.selectFrom('onedesigner.matchCache').select(['designerId', 'cacheHits']).where('briefId', '=', ids.brief).execute()
-    expect(cache.map((c) => c.designerId).sort()).toEqual(res.json().matches.map((m: any) => m.designerId).sort())
+    const cache = await env.platform.db.kysely
+      .selectFrom('onedesigner.matchCache')
+      .select(['designerId', 'cacheHits'])
+      .where('briefId', '=', ids.brief)
+      .execute()
+    expect(cache.map((c) => c.designerId).sort()).toEqual(
+      res
+        .json()
+        .matches.map((m: any) => m.designerId)
+        .sort(),
+    )
     expect(cache.every((c) => c.cacheHits === 0)).toBe(true)
     expect((await post(client, ids.brief)).json().cached).toBe(true)
     await env.platform.db.kysely.updateTable('onedesigner.briefs').set({ industry: 'technology' }).where('id', '=', ids.brief).execute()
@@ -146,7 +189,7 @@ describe('POST /briefs/:id/matches', () => {
 })
 
 describe('reading matches', () => {
-  it('lists a brief\'s matches and shows one, never an unapproved designer', async () => {
+  it("lists a brief's matches and shows one, never an unapproved designer", async () => {
     const list = await get(client, `/briefs/${ids.brief}/matches`)
     expect(list.statusCode).toBe(200)
     const matches = list.json().matches
@@ -191,7 +234,7 @@ describe('reading matches', () => {
 })
 
 describe('access and bad input', () => {
-  it('keeps one client out of another client\'s briefs and matches', async () => {
+  it("keeps one client out of another client's briefs and matches", async () => {
     const theirs = (await get(client, `/briefs/${ids.brief}/matches`)).json().matches[0]
     expect((await post(other, ids.brief)).statusCode).toBe(404)
     expect((await get(other, `/briefs/${ids.brief}/matches`)).statusCode).toBe(404)
@@ -232,7 +275,12 @@ describe('candidates follow designer changes (designer_match_facets)', () => {
     const db = p.db.kysely
     const me = await aClient(p)
     const facets = async (id: string) =>
-      (await db.selectFrom('onedesigner.designerMatchFacets').select(['category', 'industriesWorked']).where('designerId', '=', id).orderBy('category').execute()) as {
+      (await db
+        .selectFrom('onedesigner.designerMatchFacets')
+        .select(['category', 'industriesWorked'])
+        .where('designerId', '=', id)
+        .orderBy('category')
+        .execute()) as {
         category: string
         industriesWorked: string[]
       }[]
@@ -253,14 +301,22 @@ describe('candidates follow designer changes (designer_match_facets)', () => {
     ])
     expect(await matchedIds()).toContain(zed.id)
 
-    await db.updateTable('onedesigner.designers').set({ industriesWorked: ['food-beverage'] }).where('id', '=', zed.id).execute()
+    await db
+      .updateTable('onedesigner.designers')
+      .set({ industriesWorked: ['food-beverage'] })
+      .where('id', '=', zed.id)
+      .execute()
     expect((await facets(zed.id)).map((f) => f.industriesWorked)).toEqual([['food-beverage'], ['food-beverage']])
 
     await db.updateTable('onedesigner.designers').set({ availabilityStatus: 'busy' }).where('id', '=', zed.id).execute()
     expect(await facets(zed.id)).toEqual([])
     expect(await matchedIds()).not.toContain(zed.id)
 
-    await db.updateTable('onedesigner.designers').set({ availabilityStatus: 'available', categories: ['illustration'] }).where('id', '=', zed.id).execute()
+    await db
+      .updateTable('onedesigner.designers')
+      .set({ availabilityStatus: 'available', categories: ['illustration'] })
+      .where('id', '=', zed.id)
+      .execute()
     expect((await facets(zed.id)).map((f) => f.category)).toEqual(['illustration'])
     expect(await matchedIds()).not.toContain(zed.id)
 

@@ -8,8 +8,18 @@ import type { BriefRow as Brief } from '../briefs/repository'
 export interface BriefRow
   extends Pick<
     Brief,
-    | 'id' | 'clientId' | 'projectType' | 'industry' | 'budget' | 'timeline' | 'projectTitle'
-    | 'projectDescription' | 'requirements' | 'targetAudience' | 'styles' | 'deliverables'
+    | 'id'
+    | 'clientId'
+    | 'projectType'
+    | 'industry'
+    | 'budget'
+    | 'timeline'
+    | 'projectTitle'
+    | 'projectDescription'
+    | 'requirements'
+    | 'targetAudience'
+    | 'styles'
+    | 'deliverables'
   > {
   status: string
   embeddingF32: Buffer | null
@@ -45,8 +55,16 @@ export async function findBriefWithCache(tx: Tx, briefId: string, now: Date): Pr
       'be.embeddingF32',
       'be.textHash as embeddingHash',
       'be.modelVersion as embeddingModel',
-      sql<string[]>`array(select mc.designer_id::text from onedesigner.match_cache mc where mc.brief_id = b.id and mc.expires_at > ${now} order by mc.designer_id)`.as('cacheDesignerIds'),
-      sql<(string | null)[]>`array(select mc.ai_analysis->>'briefKey' from onedesigner.match_cache mc where mc.brief_id = b.id and mc.expires_at > ${now} order by mc.designer_id)`.as('cacheBriefKeys'),
+      sql<
+        string[]
+      >`array(select mc.designer_id::text from onedesigner.match_cache mc where mc.brief_id = b.id and mc.expires_at > ${now} order by mc.designer_id)`.as(
+        'cacheDesignerIds',
+      ),
+      sql<
+        (string | null)[]
+      >`array(select mc.ai_analysis->>'briefKey' from onedesigner.match_cache mc where mc.brief_id = b.id and mc.expires_at > ${now} order by mc.designer_id)`.as(
+        'cacheBriefKeys',
+      ),
     ])
     .where('b.id', '=', briefId)
     .executeTakeFirst()) as BriefRow | undefined
@@ -163,7 +181,10 @@ const matchColumns = (withAnalysis: boolean) =>
 
 // The inner join on designers applies their RLS: a designer no longer approved drops out.
 const matchesWithDesigner = (tx: Tx, withAnalysis: boolean) =>
-  tx.selectFrom('onedesigner.matches as m').innerJoin('onedesigner.designers as d', 'd.id', 'm.designerId').select(matchColumns(withAnalysis))
+  tx
+    .selectFrom('onedesigner.matches as m')
+    .innerJoin('onedesigner.designers as d', 'd.id', 'm.designerId')
+    .select(matchColumns(withAnalysis))
 
 export async function listBriefMatches(tx: Tx, briefId: string, designerIds?: string[]): Promise<MatchRow[]> {
   let q = matchesWithDesigner(tx, false).where('m.briefId', '=', briefId)
@@ -233,7 +254,14 @@ export async function saveMatchRun(tx: Tx, run: MatchRun): Promise<MatchRow[]> {
   await sql`select id from onedesigner.match_cache where brief_id = ${run.briefId} order by id for update`.execute(tx)
   const e = run.briefEmbedding
   const rows = JSON.stringify(
-    run.matches.map((m) => ({ designer_id: m.designerId, score: m.score, reasons: m.reasons, ai_message: m.aiMessage, ai_analysis: m.aiAnalysis, tokens_used: m.tokensUsed })),
+    run.matches.map((m) => ({
+      designer_id: m.designerId,
+      score: m.score,
+      reasons: m.reasons,
+      ai_message: m.aiMessage,
+      ai_analysis: m.aiAnalysis,
+      tokens_used: m.tokensUsed,
+    })),
   )
   const result = await sql<MatchRow>`
     with run as (

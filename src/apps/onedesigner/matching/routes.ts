@@ -5,32 +5,34 @@ import { explainMatch, getMatch, listMatches, matchBrief } from './service'
 
 const tags = ['matching']
 
-const matchSchema = z.object({
-  id: z.uuid(),
-  briefId: z.uuid(),
-  designerId: z.uuid(),
-  score: z.number().int().min(50).max(85).describe('Match score, 50..85'),
-  reasons: z.array(z.string()).describe('The three strongest factors, in words naming facts of the brief and the designer'),
-  aiMessage: z.string().nullable(),
-  aiProvider: z.string(),
-  matchVersion: z.string().describe('Match engine version'),
-  processingTime: z.number().int().nullable().describe('Milliseconds spent computing'),
-  tokensUsed: z.number().int().nullable(),
-  status: z.enum(['active', 'unlocked', 'expired']),
-  expiresAt: z.date().nullable(),
-  createdAt: z.date(),
-  unlockedAt: z.date().nullable(),
-  designer: z.object({
+const matchSchema = z
+  .object({
     id: z.uuid(),
-    firstName: z.string(),
-    professionalTitle: z.string().nullable(),
-    categories: z.array(z.string()),
-    industries: z.array(z.string()),
-    styles: z.array(z.string()),
-    rateRange: z.string().nullable(),
-    availabilityStatus: z.string(),
-  }),
-}).meta({ id: 'DesignerMatch' })
+    briefId: z.uuid(),
+    designerId: z.uuid(),
+    score: z.number().int().min(50).max(85).describe('Match score, 50..85'),
+    reasons: z.array(z.string()).describe('The three strongest factors, in words naming facts of the brief and the designer'),
+    aiMessage: z.string().nullable(),
+    aiProvider: z.string(),
+    matchVersion: z.string().describe('Match engine version'),
+    processingTime: z.number().int().nullable().describe('Milliseconds spent computing'),
+    tokensUsed: z.number().int().nullable(),
+    status: z.enum(['active', 'unlocked', 'expired']),
+    expiresAt: z.date().nullable(),
+    createdAt: z.date(),
+    unlockedAt: z.date().nullable(),
+    designer: z.object({
+      id: z.uuid(),
+      firstName: z.string(),
+      professionalTitle: z.string().nullable(),
+      categories: z.array(z.string()),
+      industries: z.array(z.string()),
+      styles: z.array(z.string()),
+      rateRange: z.string().nullable(),
+      availabilityStatus: z.string(),
+    }),
+  })
+  .meta({ id: 'DesignerMatch' })
 
 const factorSchema = z.object({
   name: z.string(),
@@ -41,19 +43,21 @@ const factorSchema = z.object({
   reason: z.string(),
 })
 
-const explanationSchema = z.object({
-  matchId: z.uuid(),
-  engineVersion: z.string(),
-  formula: z.string(),
-  range: z.object({ min: z.number().int(), max: z.number().int() }),
-  factors: z.array(factorSchema),
-  raw: z.number().int().describe('Weighted score on 0..10000 before mapping into the range'),
-  score: z.number().int(),
-  storedScore: z.number().int(),
-  recomputedScore: z.number().int().describe('The score recomputed from the factors above; equals storedScore'),
-  aiProvider: z.string(),
-  matchVersion: z.string(),
-}).meta({ id: 'MatchExplanation' })
+const explanationSchema = z
+  .object({
+    matchId: z.uuid(),
+    engineVersion: z.string(),
+    formula: z.string(),
+    range: z.object({ min: z.number().int(), max: z.number().int() }),
+    factors: z.array(factorSchema),
+    raw: z.number().int().describe('Weighted score on 0..10000 before mapping into the range'),
+    score: z.number().int(),
+    storedScore: z.number().int(),
+    recomputedScore: z.number().int().describe('The score recomputed from the factors above; equals storedScore'),
+    aiProvider: z.string(),
+    matchVersion: z.string(),
+  })
+  .meta({ id: 'MatchExplanation' })
 
 const briefParams = z.object({ id: z.uuid() })
 const matchParams = z.object({ id: z.uuid() })
@@ -70,7 +74,7 @@ export async function matchingRoutes({ http, platform, guard }: AppContext) {
         tags,
         summary: 'Match designers to my brief',
         description:
-          'Ranks approved, available designers in the brief\'s category and stores the best five with three reasons and a message. ' +
+          "Ranks approved, available designers in the brief's category and stores the best five with three reasons and a message. " +
           'Asking again within 24 hours returns the same matches from the cache (cached: true); afterwards, or once the brief changed, they are recomputed in place.',
         params: briefParams,
         response: {
@@ -114,7 +118,8 @@ export async function matchingRoutes({ http, platform, guard }: AppContext) {
       schema: {
         tags,
         summary: 'How a match was scored',
-        description: 'Each factor with its weight, inputs and reason, the engine version and the formula; recomputing gives the stored score.',
+        description:
+          'Each factor with its weight, inputs and reason, the engine version and the formula; recomputing gives the stored score.',
         params: matchParams,
         response: { 200: explanationSchema, ...errors, 422: errorSchema },
       },

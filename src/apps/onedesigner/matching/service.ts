@@ -3,7 +3,27 @@
 // writes under RLS (matches, cache, the brief's embedding, in one statement). Repeats within 24 hours are served from
 // match_cache; a brief edited since then is recomputed.
 import { createHash } from 'node:crypto'
-import { AppError, notFound, withUser, type Claims, type Platform, ENGINE_VERSION, explain, rankByRaw, recompute, score, strongestFactors, type Explanation, cosine, decodeFloat32, encodeFloat32, toFloat32, DAY, HOUR, addMs } from '../../../platform'
+import {
+  AppError,
+  notFound,
+  withUser,
+  type Claims,
+  type Platform,
+  ENGINE_VERSION,
+  explain,
+  rankByRaw,
+  recompute,
+  score,
+  strongestFactors,
+  type Explanation,
+  cosine,
+  decodeFloat32,
+  encodeFloat32,
+  toFloat32,
+  DAY,
+  HOUR,
+  addMs,
+} from '../../../platform'
 import { briefText, designerProfileText, textHash } from './embeddings'
 import { SCORE_RANGE, factorsFor, ratesFittingBudget, rawScoreFor, sharedWords, type BriefFacts } from './factors'
 import * as repo from './repository'
@@ -173,7 +193,11 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
   // Shared words only change the semantic reason, never a value: the scores stay as ranked.
   const results = top.map(({ candidate: c }) => {
     const s = score(
-      factorsFor(facts, designerFacts(c), { cosine: cosines.get(c.id)!, shared: sharedWords(text, designerProfileText(c)), model: ai.embeddingModel }),
+      factorsFor(facts, designerFacts(c), {
+        cosine: cosines.get(c.id)!,
+        shared: sharedWords(text, designerProfileText(c)),
+        model: ai.embeddingModel,
+      }),
       SCORE_RANGE,
     )
     const reasons = strongestFactors(s.factors, 3).map((f) => f.reason)
@@ -204,7 +228,9 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
       createdAt: now,
       expiresAt: addMs(now, MATCH_TTL_MS),
       cacheExpiresAt: addMs(now, CACHE_TTL_MS),
-      briefEmbedding: reuse ? null : { embeddingF32: encodeFloat32(briefVector), textHash: hash, modelVersion: ai.embeddingModel, tokens: briefTokens },
+      briefEmbedding: reuse
+        ? null
+        : { embeddingF32: encodeFloat32(briefVector), textHash: hash, modelVersion: ai.embeddingModel, tokens: briefTokens },
       matches: results.map(({ s, reasons, c }, i) => ({
         designerId: c.id,
         score: s.score,

@@ -24,9 +24,11 @@ describe('OneDesigner notifications', () => {
   /** Creates a notification as the system would, one hour after the previous one. */
   async function notify(user: TestUser, type = 'project_request.received', title = 'Hello') {
     env.clock.advance(HOUR)
-    return env.platform.db.kysely.transaction().execute((tx) =>
-      env.platform.notify.notify(tx, { app: APP, userId: user.id, type, title, body: `Body of ${title}`, data: { ref: title } }),
-    )
+    return env.platform.db.kysely
+      .transaction()
+      .execute((tx) =>
+        env.platform.notify.notify(tx, { app: APP, userId: user.id, type, title, body: `Body of ${title}`, data: { ref: title } }),
+      )
   }
 
   const list = (user: TestUser, query = '') =>
@@ -90,21 +92,33 @@ describe('OneDesigner notifications', () => {
     const clientsOwn = await notify(client, 'project_request.declined', 'private')
     const seen = (await list(designer)).json().notifications.map((n: { id: string }) => n.id)
     expect(seen).not.toContain(clientsOwn)
-    const mark = await env.http.inject({ method: 'POST', url: `/v1/onedesigner/notifications/${clientsOwn}/read`, headers: bearer(designer) })
+    const mark = await env.http.inject({
+      method: 'POST',
+      url: `/v1/onedesigner/notifications/${clientsOwn}/read`,
+      headers: bearer(designer),
+    })
     expect(mark.statusCode).toBe(404)
     expect(mark.json().error.code).toBe('not_found')
     const foreignCursor = await list(designer, `?cursor=${clientsOwn}`)
     expect(foreignCursor.statusCode).toBe(400)
     expect(foreignCursor.json().error.message).toMatch(/cursor/)
     await env.http.inject({ method: 'POST', url: '/v1/onedesigner/notifications/read-all', headers: bearer(designer) })
-    const row = await env.platform.db.kysely.selectFrom('onedesigner.notifications').select('readAt').where('id', '=', clientsOwn).executeTakeFirstOrThrow()
+    const row = await env.platform.db.kysely
+      .selectFrom('onedesigner.notifications')
+      .select('readAt')
+      .where('id', '=', clientsOwn)
+      .executeTakeFirstOrThrow()
     expect(row.readAt).toBeNull()
 
     // Row-level security itself, without the repository's user filter.
     const claims = { sub: designer.id, role: 'designer', app: APP }
     const underRls = await withUser(env.platform.db.kysely, claims, async (tx) => {
       const rows = await tx.selectFrom('onedesigner.notifications').select('userId').execute()
-      const updated = await tx.updateTable('onedesigner.notifications').set({ readAt: new Date() }).where('id', '=', clientsOwn).executeTakeFirst()
+      const updated = await tx
+        .updateTable('onedesigner.notifications')
+        .set({ readAt: new Date() })
+        .where('id', '=', clientsOwn)
+        .executeTakeFirst()
       return { owners: [...new Set(rows.map((r) => r.userId))], updated: Number(updated.numUpdatedRows) }
     })
     expect(underRls).toEqual({ owners: [designer.id], updated: 0 })
@@ -134,7 +148,11 @@ describe('OneDesigner notifications', () => {
     const noToken = await env.http.inject({ method: 'GET', url: '/v1/onedesigner/notifications' })
     expect(noToken.statusCode).toBe(401)
     const bandsy = await env.platform.tokens.sign({ sub: client.id, role: 'client', app: 'bandsy' })
-    const foreign = await env.http.inject({ method: 'GET', url: '/v1/onedesigner/notifications', headers: { authorization: `Bearer ${bandsy}` } })
+    const foreign = await env.http.inject({
+      method: 'GET',
+      url: '/v1/onedesigner/notifications',
+      headers: { authorization: `Bearer ${bandsy}` },
+    })
     expect(foreign.statusCode).toBe(401)
     // The query-string token is only for the stream.
     const viaQuery = await env.http.inject({ method: 'GET', url: `/v1/onedesigner/notifications?access_token=${client.token}` })

@@ -65,11 +65,6 @@ export async function markRead(tx: Tx, userId: string, id: string, now: Date): P
 }
 
 export async function markAllRead(tx: Tx, userId: string, now: Date): Promise<number> {
-  const res = await tx
-    .updateTable(TABLE)
-    .set({ readAt: now })
-    .where('userId', '=', userId)
-    .where('readAt', 'is', null)
-    .executeTakeFirst()
+  const res = await tx.updateTable(TABLE).set({ readAt: now }).where('userId', '=', userId).where('readAt', 'is', null).executeTakeFirst()
   return Number(res.numUpdatedRows)
 }

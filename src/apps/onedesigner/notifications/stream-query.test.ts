@@ -16,7 +16,11 @@ describe('GET /stream with a malformed query', () => {
   it('answers 400 validation_failed, as documented', async () => {
     // Signed in by header, so the guard lets it through to the query's validation.
     const client = await aClient(env.platform)
-    const res = await env.http.inject({ method: 'GET', url: '/v1/onedesigner/stream?access_token=a&access_token=b', headers: bearer(client) })
+    const res = await env.http.inject({
+      method: 'GET',
+      url: '/v1/onedesigner/stream?access_token=a&access_token=b',
+      headers: bearer(client),
+    })
     expect(res.statusCode).toBe(400)
     expect(res.json().error).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/access_token/) })
     const doc = JSON.parse(await openApiDocument(env.platform, ALL_APPS))

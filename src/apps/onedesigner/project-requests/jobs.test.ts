@@ -17,13 +17,26 @@ describe('OneDesigner project request expiry job', () => {
   const statusOf = async (id: string) =>
     (await db().selectFrom('onedesigner.projectRequests').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
   const expiredNotices = (user: TestUser) =>
-    db().selectFrom('onedesigner.notifications').selectAll().where('userId', '=', user.id).where('type', '=', 'project_request.expired').execute()
+    db()
+      .selectFrom('onedesigner.notifications')
+      .selectAll()
+      .where('userId', '=', user.id)
+      .where('type', '=', 'project_request.expired')
+      .execute()
 
   async function sentRequest() {
     const client = await aClient(env.platform, { credits: 1 })
     const designer = await aDesigner(env.platform)
     const match = await aMatch(env.platform, { client, designer, brief: await aBrief(env.platform, client) })
-    expect((await env.http.inject({ method: 'POST', url: `/v1/onedesigner/matches/${match.id}/unlock`, headers: { ...bearer(client), 'idempotency-key': randomUUID() } })).statusCode).toBe(201)
+    expect(
+      (
+        await env.http.inject({
+          method: 'POST',
+          url: `/v1/onedesigner/matches/${match.id}/unlock`,
+          headers: { ...bearer(client), 'idempotency-key': randomUUID() },
+        })
+      ).statusCode,
+    ).toBe(201)
     const res = await env.http.inject({
       method: 'POST',
       url: '/v1/onedesigner/project-requests',
@@ -58,7 +71,11 @@ describe('OneDesigner project request expiry job', () => {
 
     // Running again finds nothing new; a late answer is refused; the slot is free again.
     expect(await job.run({ platform: env.platform, now: env.clock.now() })).toEqual({ expired: 0 })
-    const late = await env.http.inject({ method: 'POST', url: `/v1/onedesigner/project-requests/${due.id}/accept`, headers: bearer(due.designer) })
+    const late = await env.http.inject({
+      method: 'POST',
+      url: `/v1/onedesigner/project-requests/${due.id}/accept`,
+      headers: bearer(due.designer),
+    })
     expect(late.statusCode).toBe(410)
     const again = await env.http.inject({
       method: 'POST',

@@ -35,7 +35,11 @@ describe('OneDesigner project requests', () => {
     const designer = await aDesigner(env.platform)
     const brief = await aBrief(env.platform, client, { title: briefTitle })
     const match = await aMatch(env.platform, { client, designer, brief })
-    const res = await env.http.inject({ method: 'POST', url: `/v1/onedesigner/matches/${match.id}/unlock`, headers: { ...bearer(client), 'idempotency-key': randomUUID() } })
+    const res = await env.http.inject({
+      method: 'POST',
+      url: `/v1/onedesigner/matches/${match.id}/unlock`,
+      headers: { ...bearer(client), 'idempotency-key': randomUUID() },
+    })
     expect(res.statusCode).toBe(201)
     return { client, designer, brief, match }
   }
@@ -74,7 +78,11 @@ describe('OneDesigner project requests', () => {
     it('keeps the snapshot when the brief changes later', async () => {
       const { brief, request } = await sentRequest()
       await db().updateTable('onedesigner.briefs').set({ projectTitle: 'Renamed' }).where('id', '=', brief.id).execute()
-      const stored = await db().selectFrom('onedesigner.projectRequests').select('briefSnapshot').where('id', '=', request.id).executeTakeFirstOrThrow()
+      const stored = await db()
+        .selectFrom('onedesigner.projectRequests')
+        .select('briefSnapshot')
+        .where('id', '=', request.id)
+        .executeTakeFirstOrThrow()
       expect((stored.briefSnapshot as { projectTitle: string }).projectTitle).toBe('New brand identity')
     })
 
@@ -100,7 +108,14 @@ describe('OneDesigner project requests', () => {
       const direct = withUser(db(), { sub: client.id, role: 'client', app: 'onedesigner' }, (tx) =>
         tx
           .insertInto('onedesigner.projectRequests')
-          .values({ matchId: match.id, clientId: client.id, designerId: designer.id, message: 'x', briefSnapshot: '{}', responseDeadline: env.clock.now() })
+          .values({
+            matchId: match.id,
+            clientId: client.id,
+            designerId: designer.id,
+            message: 'x',
+            briefSnapshot: '{}',
+            responseDeadline: env.clock.now(),
+          })
           .execute(),
       )
       await expect(direct).rejects.toThrow(/row-level security/)
@@ -155,7 +170,11 @@ describe('OneDesigner project requests', () => {
       expect((await read(otherDesigner, request.id)).statusCode).toBe(404)
       expect((await list(otherClient)).json().requests).toEqual([])
       expect((await list(otherDesigner)).json().requests).toEqual([])
-      const stored = await db().selectFrom('onedesigner.projectRequests').select('viewedAt').where('id', '=', request.id).executeTakeFirstOrThrow()
+      const stored = await db()
+        .selectFrom('onedesigner.projectRequests')
+        .select('viewedAt')
+        .where('id', '=', request.id)
+        .executeTakeFirstOrThrow()
       expect(stored.viewedAt).toBeNull()
     })
   })
@@ -200,7 +219,11 @@ describe('OneDesigner project requests', () => {
       await withUser(db(), { sub: designer.id, role: 'designer', app: 'onedesigner' }, (tx) =>
         tx.updateTable('onedesigner.projectRequests').set({ clientEmail: 'guess@example.test' }).where('id', '=', request.id).execute(),
       )
-      const stored = await db().selectFrom('onedesigner.projectRequests').select('clientEmail').where('id', '=', request.id).executeTakeFirstOrThrow()
+      const stored = await db()
+        .selectFrom('onedesigner.projectRequests')
+        .select('clientEmail')
+        .where('id', '=', request.id)
+        .executeTakeFirstOrThrow()
       expect(stored.clientEmail).toBeNull()
     })
 
@@ -241,7 +264,12 @@ describe('OneDesigner project requests', () => {
         [send(client, ['not', 'an', 'object']), 400, null],
         [send(client, { matchId: '00000000-0000-4000-8000-000000000000', message: 'hi' }), 404, null],
         [
-          env.http.inject({ method: 'POST', url: BASE, headers: { ...bearer(client), 'content-type': 'application/json' }, payload: '{"matchId":' }),
+          env.http.inject({
+            method: 'POST',
+            url: BASE,
+            headers: { ...bearer(client), 'content-type': 'application/json' },
+            payload: '{"matchId":',
+          }),
           400,
           /JSON/,
         ],

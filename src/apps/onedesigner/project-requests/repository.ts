@@ -87,24 +87,26 @@ export async function insertPending(
   tx: Tx,
   r: { matchId: string; clientId: string; designerId: string; message: string; briefSnapshot: unknown; responseDeadline: Date; now: Date },
 ): Promise<ProjectRequestRow | undefined> {
-  return tx
-    .insertInto(TABLE)
-    .values({
-      matchId: r.matchId,
-      clientId: r.clientId,
-      designerId: r.designerId,
-      message: r.message,
-      briefSnapshot: JSON.stringify(r.briefSnapshot),
-      status: 'pending',
-      responseDeadline: r.responseDeadline,
-      createdAt: r.now,
-      updatedAt: r.now,
-    })
-    // The partial unique index uq_project_requests_pending arbitrates concurrent sends.
-    .onConflict((oc) => oc.columns(['clientId', 'designerId']).where('status', '=', 'pending').doNothing())
-    .returning(COLUMNS)
-    .$narrowType<Narrowed>()
-    .executeTakeFirst()
+  return (
+    tx
+      .insertInto(TABLE)
+      .values({
+        matchId: r.matchId,
+        clientId: r.clientId,
+        designerId: r.designerId,
+        message: r.message,
+        briefSnapshot: JSON.stringify(r.briefSnapshot),
+        status: 'pending',
+        responseDeadline: r.responseDeadline,
+        createdAt: r.now,
+        updatedAt: r.now,
+      })
+      // The partial unique index uq_project_requests_pending arbitrates concurrent sends.
+      .onConflict((oc) => oc.columns(['clientId', 'designerId']).where('status', '=', 'pending').doNothing())
+      .returning(COLUMNS)
+      .$narrowType<Narrowed>()
+      .executeTakeFirst()
+  )
 }
 
 export async function findPendingId(tx: Tx, clientId: string, designerId: string): Promise<string | undefined> {

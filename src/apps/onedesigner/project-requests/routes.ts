@@ -126,7 +126,10 @@ export async function projectRequestRoutes({ http, platform, guard }: AppContext
           summary,
           description: 'Only the designer, only while the request is pending and within 72 hours of sending.',
           params: idParams,
-          body: z.object({ message: text(2000).optional() }).nullish().describe('Optional; may be omitted'),
+          body: z
+            .object({ message: text(2000).optional() })
+            .nullish()
+            .describe('Optional; may be omitted'),
           response: {
             200: one,
             404: errorSchema,

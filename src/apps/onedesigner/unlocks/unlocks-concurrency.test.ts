@@ -20,7 +20,13 @@ describeOnServer('OneDesigner unlocks under concurrency (server only)', () => {
     for (let i = 0; i < 50; i++) matches.push(await aMatch(env.platform, { client, designer: await aDesigner(env.platform), brief }))
 
     const responses = await Promise.all(
-      matches.map((m) => env.http.inject({ method: 'POST', url: `/v1/onedesigner/matches/${m.id}/unlock`, headers: { ...bearer(client), 'idempotency-key': randomUUID() } })),
+      matches.map((m) =>
+        env.http.inject({
+          method: 'POST',
+          url: `/v1/onedesigner/matches/${m.id}/unlock`,
+          headers: { ...bearer(client), 'idempotency-key': randomUUID() },
+        }),
+      ),
     )
     const statuses = responses.map((r) => r.statusCode)
     expect(statuses.filter((s) => s === 201)).toHaveLength(1)
@@ -28,16 +34,30 @@ describeOnServer('OneDesigner unlocks under concurrency (server only)', () => {
     for (const r of responses.filter((x) => x.statusCode === 402)) expect(r.json().error.code).toBe('insufficient_credits')
 
     const db = env.platform.db.kysely
-    const { matchCredits } = await db.selectFrom('onedesigner.clients').select('matchCredits').where('id', '=', client.id).executeTakeFirstOrThrow()
+    const { matchCredits } = await db
+      .selectFrom('onedesigner.clients')
+      .select('matchCredits')
+      .where('id', '=', client.id)
+      .executeTakeFirstOrThrow()
     expect(matchCredits).toBe(0)
-    const ledger = await db.selectFrom('platform.ledgerEntries').selectAll().where('accountId', '=', client.id).where('reason', '=', 'unlock').execute()
+    const ledger = await db
+      .selectFrom('platform.ledgerEntries')
+      .selectAll()
+      .where('accountId', '=', client.id)
+      .where('reason', '=', 'unlock')
+      .execute()
     expect(ledger).toHaveLength(1)
     expect(ledger[0]).toMatchObject({ delta: -1, balanceAfter: 0 })
     const unlocks = await db.selectFrom('onedesigner.clientDesigners').selectAll().where('clientId', '=', client.id).execute()
     expect(unlocks).toHaveLength(1)
     const winner = responses.find((r) => r.statusCode === 201)!.json()
     expect(unlocks[0].designerId).toBe(winner.unlock.designerId)
-    const unlockedMatches = await db.selectFrom('onedesigner.matches').select('id').where('clientId', '=', client.id).where('status', '=', 'unlocked').execute()
+    const unlockedMatches = await db
+      .selectFrom('onedesigner.matches')
+      .select('id')
+      .where('clientId', '=', client.id)
+      .where('status', '=', 'unlocked')
+      .execute()
     expect(unlockedMatches).toHaveLength(1)
   })
 
@@ -46,14 +66,23 @@ describeOnServer('OneDesigner unlocks under concurrency (server only)', () => {
     const match = await aMatch(env.platform, { client, designer: await aDesigner(env.platform), brief: await aBrief(env.platform, client) })
     const responses = await Promise.all(
       Array.from({ length: 10 }, () =>
-        env.http.inject({ method: 'POST', url: `/v1/onedesigner/matches/${match.id}/unlock`, headers: { ...bearer(client), 'idempotency-key': randomUUID() } }),
+        env.http.inject({
+          method: 'POST',
+          url: `/v1/onedesigner/matches/${match.id}/unlock`,
+          headers: { ...bearer(client), 'idempotency-key': randomUUID() },
+        }),
       ),
     )
     const statuses = responses.map((r) => r.statusCode).sort()
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201])
     for (const r of responses) expect(r.json().balance).toBe(4)
     const db = env.platform.db.kysely
-    const ledger = await db.selectFrom('platform.ledgerEntries').selectAll().where('accountId', '=', client.id).where('reason', '=', 'unlock').execute()
+    const ledger = await db
+      .selectFrom('platform.ledgerEntries')
+      .selectAll()
+      .where('accountId', '=', client.id)
+      .where('reason', '=', 'unlock')
+      .execute()
     expect(ledger).toHaveLength(1)
   })
 })

@@ -31,7 +31,8 @@ describe('OneDesigner unlocks', () => {
       .execute()
   const matchRow = (id: string) =>
     db().selectFrom('onedesigner.matches').select(['status', 'unlockedAt']).where('id', '=', id).executeTakeFirstOrThrow()
-  const unlockRows = (client: TestUser) => db().selectFrom('onedesigner.clientDesigners').selectAll().where('clientId', '=', client.id).execute()
+  const unlockRows = (client: TestUser) =>
+    db().selectFrom('onedesigner.clientDesigners').selectAll().where('clientId', '=', client.id).execute()
 
   async function clientWithMatch(credits: number, designerOpts: Parameters<typeof aDesigner>[1] = {}) {
     const client = await aClient(env.platform, { credits })
@@ -74,7 +75,11 @@ describe('OneDesigner unlocks', () => {
     expect(first.statusCode).toBe(201)
     const again = await unlock(client, match.id)
     expect(again.statusCode).toBe(200)
-    expect(again.json()).toMatchObject({ balance: 1, charged: 0, unlock: { id: first.json().unlock.id, designer: { email: designer.email } } })
+    expect(again.json()).toMatchObject({
+      balance: 1,
+      charged: 0,
+      unlock: { id: first.json().unlock.id, designer: { email: designer.email } },
+    })
 
     // The same designer matched on another brief is already unlocked too.
     const otherBrief = await aBrief(env.platform, client, { title: 'Website' })
@@ -226,7 +231,11 @@ describe('OneDesigner unlocks', () => {
       { res: await unlock(client, match.id, ''), status: 400, code: 'validation_failed' },
       { res: await unlock(client, match.id, 'x'.repeat(256)), status: 400, code: 'validation_failed' },
       { res: await env.http.inject({ method: 'GET', url: '/v1/onedesigner/unlocks' }), status: 401, code: 'unauthorized' },
-      { res: await env.http.inject({ method: 'GET', url: '/v1/onedesigner/unlocks', headers: bearer(designer) }), status: 403, code: 'forbidden' },
+      {
+        res: await env.http.inject({ method: 'GET', url: '/v1/onedesigner/unlocks', headers: bearer(designer) }),
+        status: 403,
+        code: 'forbidden',
+      },
     ]
     for (const c of cases) {
       expect(c.res.statusCode, c.res.body).toBe(c.status)
