@@ -24,7 +24,7 @@ echo "built CLI: --help ok"
 
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 export NODE_ENV=production DATA_DIR="$work/data" HOST=127.0.0.1 PORT="$port" SEED_DEMO=false JOBS_ENABLED=false LOG_LEVEL=warn \
-  JWT_SECRET="ci-only-jwt-secret-0123456789abcdef0123456789" OTP_PEPPER="ci-only-pepper" \
+  JWT_SECRET="ci-only-jwt-secret-0123456789abcdef0123456789" OTP_PEPPER="ci-only-pepper" SMTP_URL="smtp://127.0.0.1:2525" \
   ENCRYPTION_KEYS="ci:$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
 "$work/bin/matchbase" serve >"$work/serve.log" 2>&1 &
 server_pid=$!

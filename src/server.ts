@@ -1,6 +1,6 @@
 // Composes the platform and the enabled apps into one server.
 import { fileURLToPath } from 'node:url'
-import type { Config } from './platform/config'
+import { assertReadyToServe, type Config } from './platform/config'
 import type { AppModule } from './platform/app'
 import { createPlatform, type Platform, type PlatformOverrides } from './platform/platform'
 import { buildHttp } from './platform/http/server'
@@ -36,8 +36,13 @@ export interface Running {
 
 /** `matchbase serve`: migrate, seed demo data the first time, listen, schedule jobs. */
 export async function serve(config: Config, overrides: PlatformOverrides = {}, print = console.log): Promise<Running> {
+  assertReadyToServe(config)
   const apps = selectApps(config)
   const platform = await createPlatform(config, overrides)
+  if (config.isProduction && config.aiProvider === 'local')
+    platform.log.warn(
+      'AI: the local embedder is a deterministic stand-in, not a language model; matching by meaning needs AI_BASE_URL and AI_API_KEY',
+    )
   const applied = await migrateUp(platform.db.kysely, migrationSources(apps))
   if (applied.length) platform.log.info({ migrations: applied.map((m) => `${m.app}/${m.version}_${m.name}`) }, 'migrated')
   const seedLines: string[] = []
@@ -53,6 +58,7 @@ export async function serve(config: Config, overrides: PlatformOverrides = {}, p
   const url = config.PUBLIC_URL ?? `http://localhost:${port}`
   const scheduler = config.JOBS_ENABLED ? await startScheduler(platform, jobsOf(apps)) : undefined
 
+  print(`Mode: ${config.NODE_ENV} (${config.modeReason})`)
   print(`Matchbase is running on ${config.embedded ? 'embedded PGlite (' + config.DATA_DIR + ')' : 'Postgres'}`)
   print(`  API:  ${url}/v1/<app>   apps: ${apps.map((a) => a.name).join(', ')}`)
   print(`  Docs: ${url}/docs`)

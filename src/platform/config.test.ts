@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig, ConfigError } from './config'
+import { assertReadyToServe, loadConfig, ConfigError } from './config'
 
 describe('config', () => {
   it('runs with no settings at all: embedded database, port 3000, local providers', () => {
@@ -23,34 +23,45 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'not a url' })).toThrow(/PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/)
   })
 
-  it('refuses to start in production with development secrets', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError)
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/)
-    const ok = loadConfig({
-      NODE_ENV: 'production',
-      JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789',
-      OTP_PEPPER: 'a-real-pepper',
-      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-    })
-    expect(ok.devEndpoints).toBe(false)
-    expect(() =>
-      loadConfig({
-        NODE_ENV: 'production',
-        JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789',
-        OTP_PEPPER: 'a-real-pepper',
-        ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-        DEV_ENDPOINTS: 'true',
-      }),
-    ).toThrow(/DEV_ENDPOINTS/)
+  it('refuses to serve in production with development secrets, the dev mailbox or public webhooks', () => {
+    const serving = (env: Record<string, string>) => () => assertReadyToServe(loadConfig(env))
+    expect(serving({ NODE_ENV: 'production' })).toThrow(ConfigError)
+    expect(serving({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*OTP_PEPPER[\s\S]*ENCRYPTION_KEYS[\s\S]*SMTP_URL/)
+    expect(serving(PRODUCTION)).not.toThrow()
+    expect(loadConfig(PRODUCTION).devEndpoints).toBe(false)
+    expect(serving({ ...PRODUCTION, DEV_ENDPOINTS: 'true' })).toThrow(/DEV_ENDPOINTS/)
+    expect(serving({ ...PRODUCTION, SMTP_URL: '' })).toThrow(/SMTP_URL is unset/)
+    expect(serving({ ...PRODUCTION, PAYMENTS_PROVIDER: 'local' })).toThrow(/PAYMENTS_PROVIDER=local needs STRIPE_WEBHOOK_SECRET/)
+    expect(serving({ ...PRODUCTION, PAYMENTS_PROVIDER: 'local', STRIPE_WEBHOOK_SECRET: 'whsec_own' })).not.toThrow()
+  })
+
+  it('is development only when asked, or for the embedded database on a loopback address', () => {
+    const quickStart = loadConfig({})
+    expect([quickStart.NODE_ENV, quickStart.HOST, quickStart.devEndpoints]).toEqual(['development', '127.0.0.1', true])
+    // The README's server steps with NODE_ENV forgotten: production, so the checks above apply.
+    const server = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app' })
+    expect([server.NODE_ENV, server.HOST, server.devEndpoints]).toEqual(['production', '0.0.0.0', false])
+    expect(server.modeReason).toMatch(/Postgres server/)
+    expect(() => assertReadyToServe(server)).toThrow(/JWT_SECRET is the development secret/)
+    const publicBind = loadConfig({ HOST: '0.0.0.0' })
+    expect([publicBind.NODE_ENV, publicBind.devEndpoints]).toEqual(['production', false])
+    const asked = loadConfig({ NODE_ENV: 'development', DATABASE_URL: 'postgres://u@db:5432/app' })
+    expect([asked.NODE_ENV, asked.HOST]).toEqual(['development', '127.0.0.1'])
+    expect(() => assertReadyToServe(asked)).not.toThrow()
   })
 })
 
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789',
+  OTP_PEPPER: 'a-real-pepper',
+  ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  SMTP_URL: 'smtp://mail.internal:587',
+}
+
 describe('ENCRYPTION_KEYS', () => {
-  const prod = {
-    NODE_ENV: 'production',
-    JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789',
-    OTP_PEPPER: 'a-real-pepper',
-  }
+  const prod = { ...PRODUCTION, ENCRYPTION_KEYS: undefined }
+  const serve = (env: Record<string, string | undefined>) => assertReadyToServe(loadConfig(env))
   const devKey = loadConfig({}).ENCRYPTION_KEYS
 
   it('names a malformed key among the invalid settings', () => {
@@ -62,9 +73,10 @@ describe('ENCRYPTION_KEYS', () => {
     expect(devKey).toMatch(/^dev:/)
     const real = `k1:${Buffer.alloc(32, 7).toString('base64')}`
     expect(loadConfig({ ...prod, ENCRYPTION_KEYS: real }).ENCRYPTION_KEYS).toBe(real)
-    expect(() => loadConfig({ ...prod, ENCRYPTION_KEYS: devKey })).toThrow(/ENCRYPTION_KEYS contains the development key/)
+    expect(() => serve({ ...prod, ENCRYPTION_KEYS: real })).not.toThrow()
+    expect(() => serve({ ...prod, ENCRYPTION_KEYS: devKey })).toThrow(/ENCRYPTION_KEYS contains the development key/)
     const renamed = `${real},old:${devKey.slice('dev:'.length)}`
-    expect(() => loadConfig({ ...prod, ENCRYPTION_KEYS: renamed })).toThrow(/ENCRYPTION_KEYS contains the development key/)
+    expect(() => serve({ ...prod, ENCRYPTION_KEYS: renamed })).toThrow(/ENCRYPTION_KEYS contains the development key/)
   })
 })
 
@@ -75,5 +87,16 @@ describe('.env.example', () => {
     const example = fs.readFileSync('.env.example', 'utf8')
     const missing = Object.keys(configSchema.shape).filter((k) => !new RegExp(`^# ${k}=`, 'm').test(example))
     expect(missing).toEqual([])
+  })
+})
+
+describe('matchbase serve', () => {
+  it('refuses to start on a server database with NODE_ENV unset and development secrets, before touching the database', async () => {
+    const { serve } = await import('../server')
+    // Port 1 on loopback: if serve tried to connect first, the error would be a connection error.
+    const config = loadConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' })
+    await expect(serve(config, {}, () => {})).rejects.toThrow(
+      /Refusing to serve in production \(NODE_ENV unset and a Postgres server configured\)/,
+    )
   })
 })

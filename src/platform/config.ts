@@ -22,9 +22,15 @@ const optionalString = z
 const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1')
 
 export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /**
+   * development | test | production. Unset: development only for the embedded database on a
+   * loopback address (the quick start); anything else (a server database, a public bind) is
+   * production, so a server never runs on development secrets by accident.
+   */
+  NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Address to listen on; default 127.0.0.1 in development, 0.0.0.0 in production. */
+  HOST: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Public base URL, used in printed links and emails. */
   PUBLIC_URL: optionalUrl,
@@ -116,7 +122,13 @@ export const configSchema = z.object({
 })
 
 export type RawConfig = z.infer<typeof configSchema>
-export interface Config extends RawConfig {
+export type Mode = 'development' | 'test' | 'production'
+
+export interface Config extends Omit<RawConfig, 'NODE_ENV' | 'HOST'> {
+  NODE_ENV: Mode
+  HOST: string
+  /** What decided the mode, for the startup line. */
+  modeReason: string
   isProduction: boolean
   embedded: boolean
   devEndpoints: boolean
@@ -134,9 +146,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
   }
   const raw = parsed.data
-  const isProduction = raw.NODE_ENV === 'production'
+  const { mode, reason } = resolveMode(raw)
+  const isProduction = mode === 'production'
   const config: Config = {
     ...raw,
+    NODE_ENV: mode,
+    HOST: raw.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+    modeReason: reason,
     isProduction,
     DATABASE_DIRECT_URL: raw.DATABASE_DIRECT_URL ?? raw.DATABASE_URL,
     embedded: !raw.DATABASE_URL,
@@ -147,17 +163,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((s) => s.trim())
       .filter(Boolean),
   }
-  if (isProduction) assertProductionSafe(config)
   return config
 }
 
-function assertProductionSafe(config: Config) {
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+
+function resolveMode(raw: RawConfig): { mode: Mode; reason: string } {
+  if (raw.NODE_ENV) return { mode: raw.NODE_ENV, reason: `NODE_ENV=${raw.NODE_ENV}` }
+  if (raw.DATABASE_URL) return { mode: 'production', reason: 'NODE_ENV unset and a Postgres server configured' }
+  if (raw.HOST && !LOOPBACK.has(raw.HOST))
+    return { mode: 'production', reason: `NODE_ENV unset and HOST=${raw.HOST} is not a loopback address` }
+  return { mode: 'development', reason: 'NODE_ENV unset, embedded database on a loopback address' }
+}
+
+/**
+ * What a server must have before it answers anyone in production: no public development secret,
+ * no dev mailbox (OTP codes would sit in a table nobody reads), no unauthenticated payment
+ * webhooks. Checked by `serve`; commands that issue nothing (migrate, seed) do not need secrets.
+ */
+export function assertReadyToServe(config: Config) {
+  if (!config.isProduction) return
   const problems: string[] = []
-  if (config.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET is the development secret')
-  if (config.OTP_PEPPER === DEV_OTP_PEPPER) problems.push('OTP_PEPPER is the development pepper')
+  if (config.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET is the development secret (anyone could sign tokens): set your own')
+  if (config.OTP_PEPPER === DEV_OTP_PEPPER) problems.push('OTP_PEPPER is the development pepper: set your own')
   if (keyringHolds(parseKeyring(config.ENCRYPTION_KEYS), DEV_ENCRYPTION_KEY)) problems.push('ENCRYPTION_KEYS contains the development key')
-  if (config.DEV_ENDPOINTS) problems.push('DEV_ENDPOINTS must be off in production')
-  if (problems.length) throw new ConfigError(`Refusing to start in production:\n  ${problems.join('\n  ')}`)
+  if (config.DEV_ENDPOINTS) problems.push('DEV_ENDPOINTS must be off in production (it serves every sign-in code)')
+  if (!config.SMTP_URL) problems.push('SMTP_URL is unset: sign-in codes would go to the dev mailbox, read by nobody')
+  if (config.PAYMENTS_PROVIDER === 'local' && !config.STRIPE_WEBHOOK_SECRET)
+    problems.push('PAYMENTS_PROVIDER=local needs STRIPE_WEBHOOK_SECRET: the built-in webhook secret is public')
+  if (problems.length)
+    throw new ConfigError(
+      `Refusing to serve in production (${config.modeReason}):\n  ${problems.join('\n  ')}\n` +
+        'For a development server, set NODE_ENV=development.',
+    )
 }
 
 /** Config for tests: embedded defaults, quiet logs, overridable. */
