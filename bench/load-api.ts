@@ -10,7 +10,8 @@ import { migrationSources, selectApps } from '../src/server'
 const send = (m: unknown) => process.send!(m)
 
 async function main() {
-  const config = loadConfig({ ...process.env, JOBS_ENABLED: 'false' })
+  // A benchmark is development: it signs in through the dev mailbox.
+  const config = loadConfig({ NODE_ENV: 'development', ...process.env, JOBS_ENABLED: 'false' })
   const apps = selectApps(config)
   const platform = await createPlatform(config, config.DATABASE_URL ? {} : { dbOptions: { dataDir: 'memory://' } })
   await migrateUp(platform.db.kysely, migrationSources(apps))

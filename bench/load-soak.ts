@@ -89,7 +89,7 @@ const loadavg = () =>
     .join(' ')
 
 async function main() {
-  const config = loadConfig()
+  const config = loadConfig({ NODE_ENV: 'development', ...process.env })
   const startedAt = new Date()
   const loadAtStart = loadavg()
   let dbUrl: string | undefined
