@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { sql } from 'kysely'
@@ -106,6 +107,32 @@ describe('HTTP contract', () => {
     expect(res.statusCode).toBe(404)
     expect(res.json().error.code).toBe('not_found')
     expect(res.headers['x-request-id']).toBe('req-123')
+  })
+
+  it('keeps a caller request id only in a bounded, safe form', async () => {
+    for (const given of ['x'.repeat(129), 'a b', '<script>', 'id\u00e9']) {
+      const res = await env.http.inject({ method: 'GET', url: '/v1/nope', headers: { 'x-request-id': given } })
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    }
+  })
+
+  it('answers errors of the HTTP parser in the error shape', async () => {
+    const address = await env.http.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = new URL(address)
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(text))
+        let out = ''
+        socket.on('data', (d) => (out += d))
+        socket.on('end', () => resolve(out))
+        socket.on('error', reject)
+      })
+    const huge = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
+    expect(huge).toMatch(/^HTTP\/1.1 431 /)
+    expect(JSON.parse(huge.split('\r\n\r\n')[1]).error.code).toBe('headers_too_large')
+    const garbled = await raw('GET / HTTP/1.1\r\nHost x\r\n\r\n')
+    expect(garbled).toMatch(/^HTTP\/1.1 400 /)
+    expect(JSON.parse(garbled.split('\r\n\r\n')[1]).error.code).toBe('bad_request')
   })
 
   it('guards routes by token audience and role, and runs queries under RLS as the user', async () => {

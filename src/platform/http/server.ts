@@ -1,5 +1,7 @@
 // Fastify with zod schemas and OpenAPI. Every error leaves as { error: { code, message, details } }.
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -16,7 +18,7 @@ import client from 'prom-client'
 import { sql } from 'kysely'
 import type { Platform } from '../platform'
 import type { AppModule, Http } from '../app'
-import { AppError, fromPostgresError, isConnectionError, isQueryTimeout, type ErrorBody } from './errors'
+import { AppError, ERROR_STATUS, type ErrorCode, fromPostgresError, isConnectionError, isQueryTimeout, type ErrorBody } from './errors'
 import { readMailbox } from '../auth/mailer'
 import { registerIdempotency } from './idempotency'
 import { appTags, createAppContext, guardedRoutes } from './app-context'
@@ -48,8 +50,16 @@ export interface BuildOptions {
 export async function buildHttp(platform: Platform, apps: AppModule[], opts: BuildOptions = {}): Promise<Http> {
   const http = Fastify({
     loggerInstance: platform.log,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's X-Request-Id is kept only in a bounded, safe form: it is echoed, logged and stored
+    // in the audit log, so anything else (a megabyte, a newline, markup) gets an id of ours.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    // Errors of Node's HTTP parser (a header too large, a malformed request line) answer in our
+    // error shape too; the connection is closed, as the parser cannot go on.
+    clientErrorHandler: answerClientError,
     bodyLimit: 1_048_576,
     // Two info lines per request cost about a quarter of a simple read's throughput (see
     // docs/benchmarks.md, "Load and soak"); request lines come back at LOG_LEVEL=debug. Errors
@@ -117,6 +127,24 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     )
   }
   return http
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+const PARSER_ERRORS: Record<string, [ErrorCode, string]> = {
+  HPE_HEADER_OVERFLOW: ['headers_too_large', 'The request headers are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: ['request_timeout', 'The request took too long to arrive'],
+}
+
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket) {
+  if (!socket.writable) return socket.destroy()
+  const [code, message] = PARSER_ERRORS[err.code ?? ''] ?? ['bad_request', 'The request could not be parsed as HTTP']
+  const status = ERROR_STATUS[code]
+  const body = JSON.stringify({ error: { code, message } })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }
 
 /** Deepest nesting of arrays and objects a JSON body may have. */
