@@ -1,5 +1,5 @@
 import { connect } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env'
@@ -156,5 +156,40 @@ describe('HTTP contract', () => {
     expect((await env.http.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' })
     const metrics = await env.http.inject({ method: 'GET', url: '/metrics' })
     expect(metrics.body).toContain('matchbase_http_request_duration_seconds')
+  })
+})
+
+describe('operational endpoints', () => {
+  it('keeps the driver message of a failed readiness check in the log, not in the answer', async () => {
+    const env = await createTestEnv({ apps: [] })
+    try {
+      const executor = env.platform.db.kysely.getExecutor()
+      const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432 user=matchbase'), { code: 'ECONNREFUSED' })
+      vi.spyOn(executor, 'executeQuery').mockRejectedValueOnce(refused)
+      const res = await env.http.inject({ method: 'GET', url: '/readyz' })
+      expect(res.statusCode).toBe(503)
+      expect(res.json().error).toEqual({ code: 'unavailable', message: 'Database not reachable' })
+      expect(res.body).not.toMatch(/10\.1\.2\.3|ECONNREFUSED|matchbase/)
+    } finally {
+      await env.close()
+    }
+  })
+
+  it('serves /metrics behind METRICS_TOKEN, openly in development, and not at all in production without one', async () => {
+    const token = 'metrics-token-0123456789'
+    const guarded = await createTestEnv({ apps: [], config: { METRICS_TOKEN: token } })
+    const production = await createTestEnv({ apps: [], config: { NODE_ENV: 'production' } })
+    try {
+      const get = (env: TestEnv, authorization?: string) =>
+        env.http.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} })
+      expect((await get(guarded)).statusCode).toBe(401)
+      expect((await get(guarded, `Bearer ${token}x`)).statusCode).toBe(401)
+      const ok = await get(guarded, `Bearer ${token}`)
+      expect([ok.statusCode, ok.body.includes('matchbase_http_request_duration_seconds')]).toEqual([200, true])
+      expect((await get(production)).statusCode).toBe(404)
+    } finally {
+      await guarded.close()
+      await production.close()
+    }
   })
 })

@@ -1,5 +1,5 @@
 // Fastify with zod schemas and OpenAPI. Every error leaves as { error: { code, message, details } }.
-import { randomUUID } from 'node:crypto'
+import { randomUUID, timingSafeEqual } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -111,7 +111,7 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     reply.code(404).send({ error: { code: 'not_found', message: `No route for ${req.method} ${req.url.split('?')[0]}` } })
   })
 
-  registerMetrics(http)
+  registerMetrics(http, platform)
   registerHealth(http, platform)
   guardedRoutes(http)
   registerIdempotency(http, platform)
@@ -244,7 +244,9 @@ function registerHealth(http: Http, platform: Platform) {
       await sql`select 1`.execute(platform.db.kysely)
       return { status: 'ready' }
     } catch (err) {
-      throw new AppError('unavailable', `Database not reachable: ${(err as Error).message}`)
+      // The driver's message names hosts, ports and users: it goes to the log, not to the caller.
+      platform.log.warn({ err }, 'readiness: database not reachable')
+      throw new AppError('unavailable', 'Database not reachable')
     }
   })
 }
@@ -257,7 +259,7 @@ const httpDuration = new client.Histogram({
 })
 let defaultMetrics = false
 
-function registerMetrics(http: Http) {
+function registerMetrics(http: Http, platform: Platform) {
   if (!defaultMetrics) {
     client.collectDefaultMetrics()
     defaultMetrics = true
@@ -268,7 +270,17 @@ function registerMetrics(http: Http) {
       reply.elapsedTime / 1000,
     )
   })
-  http.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  // Route names, error rates and process figures are for operators: behind METRICS_TOKEN when set,
+  // open in development, and not served at all in production without a token.
+  const token = platform.config.METRICS_TOKEN
+  if (!token && platform.config.isProduction) return
+  const expected = token ? Buffer.from(`Bearer ${token}`) : undefined
+  http.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (expected) {
+      const given = Buffer.from(req.headers.authorization ?? '')
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        throw new AppError('unauthorized', 'Metrics need Authorization: Bearer <METRICS_TOKEN>')
+    }
     reply.header('content-type', client.register.contentType)
     return client.register.metrics()
   })
