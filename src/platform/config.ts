@@ -117,6 +117,8 @@ export const configSchema = z.object({
   JOBS_ENABLED: bool.default(true),
   /** Load demo data on first start (embedded mode default). */
   SEED_DEMO: bool.optional(),
+  /** Browser origins allowed to call the API (CORS), comma-separated; development also allows localhost. */
+  CORS_ORIGINS: z.string().default(''),
   /** Bearer token for /metrics; unset: /metrics is open in development and not served in production. */
   METRICS_TOKEN: z.string().min(16).optional(),
   /** Exposes /v1/dev/* (mailbox reading). Never on in production. */

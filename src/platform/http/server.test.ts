@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env'
 import { defineApp } from '../app'
 import { AppError, ERROR_STATUS } from './errors'
+import { buildHttp } from './server'
 
 // A throwaway app exercising the HTTP layer's contract.
 const probe = defineApp({
@@ -189,6 +190,44 @@ describe('operational endpoints', () => {
       expect((await get(production)).statusCode).toBe(404)
     } finally {
       await guarded.close()
+      await production.close()
+    }
+  })
+
+  it('answers browsers: CORS for configured origins (and localhost in development), security headers everywhere', async () => {
+    const env = await createTestEnv({ apps: [], config: { CORS_ORIGINS: 'https://app.example.com' } })
+    const production = await createTestEnv({ apps: [], config: { NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com' } })
+    try {
+      const preflight = (e: TestEnv, origin: string) =>
+        e.http.inject({
+          method: 'OPTIONS',
+          url: '/healthz',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+        })
+      const listed = await preflight(env, 'https://app.example.com')
+      expect(listed.statusCode).toBe(204)
+      expect(listed.headers['access-control-allow-origin']).toBe('https://app.example.com')
+      expect(String(listed.headers['access-control-allow-headers'])).toMatch(/authorization/)
+      expect((await preflight(env, 'http://localhost:5173')).headers['access-control-allow-origin']).toBe('http://localhost:5173')
+      const stranger = await preflight(env, 'https://evil.example')
+      // @fastify/cors answers a preflight from an origin it does not allow as an unknown route.
+      expect([stranger.statusCode, stranger.headers['access-control-allow-origin']]).toEqual([404, undefined])
+      expect((await preflight(production, 'http://localhost:5173')).headers['access-control-allow-origin']).toBeUndefined()
+      expect((await preflight(production, 'https://app.example.com')).headers['access-control-allow-origin']).toBe(
+        'https://app.example.com',
+      )
+
+      const json = await env.http.inject({ method: 'GET', url: '/healthz' })
+      expect(json.headers['x-content-type-options']).toBe('nosniff')
+      expect(json.headers['content-security-policy']).toMatch(/default-src 'none'/)
+      expect(json.headers['strict-transport-security']).toBeDefined()
+      const withDocs = await buildHttp(env.platform, [])
+      const docs = await withDocs.inject({ method: 'GET', url: '/docs' })
+      await withDocs.close()
+      expect(docs.statusCode).toBe(200)
+      expect(docs.headers['content-security-policy']).toMatch(/script-src 'self'/)
+    } finally {
+      await env.close()
       await production.close()
     }
   })

@@ -5,6 +5,8 @@ import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -104,7 +106,9 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     transform: jsonSchemaTransform,
     transformObject: usedComponentsOnly,
   })
-  if (opts.docs !== false) await http.register(swaggerUi, { routePrefix: '/docs' })
+  await registerBrowserPolicy(http, platform)
+  // staticCSP: the docs page sends its own policy, which lets its bundled scripts and styles run.
+  if (opts.docs !== false) await http.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
   http.setErrorHandler((err, req, reply) => sendError(platform, err, req, reply))
   http.setNotFoundHandler((req, reply) => {
@@ -145,6 +149,33 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket) {
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   )
+}
+
+const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/
+
+/**
+ * What browsers may do with the API. CORS: the origins in CORS_ORIGINS (in development also any
+ * page on localhost), bearer tokens rather than cookies, so no credentials; a preflight from any
+ * other origin is answered without permission rather than with a 404. Helmet: a JSON API needs no
+ * scripts, frames or plugins, so the default policy allows nothing (the docs page sets its own).
+ */
+async function registerBrowserPolicy(http: Http, platform: Platform) {
+  const listed = platform.config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+  const allowed = (origin: string) => listed.includes(origin) || (!platform.config.isProduction && LOCAL_ORIGIN.test(origin))
+  await http.register(cors, {
+    origin: (origin, cb) => cb(null, origin !== undefined && allowed(origin)),
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'last-event-id'],
+    exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after', 'location'],
+    maxAge: 600,
+  })
+  await http.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // Files and JSON may be read by the configured front ends on other origins.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  })
 }
 
 /** Deepest nesting of arrays and objects a JSON body may have. */
