@@ -100,6 +100,9 @@ describe('the skeleton app', () => {
     expect((await call('DELETE', `/notes/${id}`, { token: bob.accessToken })).statusCode).toBe(404)
     expect((await call('GET', '/notes/not-a-uuid', { token: alice.accessToken })).statusCode).toBe(400)
     expect((await call('DELETE', `/notes/${id}`, { token: alice.accessToken })).statusCode).toBe(204)
+    // Found by the fuzzer: a token that outlives its account writes nothing and gets a documented 404.
+    const ghost = await env.platform.tokens.sign({ sub: randomUUID(), role: 'member', app: 'skeleton' })
+    expect((await call('POST', '/notes', { token: ghost, body: { body: 'x' } })).statusCode).toBe(404)
     expect((await call('GET', `/notes/${id}`, { token: alice.accessToken })).statusCode).toBe(404)
   })
 

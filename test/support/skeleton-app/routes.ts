@@ -53,7 +53,13 @@ export async function skeletonRoutes({ http, platform, guard, asUser }: AppConte
     '/notes',
     {
       preHandler: asMember,
-      schema: { tags, summary: 'Write a note', body: z.object({ body: z.string().min(1).max(2000) }), response: { 201: noteSchema } },
+      schema: {
+        tags,
+        summary: 'Write a note',
+        body: z.object({ body: z.string().min(1).max(2000) }),
+        // A token outlives a deleted account; the note's owner must still exist.
+        response: { 201: noteSchema, 404: errorSchema.describe('Your account no longer exists') },
+      },
     },
     async (req, reply) => reply.code(201).send(await asUser(req.claims, (tx) => notes.create(tx, req.claims.sub, req.body.body))),
   )
