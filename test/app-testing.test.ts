@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ALL_APPS } from '../src/apps'
+import { TEST_APPS } from './support/test-apps'
 import { MissingTestingProvider, testingFor, testingOf } from './support/app-registry'
 import { createTestEnv, type TestEnv } from './support/test-env'
 
@@ -17,7 +18,7 @@ describe('testing providers', () => {
 
   it('exist for every registered app, under its own name', async () => {
     const providers = await testingOf()
-    expect(providers.map((t) => t.name)).toEqual(ALL_APPS.map((a) => a.name))
+    expect(providers.map((t) => t.name)).toEqual(TEST_APPS.map((a) => a.name))
   })
 
   it('are required: an app without one is named in the failure', async () => {

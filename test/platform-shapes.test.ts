@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql, type Kysely } from 'kysely'
 import { createTestEnv, type TestEnv } from './support/test-env'
-import { ALL_APPS } from '../src/apps'
+import { TEST_APPS } from './support/test-apps'
 import { PURCHASE_COLUMNS } from '../src/platform/ledger/purchases'
 
 const PROBE = 'shape_probe'
@@ -91,7 +91,7 @@ describe('platform-owned table shapes', () => {
     expect(reference.notifications.grants).toEqual(['SELECT', 'UPDATE(read_at)'])
   })
 
-  for (const app of ALL_APPS.map((a) => a.name)) {
+  for (const app of TEST_APPS.map((a) => a.name)) {
     for (const table of ['auth_tokens', 'notifications']) {
       it(`${app}.${table} is the platform's ${table} shape`, async () => {
         const d = await describeTable(env.platform.db.kysely, app, table)

@@ -6,14 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createTestEnv, type TestEnv } from './support/test-env'
 
-/** Closed: no user grants. Only the owner role (auth service, idempotency layer, mailer) touches these. */
-const CLOSED = [
-  'bandsy.auth_tokens',
-  'onedesigner.auth_tokens',
-  'platform.dev_mailbox',
-  'platform.idempotency_keys',
-  'platform.refresh_tokens',
-]
+/**
+ * Closed: no user grants. Only the owner role (auth service, idempotency layer, mailer) touches these.
+ * Every app's sign-in codes are closed too: the tables of the platform's otp_codes shape (platform
+ * 0002 marks them), found in the catalog so that a new app needs no line here.
+ */
+const CLOSED = ['platform.dev_mailbox', 'platform.idempotency_keys', 'platform.refresh_tokens']
 /** Views the user role may read, and why that is safe. */
 const USER_VIEWS: Record<string, string> = {
   'onedesigner.my_designer_stats': "a security_barrier view filtered by platform.uid(): a designer's own row of the stats",
@@ -53,8 +51,8 @@ describe('row-level security catalog', () => {
 
   it('gives every other table a policy, and the closed ones no grant at all', async () => {
     const db = env.platform.db.kysely
-    const { rows } = await sql<{ name: string; policies: number; privileges: string[] }>`
-      select n.nspname || '.' || c.relname as name,
+    const { rows } = await sql<{ name: string; policies: number; privileges: string[]; shape: string | null }>`
+      select n.nspname || '.' || c.relname as name, obj_description(c.oid, 'pg_class') as shape,
              (select count(*) from pg_policies p where p.schemaname = n.nspname and p.tablename = c.relname)::int as policies,
              array(select p from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p
                    where has_table_privilege('matchbase_user', c.oid, p)
@@ -63,16 +61,19 @@ describe('row-level security catalog', () => {
       where c.relkind in ('r', 'p') and ${APP_SCHEMAS}
       order by 1`.execute(db)
     const byName = new Map(rows.map((r) => [r.name, r]))
+    const codes = rows.filter((r) => r.shape === 'platform shape: otp_codes').map((r) => r.name)
+    expect(codes, 'sign-in code tables').toEqual(expect.arrayContaining(['bandsy.auth_tokens', 'onedesigner.auth_tokens']))
+    const closed = [...CLOSED, ...codes]
     expect(
       CLOSED.filter((t) => !byName.has(t)),
       'closed tables that do not exist',
     ).toEqual([])
-    const unlisted = rows.filter((r) => r.policies === 0 && !CLOSED.includes(r.name) && r.name !== 'platform.schema_migrations')
+    const unlisted = rows.filter((r) => r.policies === 0 && !closed.includes(r.name) && r.name !== 'platform.schema_migrations')
     expect(
       unlisted.map((r) => r.name),
       'tables with no policy that are not listed as closed',
     ).toEqual([])
-    const leaking = [...CLOSED, 'platform.schema_migrations'].map((t) => byName.get(t)!).filter((r) => r.privileges.length > 0)
+    const leaking = [...closed, 'platform.schema_migrations'].map((t) => byName.get(t)!).filter((r) => r.privileges.length > 0)
     expect(
       leaking.map((r) => `${r.name}: ${r.privileges.join(', ')}`),
       'closed tables the user role has privileges on',

@@ -3,9 +3,8 @@
 // GET /me, the OTP rules, rate limits, logs) is not repeated; this adds:
 // - "send me a code" gives the same body, and the same median time over 200 requests, for an
 //   address that has an account and one that does not;
-// - every protected route of docs/openapi.json refuses each kind of bad token with 401 JSON;
+// - every protected route of the OpenAPI document refuses each kind of bad token with 401 JSON;
 // - an OTP brute force over HTTP locks after 5 wrong codes, and new codes do not reset the lock.
-import fs from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,14 +61,16 @@ interface OpenApi {
     Record<string, { security?: unknown[]; requestBody?: unknown; parameters?: { in: string; name: string; required?: boolean }[] }>
   >
 }
-const openapi = JSON.parse(fs.readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as OpenApi
 const providers = await testingOf()
 const withOtp = providers.flatMap((t) => (t.otp ? [{ app: t.name, otp: t.otp }] : []))
-const protectedRoutes = Object.entries(openapi.paths).flatMap(([path, ops]) =>
-  Object.entries(ops)
-    .filter(([, op]) => Array.isArray(op.security) && op.security.length > 0)
-    .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
-)
+/** The protected routes of the document of the apps this server runs (docs/openapi.json's, plus any test-only app's). */
+const protectedRoutesOf = (openapi: OpenApi) =>
+  Object.entries(openapi.paths).flatMap(([path, ops]) =>
+    Object.entries(ops)
+      .filter(([, op]) => Array.isArray(op.security) && op.security.length > 0)
+      .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  )
+let protectedRoutes: ReturnType<typeof protectedRoutesOf> = []
 
 describe('auth proof', () => {
   let env: TestEnv
@@ -80,6 +81,7 @@ describe('auth proof', () => {
     env = await createTestEnv({ config: { OTP_RATE_PER_EMAIL: '100000', OTP_RATE_PER_IP: '100000' } })
     await env.http.listen({ host: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${(env.http.server.address() as AddressInfo).port}`
+    protectedRoutes = protectedRoutesOf(env.http.swagger() as unknown as OpenApi)
   })
   afterAll(() => env?.close())
 

@@ -1,9 +1,9 @@
 // The testing providers of the registered apps, found by convention: the app named N provides
 // test/support/apps/N.ts exporting `testing` (an AppTesting, see ./app-testing.ts). The proof
-// suites take every app of ALL_APPS through here, so a new app is covered by them without an edit
+// suites take every app of TEST_APPS (./test-apps.ts: ALL_APPS and the test-only apps) through here, so a new app is covered by them without an edit
 // to any suite, and an app without a provider fails them by name. Why here and not a field of the
 // app's manifest: docs/decisions/0017-generic-proof-suites.md.
-import { ALL_APPS } from '../../src/apps'
+import { TEST_APPS } from './test-apps'
 import type { AppModule } from '../../src/platform/app'
 import type { AppTesting } from './app-testing'
 
@@ -35,7 +35,7 @@ export async function testingFor(app: Pick<AppModule, 'name'>): Promise<AppTesti
 }
 
 /** Every registered app's provider, in registration order. */
-export async function testingOf(apps: Pick<AppModule, 'name'>[] = ALL_APPS): Promise<AppTesting[]> {
+export async function testingOf(apps: Pick<AppModule, 'name'>[] = TEST_APPS): Promise<AppTesting[]> {
   const out: AppTesting[] = []
   for (const app of apps) out.push(await testingFor(app))
   return out

@@ -9,7 +9,7 @@ import { testConfig } from '../../src/platform/config'
 import { openDatabase } from '../../src/platform/db/database'
 import { migrateUp } from '../../src/platform/migrate/migrator'
 import { migrationSources } from '../../src/server'
-import { ALL_APPS } from '../../src/apps'
+import { TEST_APPS } from './test-apps'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,7 +31,7 @@ export default async function setup(project: TestProject) {
     await admin.query(`create database ${name}`)
     const url = withDatabase(serverUrl, name)
     const db = await openDatabase(config, { url })
-    await migrateUp(db.kysely, migrationSources(ALL_APPS))
+    await migrateUp(db.kysely, migrationSources(TEST_APPS))
     await db.close()
     project.provide('templateDatabase', name)
     project.provide('pgliteDump', '')
@@ -41,7 +41,7 @@ export default async function setup(project: TestProject) {
     }
   }
   const db = await openDatabase(config, { dataDir: 'memory://' })
-  await migrateUp(db.kysely, migrationSources(ALL_APPS))
+  await migrateUp(db.kysely, migrationSources(TEST_APPS))
   const dump = (await db.pglite!.dumpDataDir('none')) as Blob
   await db.close()
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'matchbase-')), 'template.tar')

@@ -9,7 +9,7 @@ import { openDatabase, type Database } from '../../src/platform/db/database'
 import { createPlatform, type Platform, type PlatformOverrides } from '../../src/platform/platform'
 import { buildHttp } from '../../src/platform/http/server'
 import { ManualClock } from '../../src/platform/clock'
-import { ALL_APPS } from '../../src/apps'
+import { TEST_APPS } from './test-apps'
 import type { AppModule, Http } from '../../src/platform/app'
 import { withDatabase } from './global-setup'
 
@@ -82,7 +82,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
   const { db, url, directUrl, drop } = await freshDatabase(config, opts.migrated !== false)
   const clock = new ManualClock()
   const platform = await createPlatform(config, { db, clock, ...opts.overrides })
-  const http = await buildHttp(platform, opts.apps ?? ALL_APPS, { docs: false })
+  const http = await buildHttp(platform, opts.apps ?? TEST_APPS, { docs: false })
   await http.ready()
   return {
     platform,
