@@ -3,7 +3,7 @@
 // created_at, metadata). Codes are stored only as an HMAC; the budget of wrong guesses belongs to
 // the email, so asking for a fresh code never buys more guesses.
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
-import { sql, type NotNull } from 'kysely'
+import { sql } from 'kysely'
 import type { Platform } from '../platform'
 import type { Executor, Tx } from '../db/database'
 import type { DB } from '../db/schema.generated'
@@ -131,7 +131,6 @@ export function createOtpService(platform: Platform, opts: OtpServiceOptions): O
       .where('attempts', '>', 0)
       .where('createdAt', '>', new Date(now.getTime() - windowSeconds * 1000))
       .where(sql<boolean>`metadata ->> 'settledAt' is null`)
-      .$narrowType<{ attempts: NotNull; createdAt: NotNull }>()
       .orderBy('createdAt', 'desc')
       .execute()
     let spent = 0

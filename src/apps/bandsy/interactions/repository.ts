@@ -1,8 +1,8 @@
 // SQL for swipes, blocks and super-like spends. Every function takes the caller's transaction:
 // under withUser, row-level security lets a musician see and write only their own interactions
 // (and, through user_interactions_liked_me, the likes sent to them).
-import { sql } from 'kysely'
-import type { Tx, BandsyInteractionContext, BandsyInteractionType } from '../../../platform'
+import { sql, type Selectable } from 'kysely'
+import type { Tx, BandsyInteractionContext, BandsyInteractionType, BandsyUserInteractions } from '../../../platform'
 import { musicianCard, type MusicianCard } from '../matches/musician-card'
 
 export const SWIPES = ['like', 'pass', 'super_like'] as const satisfies readonly BandsyInteractionType[]
@@ -10,16 +10,8 @@ export type Swipe = (typeof SWIPES)[number]
 export type InteractionType = BandsyInteractionType
 export type InteractionContext = BandsyInteractionContext
 
-export interface InteractionRow {
-  id: string
-  fromUserId: string
-  toUserId: string
-  type: InteractionType
-  context: InteractionContext
-  createdAt: Date
-}
-
 const COLUMNS = ['id', 'fromUserId', 'toUserId', 'type', 'context', 'createdAt'] as const
+export type InteractionRow = Pick<Selectable<BandsyUserInteractions>, (typeof COLUMNS)[number]>
 
 /**
  * Serialises one musician's super likes, so today's are counted with no other of theirs in flight.

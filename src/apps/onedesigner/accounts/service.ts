@@ -121,7 +121,7 @@ export function createAccountService(platform: Platform) {
               email: c.email,
               firstName: c.firstName,
               lastName: c.lastName,
-              credits: c.matchCredits ?? 0,
+              credits: c.matchCredits,
               isVerified: !!c.isVerified,
               profileCompleted: !!c.profileCompleted,
               createdAt: c.createdAt,

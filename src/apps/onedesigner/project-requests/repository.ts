@@ -1,22 +1,13 @@
 // SQL for project requests. Functions take the caller's transaction; under withUser, row-level
 // security limits a client to the requests they sent and a designer to those they received.
-import type { NotNull } from 'kysely'
 import type { Executor, Tx, JsonObject } from '../../../platform'
 
 export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'expired'
 
 export type ProjectRequestRow = NonNullable<Awaited<ReturnType<typeof find>>>
-// status is text under a check constraint, which the generated types cannot name; the others are
-// set on every insert, though the seed's DDL leaves them nullable.
-type Narrowed = {
-  status: RequestStatus
-  clientId: NotNull
-  designerId: NotNull
-  briefSnapshot: JsonObject
-  responseDeadline: NotNull
-  createdAt: NotNull
-  updatedAt: NotNull
-}
+// status is text under a check constraint and brief_snapshot is jsonb that only ever holds an
+// object; the generated types can name neither.
+type Narrowed = { status: RequestStatus; briefSnapshot: JsonObject }
 
 const COLUMNS = [
   'id',
@@ -43,7 +34,7 @@ export async function findMatch(tx: Tx, clientId: string, matchId: string) {
     .select(['id', 'designerId', 'briefId'])
     .where('id', '=', matchId)
     .where('clientId', '=', clientId)
-    .executeTakeFirst() as Promise<{ id: string; designerId: string; briefId: string | null } | undefined>
+    .executeTakeFirst()
 }
 
 export async function isUnlocked(tx: Tx, clientId: string, designerId: string): Promise<boolean> {

@@ -24,7 +24,8 @@ export async function createRequest(
     if (!match) throw notFound('Match', { matchId: input.matchId })
     if (!(await repo.isUnlocked(tx, clientId, match.designerId)))
       throw forbidden('Unlock this designer (POST /matches/:id/unlock) before sending a project request')
-    const snapshot = match.briefId ? await repo.briefSnapshot(tx, match.briefId) : undefined
+    // The brief can be hidden by row-level security or gone, though the match names it.
+    const snapshot = await repo.briefSnapshot(tx, match.briefId)
     if (!snapshot) throw notFound('Brief of this match', { matchId: input.matchId })
 
     const created = await repo.insertPending(tx, {
