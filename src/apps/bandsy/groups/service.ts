@@ -6,6 +6,7 @@
 import { type Tx, withUser, type Claims, AppError, conflict, forbidden, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
 import { mappingGroupConflicts } from './trigger-errors'
+import { APP } from '../app-name'
 
 export interface GroupView extends repo.GroupSummaryRow {
   members: repo.MemberRow[]
@@ -55,7 +56,7 @@ export async function createGroup(platform: Platform, claims: Claims, input: Gro
     })
     await repo.replaceGenres(tx, id, genreIds)
     await platform.audit.record(tx, {
-      app: 'bandsy',
+      app: APP,
       actorId: claims.sub,
       actorRole: claims.role,
       action: 'group.created',
@@ -94,7 +95,7 @@ export async function deleteGroup(platform: Platform, claims: Claims, id: string
     await requireGroup(tx, id, claims.sub, 'admin')
     if (!(await repo.deleteGroup(tx, id))) throw notFound('Group', { id })
     await platform.audit.record(tx, {
-      app: 'bandsy',
+      app: APP,
       actorId: claims.sub,
       actorRole: claims.role,
       action: 'group.deleted',
@@ -152,7 +153,7 @@ export async function removeMember(platform: Platform, claims: Claims, groupId: 
     const removed = await mappingGroupConflicts(() => repo.deleteMember(tx, groupId, userId))
     if (!removed) throw notFound('Member of this group', { groupId, userId })
     await platform.audit.record(tx, {
-      app: 'bandsy',
+      app: APP,
       actorId: claims.sub,
       actorRole: claims.role,
       action: userId === claims.sub ? 'group.left' : 'group.member_removed',

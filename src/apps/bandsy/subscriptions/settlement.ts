@@ -6,8 +6,8 @@
 import { type Tx, AppError, conflict, purchaseFlow, DAY, addMs } from '../../../platform'
 import { PLANS, PLAN_CURRENCY, PLAN_FEATURES, SUBSCRIPTION_PERIOD_DAYS, planOf, type PaidPlan, type Plan } from '../plans'
 import * as repo from './repository'
+import { APP } from '../app-name'
 
-export const APP = 'bandsy'
 export const PERIOD_MS = SUBSCRIPTION_PERIOD_DAYS * DAY
 
 export const planRank = (plan: Plan) => PLANS.indexOf(plan)

@@ -13,8 +13,7 @@ import {
 } from '../../../platform'
 import * as repo from './repository'
 import type { Role } from './repository'
-
-const APP = 'onedesigner'
+import { APP } from '../app-name'
 
 export interface RequestContext {
   ip: string
@@ -28,7 +27,7 @@ export type AccountService = ReturnType<typeof createAccountService>
 export function createAccountService(platform: Platform) {
   const otp = createOtpService(platform, {
     app: APP,
-    schema: 'onedesigner',
+    schema: APP,
     compose: ({ code, ttlMinutes }) => ({
       subject: `Your OneDesigner code: ${code}`,
       text:

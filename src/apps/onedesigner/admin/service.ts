@@ -6,8 +6,7 @@ import { refreshDesignerEmbedding } from '../matching/embeddings'
 import { findDesigner, listByReviewStatus, updateDesigner, type ReviewStatus } from '../designers/repository'
 import { toOwnProfile } from '../designers/service'
 import type { OwnProfile } from '../designers/profile-schema'
-
-const APP = 'onedesigner'
+import { APP } from '../app-name'
 
 export interface ReviewOutcome {
   designer: OwnProfile

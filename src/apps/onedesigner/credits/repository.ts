@@ -9,6 +9,7 @@ import {
   PURCHASE_ROW_COLUMNS,
   type PurchaseRow,
 } from '../../../platform'
+import { APP } from '../app-name'
 
 const PACKAGE_COLUMNS = ['id', 'name', 'credits', 'priceCents', 'currency'] as const
 const OWN_PURCHASE_COLUMNS = ['clientId', 'packageId', 'credits'] as const
@@ -48,7 +49,7 @@ export function ledgerEntries(tx: Executor, clientId: string, limit: number) {
   return tx
     .selectFrom('platform.ledgerEntries')
     .select(['id', 'at', 'delta', 'balanceAfter', 'reason', 'reference'])
-    .where('app', '=', 'onedesigner')
+    .where('app', '=', APP)
     .where('accountTable', '=', 'clients')
     .where('accountId', '=', clientId)
     .orderBy('id', 'desc')

@@ -3,8 +3,8 @@
 // the purchase succeeded. A refund takes back the credits still unspent.
 import { withUser, type Claims, AppError, notFound, type Platform, type Tx, purchaseFlow, type Actor } from '../../../platform'
 import * as repo from './repository'
+import { APP } from '../app-name'
 
-const APP = 'onedesigner'
 const BALANCE = { table: 'onedesigner.clients', column: 'match_credits' } as const
 
 export interface PurchaseInput {

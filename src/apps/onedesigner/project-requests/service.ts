@@ -3,8 +3,8 @@
 // email to the designer (the database fills client_email, see migration 0005).
 import { HOUR, type Tx, withUser, type Claims, AppError, conflict, forbidden, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
+import { APP } from '../app-name'
 
-const APP = 'onedesigner'
 export const RESPONSE_WINDOW_MS = 72 * HOUR
 
 export type Decision = 'accepted' | 'declined'
