@@ -171,11 +171,3 @@ export async function conversationOf(tx: Tx, groupId: string): Promise<string | 
   const row = await tx.selectFrom('bandsy.conversations').select('id').where('groupId', '=', groupId).executeTakeFirst()
   return row?.id ?? null
 }
-
-/** Ids among `ids` missing from a lookup table. */
-export async function missingIds(tx: Tx, table: 'bandsy.instruments' | 'bandsy.genres', ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return []
-  const found = await tx.selectFrom(table).select('id').where('id', 'in', ids).execute()
-  const have = new Set(found.map((r) => r.id))
-  return ids.filter((id) => !have.has(id))
-}

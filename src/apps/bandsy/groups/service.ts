@@ -5,6 +5,7 @@
 // of migration 0001); this layer gives clear answers before they are reached.
 import { type Tx, withUser, type Claims, AppError, conflict, forbidden, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
+import { missingIds } from '../lookup-ids'
 import { mappingGroupConflicts } from './trigger-errors'
 import { APP } from '../app-name'
 
@@ -40,7 +41,7 @@ export async function requireGroup(tx: Tx, groupId: string, me: string, need: 'v
 }
 
 export async function checkGenres(tx: Tx, genreIds: string[]) {
-  const missing = await repo.missingIds(tx, 'bandsy.genres', genreIds)
+  const missing = await missingIds(tx, 'bandsy.genres', genreIds)
   if (missing.length) throw new AppError('validation_failed', 'Unknown genreIds', { field: 'genreIds', unknown: missing })
 }
 
@@ -135,7 +136,7 @@ export async function updateMember(
       throw forbidden('Only an admin of this group can change roles')
     if (changes.instrumentId !== undefined && userId !== claims.sub && !isAdmin)
       throw forbidden("Only the member or an admin of this group can set the member's instrument")
-    if (changes.instrumentId && (await repo.missingIds(tx, 'bandsy.instruments', [changes.instrumentId])).length)
+    if (changes.instrumentId && (await missingIds(tx, 'bandsy.instruments', [changes.instrumentId])).length)
       throw notFound('Instrument', { field: 'instrumentId', instrumentId: changes.instrumentId })
     // The checks above read before the update: an admin demoted by another admin in between is
     // refused here by the policy, which lets the update reach no row.

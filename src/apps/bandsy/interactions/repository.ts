@@ -50,9 +50,7 @@ export async function findInteraction(
   return tx
     .selectFrom('bandsy.userInteractions')
     .select(COLUMNS)
-    .where('fromUserId', '=', fromUserId)
-    .where('toUserId', '=', toUserId)
-    .where('type', '=', type)
+    .where((eb) => eb.and({ fromUserId, toUserId, type }))
     .executeTakeFirst()
 }
 
@@ -91,9 +89,7 @@ export async function deleteInteraction(
 ): Promise<InteractionRow | undefined> {
   return tx
     .deleteFrom('bandsy.userInteractions')
-    .where('fromUserId', '=', fromUserId)
-    .where('toUserId', '=', toUserId)
-    .where('type', '=', type)
+    .where((eb) => eb.and({ fromUserId, toUserId, type }))
     .returning(COLUMNS)
     .executeTakeFirst()
 }

@@ -72,18 +72,6 @@ export async function replaceGenres(tx: Tx, sampleId: string, genreIds: string[]
       .execute()
 }
 
-/** Ids among the given ones that name no genre. */
-export async function missingGenres(tx: Tx, genreIds: string[]): Promise<string[]> {
-  if (!genreIds.length) return []
-  const found = await tx.selectFrom('bandsy.genres').select('id').where('id', 'in', genreIds).execute()
-  const have = new Set(found.map((g) => g.id))
-  return genreIds.filter((id) => !have.has(id))
-}
-
-export async function instrumentExists(tx: Tx, id: string): Promise<boolean> {
-  return !!(await tx.selectFrom('bandsy.instruments').select('id').where('id', '=', id).executeTakeFirst())
-}
-
 export async function findSample(tx: Tx, id: string) {
   return withGenres(tx).where('s.id', '=', id).executeTakeFirst()
 }

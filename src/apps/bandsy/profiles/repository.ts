@@ -68,14 +68,6 @@ export const genresOf = (tx: Tx, userId: string) =>
     .orderBy('g.name')
     .execute()
 
-/** Ids among `ids` that do not exist in the lookup table. */
-export async function missingIds(tx: Tx, table: 'bandsy.instruments' | 'bandsy.genres', ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return []
-  const found = await tx.selectFrom(table).select('id').where('id', 'in', ids).execute()
-  const have = new Set(found.map((r) => r.id))
-  return ids.filter((id) => !have.has(id))
-}
-
 export async function replaceInstruments(
   tx: Tx,
   userId: string,

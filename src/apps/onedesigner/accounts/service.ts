@@ -25,16 +25,7 @@ export type AccountSession = Session & { user: { role: Role } }
 export type AccountService = ReturnType<typeof createAccountService>
 
 export function createAccountService(platform: Platform) {
-  const otp = createOtpService(platform, {
-    app: APP,
-    schema: APP,
-    compose: ({ code, ttlMinutes }) => ({
-      subject: `Your OneDesigner code: ${code}`,
-      text:
-        `Your OneDesigner sign-in code is ${code}.\n\n` +
-        `It expires in ${ttlMinutes} minutes. If you did not ask for it, you can ignore this email.`,
-    }),
-  })
+  const otp = createOtpService(platform, { app: APP, title: 'OneDesigner' })
   const sessions = createSessions(platform, APP)
   const db = platform.db.kysely
 

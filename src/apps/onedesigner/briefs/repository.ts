@@ -10,9 +10,9 @@ type JsonValues<T> = Omit<T, 'referenceMaterials' | 'categorySpecificFields'> & 
   categorySpecificFields?: unknown
 }
 
-const COLUMNS = [
+/** What the brief says, without whose it is or its state: what a project request sends a designer. */
+export const BRIEF_CONTENT_COLUMNS = [
   'id',
-  'clientId',
   'projectType',
   'industry',
   'budget',
@@ -26,10 +26,11 @@ const COLUMNS = [
   'deliverables',
   'referenceMaterials',
   'categorySpecificFields',
-  'status',
   'createdAt',
   'updatedAt',
 ] as const
+
+const COLUMNS = [...BRIEF_CONTENT_COLUMNS, 'clientId', 'status'] as const
 
 const JSON_COLUMNS = new Set(['referenceMaterials', 'categorySpecificFields'])
 

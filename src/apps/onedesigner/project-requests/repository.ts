@@ -1,6 +1,7 @@
 // SQL for project requests. Functions take the caller's transaction; under withUser, row-level
 // security limits a client to the requests they sent and a designer to those they received.
 import type { Executor, Tx, JsonObject } from '../../../platform'
+import { BRIEF_CONTENT_COLUMNS } from '../briefs/repository'
 
 export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'expired'
 
@@ -49,28 +50,7 @@ export async function isUnlocked(tx: Tx, clientId: string, designerId: string): 
 
 /** The brief as it reads now, so later edits do not change what the designer was sent. */
 export async function briefSnapshot(tx: Tx, briefId: string): Promise<Record<string, unknown> | undefined> {
-  return tx
-    .selectFrom('onedesigner.briefs')
-    .select([
-      'id',
-      'projectType',
-      'industry',
-      'budget',
-      'timeline',
-      'projectTitle',
-      'projectDescription',
-      'requirements',
-      'targetAudience',
-      'additionalNotes',
-      'styles',
-      'deliverables',
-      'referenceMaterials',
-      'categorySpecificFields',
-      'createdAt',
-      'updatedAt',
-    ])
-    .where('id', '=', briefId)
-    .executeTakeFirst()
+  return tx.selectFrom('onedesigner.briefs').select(BRIEF_CONTENT_COLUMNS).where('id', '=', briefId).executeTakeFirst()
 }
 
 /** Inserts a pending request; undefined when one is already pending for this client and designer. */
