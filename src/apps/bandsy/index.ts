@@ -14,8 +14,7 @@ import { conversationRoutes } from './conversations/routes'
 import { mediaSampleRoutes } from './media/routes'
 import { jobs } from './jobs'
 import { seed, isSeeded } from './seed'
-
-export const APP = 'bandsy'
+import { APP } from './app-name'
 
 export const bandsy = defineApp({
   name: APP,

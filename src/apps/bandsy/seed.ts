@@ -3,6 +3,7 @@
 // transaction, from a fixed pseudo-random sequence so every install gets the same scene.
 import { sql } from 'kysely'
 import { type Platform, type SeedOptions, type Tx, DAY, BandsySkillLevelValues } from '../../platform'
+import { APP } from './app-name'
 
 export const DEMO_MUSICIAN = 'demo@bandsy.local'
 const DEFAULT_MUSICIANS = 200
@@ -94,9 +95,7 @@ export async function seed(platform: Platform, opts: SeedOptions = {}): Promise<
         .insertInto('bandsy.userInteractions')
         .values({ fromUserId: from, toUserId: demo, type: i < 2 ? 'super_like' : 'like', context: 'discovery' })
         .execute()
-    await sql`select set_config('request.claims', ${JSON.stringify({ sub: berliners[0], role: 'musician', app: 'bandsy' })}, true)`.execute(
-      tx,
-    )
+    await sql`select set_config('request.claims', ${JSON.stringify({ sub: berliners[0], role: 'musician', app: APP })}, true)`.execute(tx)
     const band = await tx
       .insertInto('bandsy.groups')
       .values({ name: 'The Demo Tapes', description: 'Indie band from Berlin, looking for a drummer.', maxMembers: 5 })

@@ -13,8 +13,7 @@ import { projectRequestRoutes } from './project-requests/routes'
 import { notificationRoutes } from './notifications/routes'
 import { jobs } from './jobs'
 import { seed, isSeeded } from './seed'
-
-export const APP = 'onedesigner'
+import { APP } from './app-name'
 
 export const onedesigner = defineApp({
   name: APP,

@@ -3,7 +3,7 @@
 // created_at, metadata). Codes are stored only as an HMAC; the budget of wrong guesses belongs to
 // the email, so asking for a fresh code never buys more guesses.
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
-import { sql, type NotNull } from 'kysely'
+import { sql } from 'kysely'
 import type { Platform } from '../platform'
 import type { Executor, Tx } from '../db/database'
 import type { DB } from '../db/schema.generated'
@@ -21,6 +21,7 @@ export type OtpPurpose = 'login' | 'signup' | 'reset' | 'verify'
 
 export interface OtpMailContext {
   app: string
+  title: string
   code: string
   type: string
   purpose: OtpPurpose
@@ -29,8 +30,10 @@ export interface OtpMailContext {
 
 export interface OtpServiceOptions {
   app: string
-  /** Postgres schema holding auth_tokens. */
-  schema: string
+  /** Postgres schema holding auth_tokens; the app's own (named after it) unless given. */
+  schema?: string
+  /** The product's name as mail shows it, e.g. 'OneDesigner'; the app's name unless given. */
+  title?: string
   ttlSeconds?: number
   maxWrongAttempts?: number
   attemptWindowSeconds?: number
@@ -78,9 +81,10 @@ export interface OtpService {
 export const normalizeEmail = (email: string) => email.trim().toLowerCase()
 
 const defaultCompose = (c: OtpMailContext) => ({
-  subject: `Your ${c.app} code`,
+  subject: `Your ${c.title} code: ${c.code}`,
   text:
-    `Your ${c.app} code is ${c.code}.\n\n` + `It expires in ${c.ttlMinutes} minutes. If you did not ask for it, you can ignore this email.`,
+    `Your ${c.title} sign-in code is ${c.code}.\n\n` +
+    `It expires in ${c.ttlMinutes} minutes. If you did not ask for it, you can ignore this email.`,
 })
 
 type Outcome<T> =
@@ -90,7 +94,7 @@ type Outcome<T> =
   | { kind: 'locked'; retryAfterSeconds: number }
 
 export function createOtpService(platform: Platform, opts: OtpServiceOptions): OtpService {
-  const { app, schema } = opts
+  const { app, schema = app, title = app } = opts
   const ttlSeconds = opts.ttlSeconds ?? OTP_TTL_SECONDS
   const maxWrong = opts.maxWrongAttempts ?? OTP_MAX_WRONG_ATTEMPTS
   const windowSeconds = opts.attemptWindowSeconds ?? OTP_ATTEMPT_WINDOW_SECONDS
@@ -131,7 +135,6 @@ export function createOtpService(platform: Platform, opts: OtpServiceOptions): O
       .where('attempts', '>', 0)
       .where('createdAt', '>', new Date(now.getTime() - windowSeconds * 1000))
       .where(sql<boolean>`metadata ->> 'settledAt' is null`)
-      .$narrowType<{ attempts: NotNull; createdAt: NotNull }>()
       .orderBy('createdAt', 'desc')
       .execute()
     let spent = 0
@@ -193,7 +196,7 @@ export function createOtpService(platform: Platform, opts: OtpServiceOptions): O
           .execute()
       })
       if (req.deliver !== false)
-        send({ to: email, ...compose({ app, code, type: req.type, purpose: req.purpose, ttlMinutes: Math.round(ttlSeconds / 60) }) })
+        send({ to: email, ...compose({ app, title, code, type: req.type, purpose: req.purpose, ttlMinutes: Math.round(ttlSeconds / 60) }) })
       platform.log.info({ app, type: req.type, purpose: req.purpose }, 'otp issued')
       return { expiresInSeconds: ttlSeconds }
     },

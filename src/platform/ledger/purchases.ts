@@ -70,6 +70,16 @@ export interface Priced {
   columns: Record<string, unknown>
 }
 
+/**
+ * The error a flow's `mismatch` gives when the key's purchase bought another product than this
+ * request asks for (`what`: 'package', 'plan'); details name the product it did buy.
+ */
+export const keyUsedForOtherProduct = (what: string, purchaseId: string, bought: Record<string, unknown>) =>
+  new AppError('idempotency_key_reused', `This Idempotency-Key already bought another ${what}; use a new key`, {
+    purchaseId,
+    ...bought,
+  })
+
 export interface PurchaseFlowDefinition<I, P extends PurchaseRow, G, A extends object> {
   app: string
   /** e.g. 'credit-purchase': part of each purchase id and of the provider's idempotency key. */

@@ -1,17 +1,9 @@
 // SQL for Bandsy accounts, on the owner role: sign-in happens before there is a user to act as.
-import { sql } from 'kysely'
-import type { Executor } from '../../../platform'
-
-export interface AccountRow {
-  id: string
-  clerkId: string
-  email: string | null
-  username: string
-  displayName: string
-  deletedAt: Date | null
-}
+import { sql, type Selectable } from 'kysely'
+import type { BandsyUsers, Executor } from '../../../platform'
 
 const COLUMNS = ['id', 'clerkId', 'email', 'username', 'displayName', 'deletedAt'] as const
+export type AccountRow = Pick<Selectable<BandsyUsers>, (typeof COLUMNS)[number]>
 
 export const findByEmail = (db: Executor, email: string): Promise<AccountRow | undefined> =>
   db.selectFrom('bandsy.users').select(COLUMNS).where('email', '=', email).executeTakeFirst()

@@ -5,21 +5,14 @@
 import { type Platform, AppError, createOtpService, normalizeEmail, createSessions, type Session, type Executor } from '../../../platform'
 import * as repo from './repository'
 import { usernameBase } from './usernames'
+import { APP } from '../app-name'
 
-const APP = 'bandsy'
 export const MUSICIAN = 'musician'
 
 export type AccountService = ReturnType<typeof createAccountService>
 
 export function createAccountService(platform: Platform) {
-  const otp = createOtpService(platform, {
-    app: APP,
-    schema: 'bandsy',
-    compose: ({ code, ttlMinutes }) => ({
-      subject: `Your Bandsy code: ${code}`,
-      text: `Your Bandsy sign-in code is ${code}.\n\nIt expires in ${ttlMinutes} minutes. If you did not ask for it, you can ignore this email.`,
-    }),
-  })
+  const otp = createOtpService(platform, { app: APP, title: 'Bandsy' })
   const sessions = createSessions(platform, APP)
   const db = platform.db.kysely
 

@@ -19,8 +19,8 @@ import {
   type MediaType,
 } from '../../../platform'
 import * as repo from './repository'
+import { APP } from '../app-name'
 
-export const APP = 'bandsy'
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024
 
@@ -46,7 +46,7 @@ export const filePath = (conversationId: string, messageId: string) => `/v1/band
 export type ConversationService = ReturnType<typeof createConversationService>
 
 export function createConversationService(platform: Platform) {
-  const messaging = createMessaging(platform, { app: APP, schema: 'bandsy', conversationColumns: ['matchId', 'groupId'] })
+  const messaging = createMessaging(platform, { app: APP, schema: APP, conversationColumns: ['matchId', 'groupId'] })
   const as = <T>(claims: Claims, fn: (tx: Tx) => Promise<T>) => withUser(platform.db.kysely, claims, fn)
 
   async function present(tx: Tx, conversations: ConversationSummary[]) {

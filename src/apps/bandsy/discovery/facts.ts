@@ -58,9 +58,9 @@ export async function loadReference(tx: Tx): Promise<Reference> {
 
 /** SQL columns `instruments` and `genres` (json arrays, in id order) for the musician `userId`. */
 export const aggregatedSkills = (userId: RawBuilder<unknown>) => sql`
-  coalesce((select json_agg(json_build_array(ui.instrument_id, ui.skill_level, ui.years_of_experience, coalesce(ui.is_primary, false)) order by ui.instrument_id)
+  coalesce((select json_agg(json_build_array(ui.instrument_id, ui.skill_level, ui.years_of_experience, ui.is_primary) order by ui.instrument_id)
               from bandsy.user_instruments ui where ui.user_id = ${userId}), '[]'::json) as instruments,
-  coalesce((select json_agg(json_build_array(ug.genre_id, coalesce(ug.preference, 1)) order by ug.genre_id)
+  coalesce((select json_agg(json_build_array(ug.genre_id, ug.preference) order by ug.genre_id)
               from bandsy.user_genres ug where ug.user_id = ${userId}), '[]'::json) as genres`
 
 export interface FactsRow {

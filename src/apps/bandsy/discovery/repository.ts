@@ -1,7 +1,7 @@
 // Discovery's SQL, always inside withUser: row-level security hides soft-deleted users (users),
 // undiscoverable profiles (user_match_profiles: active and complete) and others' feeds.
-import { sql } from 'kysely'
-import type { Executor, Tx } from '../../../platform'
+import { sql, type Selectable } from 'kysely'
+import type { BandsyUsers, Executor, Tx } from '../../../platform'
 import { aggregatedSkills, factsFromRow, type FactsRow, type MusicianFacts } from './facts'
 
 /** earthdistance's sphere (earth() = 6378168 m), so the box always holds the exact circle. */
@@ -61,20 +61,14 @@ export async function touchLastActive(tx: Tx, me: string, now: Date, everyMs: nu
                and (last_active_at is null or last_active_at < ${new Date(now.getTime() - everyMs)})`.execute(tx)
 }
 
-export interface CandidateRow extends FactsRow {
-  km: number
-  username: string
-  displayName: string
-  city: string | null
-  region: string | null
-  country: string | null
-  age: number | null
-}
+type Card = Pick<Selectable<BandsyUsers>, 'username' | 'displayName' | 'city' | 'region' | 'country' | 'age'>
+
+type CandidateRow = FactsRow & Card & { km: number }
 
 export interface Candidate {
   facts: MusicianFacts
   km: number
-  card: { username: string; displayName: string; city: string | null; region: string | null; country: string | null; age: number | null }
+  card: Card
 }
 
 const candidate = (r: CandidateRow): Candidate => ({

@@ -1,25 +1,9 @@
 // SQL for events. Under withUser, events_read shows public events and a group's private ones to
 // its members; events_admin_write lets only the group's admins write.
-import { sql, type RawBuilder } from 'kysely'
-import type { Tx } from '../../../platform'
+import { sql, type RawBuilder, type Selectable } from 'kysely'
+import type { BandsyEvents, Tx } from '../../../platform'
 
-export interface EventRow {
-  id: string
-  groupId: string
-  groupName: string
-  title: string
-  description: string | null
-  venue: string | null
-  address: string | null
-  latitude: number | null
-  longitude: number | null
-  startDate: Date
-  endDate: Date | null
-  isPublic: boolean
-  maxAttendees: number | null
-  createdAt: Date
-  distanceKm: number | null
-}
+export type EventRow = Selectable<BandsyEvents> & { groupName: string; distanceKm: number | null }
 
 export interface EventValues {
   title: string
@@ -49,7 +33,7 @@ const distanceFrom = (at: Position | null): RawBuilder<number | null> =>
 
 const selectEvents = (at: Position | null) => sql`
   select e.id, e.group_id, g.name as group_name, e.title, e.description, e.venue, e.address, e.latitude, e.longitude,
-         e.start_date, e.end_date, coalesce(e.is_public, true) as is_public, e.max_attendees, e.created_at,
+         e.start_date, e.end_date, e.is_public, e.max_attendees, e.created_at,
          ${distanceFrom(at)} as distance_km
     from bandsy.events e join bandsy.groups g on g.id = e.group_id`
 

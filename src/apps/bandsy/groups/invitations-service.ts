@@ -7,8 +7,7 @@ import * as groups from './repository'
 import * as repo from './invitations-repository'
 import { loadGroupView, requireGroup, type GroupView } from './service'
 import { mappingGroupConflicts } from './trigger-errors'
-
-const APP = 'bandsy'
+import { APP } from '../app-name'
 
 export async function invite(platform: Platform, claims: Claims, groupId: string, userId: string): Promise<repo.InvitationRow> {
   const now = platform.clock.now()

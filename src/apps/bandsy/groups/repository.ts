@@ -2,28 +2,15 @@
 // withUser, row-level security decides which groups are visible (active ones, and one's own) and
 // who may write (bandsy.is_group_admin); the triggers of migration 0001 keep the admins, the
 // member limit and the group conversation.
-import { sql, type NotNull } from 'kysely'
+import { sql } from 'kysely'
 import type { Tx, BandsyGroupRole } from '../../../platform'
 
 export type GroupRole = BandsyGroupRole
 
-// Both have defaults and no code writes null, though the seed's DDL allows it.
-type GroupDefaults = { isActive: NotNull; maxMembers: NotNull }
 export type GroupSummaryRow = NonNullable<Awaited<ReturnType<typeof findGroup>>>
 export type GroupChanges = Partial<Pick<GroupSummaryRow, 'name' | 'description' | 'imageUrl' | 'maxMembers' | 'isActive'>>
 
-export interface MemberRow {
-  userId: string
-  role: GroupRole
-  instrumentId: string | null
-  instrumentName: string | null
-  joinedAt: Date
-  username: string
-  displayName: string
-  profileImageUrl: string | null
-  city: string | null
-  country: string | null
-}
+export type MemberRow = Awaited<ReturnType<typeof membersOf>>[number]
 
 export interface GroupGenre {
   genreId: string
@@ -49,7 +36,6 @@ export const findGroup = (tx: Tx, id: string, me: string) =>
   tx
     .selectFrom('bandsy.groups as g')
     .select([...GROUP_COLUMNS, memberCount.as('memberCount'), myRole(me).as('myRole')])
-    .$narrowType<GroupDefaults>()
     .where('g.id', '=', id)
     .executeTakeFirst()
 
@@ -69,7 +55,6 @@ export const myGroups = (tx: Tx, me: string): Promise<GroupSummaryRow[]> =>
     .selectFrom('bandsy.groups as g')
     .innerJoin('bandsy.groupMembers as mine', (j) => j.onRef('mine.groupId', '=', 'g.id').on('mine.userId', '=', me))
     .select([...GROUP_COLUMNS, memberCount.as('memberCount'), 'mine.role as myRole'])
-    .$narrowType<GroupDefaults>()
     .orderBy('g.name')
     .orderBy('g.id')
     .execute()
@@ -78,7 +63,6 @@ export const activeGroups = (tx: Tx, me: string, limit: number, offset: number):
   tx
     .selectFrom('bandsy.groups as g')
     .select([...GROUP_COLUMNS, memberCount.as('memberCount'), myRole(me).as('myRole')])
-    .$narrowType<GroupDefaults>()
     .where('g.isActive', '=', true)
     .orderBy('g.createdAt', 'desc')
     .orderBy('g.id')
@@ -97,7 +81,7 @@ export async function deleteGroup(tx: Tx, id: string): Promise<boolean> {
 }
 
 /** Members with their public card; soft-deleted users are left out (users_read_visible hides them too). */
-export const membersOf = (tx: Tx, groupId: string): Promise<MemberRow[]> =>
+export const membersOf = (tx: Tx, groupId: string) =>
   tx
     .selectFrom('bandsy.groupMembers as gm')
     .innerJoin('bandsy.users as u', 'u.id', 'gm.userId')
@@ -186,12 +170,4 @@ export async function replaceGenres(tx: Tx, groupId: string, genreIds: string[])
 export async function conversationOf(tx: Tx, groupId: string): Promise<string | null> {
   const row = await tx.selectFrom('bandsy.conversations').select('id').where('groupId', '=', groupId).executeTakeFirst()
   return row?.id ?? null
-}
-
-/** Ids among `ids` missing from a lookup table. */
-export async function missingIds(tx: Tx, table: 'bandsy.instruments' | 'bandsy.genres', ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return []
-  const found = await tx.selectFrom(table).select('id').where('id', 'in', ids).execute()
-  const have = new Set(found.map((r) => r.id))
-  return ids.filter((id) => !have.has(id))
 }

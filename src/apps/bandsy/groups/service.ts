@@ -5,7 +5,9 @@
 // of migration 0001); this layer gives clear answers before they are reached.
 import { type Tx, withUser, type Claims, AppError, conflict, forbidden, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
+import { missingIds } from '../lookup-ids'
 import { mappingGroupConflicts } from './trigger-errors'
+import { APP } from '../app-name'
 
 export interface GroupView extends repo.GroupSummaryRow {
   members: repo.MemberRow[]
@@ -39,7 +41,7 @@ export async function requireGroup(tx: Tx, groupId: string, me: string, need: 'v
 }
 
 export async function checkGenres(tx: Tx, genreIds: string[]) {
-  const missing = await repo.missingIds(tx, 'bandsy.genres', genreIds)
+  const missing = await missingIds(tx, 'bandsy.genres', genreIds)
   if (missing.length) throw new AppError('validation_failed', 'Unknown genreIds', { field: 'genreIds', unknown: missing })
 }
 
@@ -55,7 +57,7 @@ export async function createGroup(platform: Platform, claims: Claims, input: Gro
     })
     await repo.replaceGenres(tx, id, genreIds)
     await platform.audit.record(tx, {
-      app: 'bandsy',
+      app: APP,
       actorId: claims.sub,
       actorRole: claims.role,
       action: 'group.created',
@@ -94,7 +96,7 @@ export async function deleteGroup(platform: Platform, claims: Claims, id: string
     await requireGroup(tx, id, claims.sub, 'admin')
     if (!(await repo.deleteGroup(tx, id))) throw notFound('Group', { id })
     await platform.audit.record(tx, {
-      app: 'bandsy',
+      app: APP,
       actorId: claims.sub,
       actorRole: claims.role,
       action: 'group.deleted',
@@ -134,7 +136,7 @@ export async function updateMember(
       throw forbidden('Only an admin of this group can change roles')
     if (changes.instrumentId !== undefined && userId !== claims.sub && !isAdmin)
       throw forbidden("Only the member or an admin of this group can set the member's instrument")
-    if (changes.instrumentId && (await repo.missingIds(tx, 'bandsy.instruments', [changes.instrumentId])).length)
+    if (changes.instrumentId && (await missingIds(tx, 'bandsy.instruments', [changes.instrumentId])).length)
       throw notFound('Instrument', { field: 'instrumentId', instrumentId: changes.instrumentId })
     // The checks above read before the update: an admin demoted by another admin in between is
     // refused here by the policy, which lets the update reach no row.
@@ -152,7 +154,7 @@ export async function removeMember(platform: Platform, claims: Claims, groupId: 
     const removed = await mappingGroupConflicts(() => repo.deleteMember(tx, groupId, userId))
     if (!removed) throw notFound('Member of this group', { groupId, userId })
     await platform.audit.record(tx, {
-      app: 'bandsy',
+      app: APP,
       actorId: claims.sub,
       actorRole: claims.role,
       action: userId === claims.sub ? 'group.left' : 'group.member_removed',

@@ -1,8 +1,8 @@
 // SQL for swipes, blocks and super-like spends. Every function takes the caller's transaction:
 // under withUser, row-level security lets a musician see and write only their own interactions
 // (and, through user_interactions_liked_me, the likes sent to them).
-import { sql } from 'kysely'
-import type { Tx, BandsyInteractionContext, BandsyInteractionType } from '../../../platform'
+import { sql, type Selectable } from 'kysely'
+import type { Tx, BandsyInteractionContext, BandsyInteractionType, BandsyUserInteractions } from '../../../platform'
 import { musicianCard, type MusicianCard } from '../matches/musician-card'
 
 export const SWIPES = ['like', 'pass', 'super_like'] as const satisfies readonly BandsyInteractionType[]
@@ -10,16 +10,8 @@ export type Swipe = (typeof SWIPES)[number]
 export type InteractionType = BandsyInteractionType
 export type InteractionContext = BandsyInteractionContext
 
-export interface InteractionRow {
-  id: string
-  fromUserId: string
-  toUserId: string
-  type: InteractionType
-  context: InteractionContext
-  createdAt: Date
-}
-
 const COLUMNS = ['id', 'fromUserId', 'toUserId', 'type', 'context', 'createdAt'] as const
+export type InteractionRow = Pick<Selectable<BandsyUserInteractions>, (typeof COLUMNS)[number]>
 
 /**
  * Serialises one musician's super likes, so today's are counted with no other of theirs in flight.
@@ -58,9 +50,7 @@ export async function findInteraction(
   return tx
     .selectFrom('bandsy.userInteractions')
     .select(COLUMNS)
-    .where('fromUserId', '=', fromUserId)
-    .where('toUserId', '=', toUserId)
-    .where('type', '=', type)
+    .where((eb) => eb.and({ fromUserId, toUserId, type }))
     .executeTakeFirst()
 }
 
@@ -99,9 +89,7 @@ export async function deleteInteraction(
 ): Promise<InteractionRow | undefined> {
   return tx
     .deleteFrom('bandsy.userInteractions')
-    .where('fromUserId', '=', fromUserId)
-    .where('toUserId', '=', toUserId)
-    .where('type', '=', type)
+    .where((eb) => eb.and({ fromUserId, toUserId, type }))
     .returning(COLUMNS)
     .executeTakeFirst()
 }

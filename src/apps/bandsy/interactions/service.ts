@@ -6,8 +6,7 @@ import { cheapestPlanWhere, PLAN_FEATURES, planOf } from '../plans'
 import { pairCompatibility, type Compatibility } from '../discovery/compatibility'
 import * as matches from '../matches/repository'
 import * as repo from './repository'
-
-const APP = 'bandsy'
+import { APP } from '../app-name'
 
 export interface InteractionInput {
   toUserId: string

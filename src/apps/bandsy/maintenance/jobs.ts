@@ -2,6 +2,7 @@
 // tests can move time.
 import { sql } from 'kysely'
 import { type JobDefinition, otpCleanupJob } from '../../../platform'
+import { APP } from '../app-name'
 
 export const refreshActivityScores: JobDefinition = {
   name: 'bandsy-refresh-activity',
@@ -13,6 +14,6 @@ export const refreshActivityScores: JobDefinition = {
   },
 }
 
-export const cleanupTokens = otpCleanupJob('bandsy', '7 * * * *')
+export const cleanupTokens = otpCleanupJob(APP, '7 * * * *')
 
 export const maintenanceJobs: JobDefinition[] = [refreshActivityScores, cleanupTokens]

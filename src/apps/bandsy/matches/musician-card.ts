@@ -28,11 +28,11 @@ export function musicianCard(alias: string): RawBuilder<MusicianCard> {
     'id', ${u}.id, 'username', ${u}.username, 'displayName', ${u}.display_name, 'bio', ${u}.bio,
     'age', case when ${u}.show_age then ${u}.age end,
     'city', ${u}.city, 'region', ${u}.region, 'country', ${u}.country, 'profileImageUrl', ${u}.profile_image_url,
-    'instruments', (select coalesce(json_agg(json_build_object('name', i.name, 'skillLevel', ui.skill_level, 'isPrimary', coalesce(ui.is_primary, false))
-                                             order by ui.is_primary desc nulls last, i.name), '[]'::json)
+    'instruments', (select coalesce(json_agg(json_build_object('name', i.name, 'skillLevel', ui.skill_level, 'isPrimary', ui.is_primary)
+                                             order by ui.is_primary desc, i.name), '[]'::json)
                       from bandsy.user_instruments ui join bandsy.instruments i on i.id = ui.instrument_id
                      where ui.user_id = ${u}.id),
-    'genres', (select coalesce(json_agg(g.name order by ug.preference desc nulls last, g.name), '[]'::json)
+    'genres', (select coalesce(json_agg(g.name order by ug.preference desc, g.name), '[]'::json)
                  from bandsy.user_genres ug join bandsy.genres g on g.id = ug.genre_id
                 where ug.user_id = ${u}.id))`
 }

@@ -5,20 +5,7 @@ import { sql } from 'kysely'
 import type { Tx } from '../../../platform'
 import type { MediaFormat } from './probe'
 
-export interface SampleRow {
-  id: string
-  userId: string
-  instrumentId: string | null
-  title: string
-  description: string | null
-  fileUrl: string
-  fileType: 'audio' | 'video'
-  duration: number | null
-  metadata: MediaFormat | null
-  isPublic: boolean
-  createdAt: Date
-  genres: { id: string; name: string }[]
-}
+export type SampleRow = NonNullable<Awaited<ReturnType<typeof findSample>>>
 
 export interface NewSample {
   id: string
@@ -46,23 +33,28 @@ export interface SampleFilter {
 }
 
 const withGenres = (tx: Tx) =>
-  tx.selectFrom('bandsy.mediaSamples as s').select([
-    's.id',
-    's.userId',
-    's.instrumentId',
-    's.title',
-    's.description',
-    's.fileUrl',
-    's.fileType',
-    's.duration',
-    's.metadata',
-    sql<boolean>`coalesce(s.is_public, true)`.as('isPublic'),
-    's.createdAt',
-    sql<{ id: string; name: string }[]>`coalesce((
+  tx
+    .selectFrom('bandsy.mediaSamples as s')
+    .select([
+      's.id',
+      's.userId',
+      's.instrumentId',
+      's.title',
+      's.description',
+      's.fileUrl',
+      's.fileType',
+      's.duration',
+      // What probe.ts extracted, which the generated Json type cannot name.
+      (eb) => eb.ref('s.metadata').$castTo<MediaFormat | null>().as('metadata'),
+      's.isPublic',
+      's.createdAt',
+      sql<{ id: string; name: string }[]>`coalesce((
         select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name)
           from bandsy.media_sample_genres sg join bandsy.genres g on g.id = sg.genre_id
          where sg.media_sample_id = s.id), '[]'::json)`.as('genres'),
-  ])
+    ])
+    // file_type is text under a check constraint, which the generated types cannot name.
+    .$narrowType<{ fileType: 'audio' | 'video' }>()
 
 export async function insertSample(tx: Tx, s: NewSample): Promise<void> {
   await tx
@@ -80,20 +72,8 @@ export async function replaceGenres(tx: Tx, sampleId: string, genreIds: string[]
       .execute()
 }
 
-/** Ids among the given ones that name no genre. */
-export async function missingGenres(tx: Tx, genreIds: string[]): Promise<string[]> {
-  if (!genreIds.length) return []
-  const found = await tx.selectFrom('bandsy.genres').select('id').where('id', 'in', genreIds).execute()
-  const have = new Set(found.map((g) => g.id))
-  return genreIds.filter((id) => !have.has(id))
-}
-
-export async function instrumentExists(tx: Tx, id: string): Promise<boolean> {
-  return !!(await tx.selectFrom('bandsy.instruments').select('id').where('id', '=', id).executeTakeFirst())
-}
-
-export async function findSample(tx: Tx, id: string): Promise<SampleRow | undefined> {
-  return withGenres(tx).where('s.id', '=', id).executeTakeFirst() as Promise<SampleRow | undefined>
+export async function findSample(tx: Tx, id: string) {
+  return withGenres(tx).where('s.id', '=', id).executeTakeFirst()
 }
 
 export async function fileOf(tx: Tx, id: string): Promise<{ fileKey: string | null } | undefined> {
@@ -110,7 +90,7 @@ export async function listSamples(tx: Tx, f: SampleFilter): Promise<SampleRow[]>
     )
   if (f.cursor)
     q = q.where(sql<boolean>`(s.created_at, s.id) < (select c.created_at, c.id from bandsy.media_samples c where c.id = ${f.cursor})`)
-  return q.orderBy('s.createdAt', 'desc').orderBy('s.id', 'desc').limit(f.limit).execute() as Promise<SampleRow[]>
+  return q.orderBy('s.createdAt', 'desc').orderBy('s.id', 'desc').limit(f.limit).execute()
 }
 
 /** Whether the caller may change this sample: it is theirs (RLS would hide the write otherwise). */

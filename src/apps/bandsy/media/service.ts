@@ -7,6 +7,7 @@ import { type Readable, Transform } from 'node:stream'
 import { withUser, type Claims, type Tx, AppError, forbidden, notFound, type Platform } from '../../../platform'
 import type { ProbedMedia } from './probe'
 import * as repo from './repository'
+import { missingIds } from '../lookup-ids'
 
 export interface SampleInput {
   title: string
@@ -21,9 +22,9 @@ export type SampleChanges = repo.SamplePatch & { genreIds?: string[] }
 export const sampleFileUrl = (id: string) => `/v1/bandsy/media-samples/${id}/file`
 
 async function assertReferences(tx: Tx, instrumentId: string | null | undefined, genreIds: string[] | undefined) {
-  if (instrumentId && !(await repo.instrumentExists(tx, instrumentId)))
+  if (instrumentId && (await missingIds(tx, 'bandsy.instruments', [instrumentId])).length)
     throw notFound('Instrument', { field: 'instrumentId', instrumentId })
-  const missing = await repo.missingGenres(tx, genreIds ?? [])
+  const missing = await missingIds(tx, 'bandsy.genres', genreIds ?? [])
   if (missing.length) throw new AppError('not_found', `Genre not found: ${missing.join(', ')}`, { field: 'genreIds', genreIds: missing })
 }
 

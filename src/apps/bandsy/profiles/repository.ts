@@ -1,32 +1,17 @@
 // SQL for musicians' profiles. Every function takes the caller's transaction: under withUser,
 // row-level security decides what is visible (soft-deleted users are not) and what is writable
 // (only one's own rows).
-import { sql, type NotNull } from 'kysely'
+import { sql } from 'kysely'
 import type { Tx, BandsySkillLevel } from '../../../platform'
 
 export type Skill = BandsySkillLevel
 
 export type UserRow = NonNullable<Awaited<ReturnType<typeof findUser>>>
 
-export interface InstrumentOfUser {
-  instrumentId: string
-  name: string
-  category: string | null
-  skillLevel: Skill
-  yearsOfExperience: number | null
-  isPrimary: boolean
-}
-
-export interface GenreOfUser {
-  genreId: string
-  name: string
-  parentGenreId: string | null
-  preference: number
-}
+export type InstrumentOfUser = Awaited<ReturnType<typeof instrumentsOf>>[number]
+export type GenreOfUser = Awaited<ReturnType<typeof genresOf>>[number]
 
 export type MatchProfileRow = NonNullable<Awaited<ReturnType<typeof matchProfileOf>>>
-// Columns with defaults that no code sets to null, though the seed's DDL allows it.
-type MatchProfileDefaults = { searchRadius: NotNull; lookingFor: NotNull; activityScore: NotNull; isActive: NotNull }
 
 const USER_COLUMNS = [
   'id',
@@ -63,40 +48,25 @@ export async function softDelete(tx: Tx, id: string, now: Date) {
   await tx.updateTable('bandsy.users').set({ deletedAt: now, isActive: false }).where('id', '=', id).execute()
 }
 
-export const instrumentsOf = (tx: Tx, userId: string): Promise<InstrumentOfUser[]> =>
+export const instrumentsOf = (tx: Tx, userId: string) =>
   tx
     .selectFrom('bandsy.userInstruments as ui')
     .innerJoin('bandsy.instruments as i', 'i.id', 'ui.instrumentId')
-    .select([
-      'ui.instrumentId',
-      'i.name',
-      'i.category',
-      'ui.skillLevel',
-      'ui.yearsOfExperience',
-      sql<boolean>`coalesce(ui.is_primary, false)`.as('isPrimary'),
-    ])
+    .select(['ui.instrumentId', 'i.name', 'i.category', 'ui.skillLevel', 'ui.yearsOfExperience', 'ui.isPrimary'])
     .where('ui.userId', '=', userId)
     .orderBy('ui.isPrimary', 'desc')
     .orderBy('i.name')
     .execute()
 
-export const genresOf = (tx: Tx, userId: string): Promise<GenreOfUser[]> =>
+export const genresOf = (tx: Tx, userId: string) =>
   tx
     .selectFrom('bandsy.userGenres as ug')
     .innerJoin('bandsy.genres as g', 'g.id', 'ug.genreId')
-    .select(['ug.genreId', 'g.name', 'g.parentGenreId', sql<number>`coalesce(ug.preference, 1)`.as('preference')])
+    .select(['ug.genreId', 'g.name', 'g.parentGenreId', 'ug.preference'])
     .where('ug.userId', '=', userId)
     .orderBy('ug.preference', 'desc')
     .orderBy('g.name')
     .execute()
-
-/** Ids among `ids` that do not exist in the lookup table. */
-export async function missingIds(tx: Tx, table: 'bandsy.instruments' | 'bandsy.genres', ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return []
-  const found = await tx.selectFrom(table).select('id').where('id', 'in', ids).execute()
-  const have = new Set(found.map((r) => r.id))
-  return ids.filter((id) => !have.has(id))
-}
 
 export async function replaceInstruments(
   tx: Tx,
@@ -140,7 +110,6 @@ export const matchProfileOf = (tx: Tx, userId: string) =>
       'country',
       'updatedAt',
     ])
-    .$narrowType<MatchProfileDefaults>()
     .where('userId', '=', userId)
     .executeTakeFirst()
 

@@ -4,6 +4,7 @@
 import { withUser, type Claims, AppError, notFound, type Platform, type Tx } from '../../../platform'
 import { cheapestPlanWhere, planOf, PLAN_FEATURES } from '../plans'
 import * as repo from './repository'
+import { missingIds } from '../lookup-ids'
 
 export type ProfilePatch = Partial<{
   username: string
@@ -92,7 +93,7 @@ export function replaceInstruments(platform: Platform, claims: Claims, items: In
   const primaries = items.filter((i) => i.isPrimary).length
   if (primaries > 1) throw new AppError('validation_failed', 'body.instruments: only one instrument can be primary')
   return withUser(platform.db.kysely, claims, async (tx) => {
-    const missing = await repo.missingIds(tx, 'bandsy.instruments', ids)
+    const missing = await missingIds(tx, 'bandsy.instruments', ids)
     if (missing.length) throw notFound('Instrument', { instrumentIds: missing })
     // With none marked, the first listed is the primary one.
     await repo.replaceInstruments(
@@ -113,7 +114,7 @@ export function replaceGenres(platform: Platform, claims: Claims, items: { genre
   const ids = items.map((g) => g.genreId)
   if (new Set(ids).size !== ids.length) throw new AppError('validation_failed', 'body.genres: each genre may appear once')
   return withUser(platform.db.kysely, claims, async (tx) => {
-    const missing = await repo.missingIds(tx, 'bandsy.genres', ids)
+    const missing = await missingIds(tx, 'bandsy.genres', ids)
     if (missing.length) throw notFound('Genre', { genreIds: missing })
     await repo.replaceGenres(
       tx,

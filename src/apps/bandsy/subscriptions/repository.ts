@@ -1,31 +1,31 @@
 // SQL for subscriptions (purchases are the platform flow's, but for their link to a subscription).
 // Every function takes the caller's transaction: under withUser, row-level security decides what the musician sees; settling a payment passes an
 // owner-role transaction (the payment flow is the only writer of subscriptions).
-import { sql } from 'kysely'
-import { type Executor, type Tx, PURCHASE_ROW_COLUMNS, type PurchaseRow } from '../../../platform'
+import { type Selectable, sql } from 'kysely'
+import {
+  type BandsySubscriptionPurchases,
+  type BandsySubscriptions,
+  type Executor,
+  type Tx,
+  PURCHASE_ROW_COLUMNS,
+  type PurchaseRow,
+} from '../../../platform'
 import type { PaidPlan } from '../plans'
 
 export type SubscriptionStatus = 'active' | 'cancelled' | 'expired'
 
 /** A subscription purchase: the platform flow's row plus the plan it bought and the subscription it started or extended. */
-export interface Purchase extends PurchaseRow {
-  userId: string
-  planType: PaidPlan
-  subscriptionId: string | null
-}
-
-export interface Subscription {
-  id: string
-  userId: string
-  planType: PaidPlan
-  status: SubscriptionStatus
-  startDate: Date
-  endDate: Date | null
-  createdAt: Date
-}
+export type Purchase = PurchaseRow &
+  Pick<Selectable<BandsySubscriptionPurchases>, 'userId' | 'subscriptionId'> & {
+    // text under a check constraint, which the generated types cannot name
+    planType: PaidPlan
+  }
 
 export const PURCHASE_COLUMNS = [...PURCHASE_ROW_COLUMNS, 'userId', 'planType', 'subscriptionId'] as const
 const SUBSCRIPTION_COLUMNS = ['id', 'userId', 'planType', 'status', 'startDate', 'endDate', 'createdAt'] as const
+// plan_type and status are text under check constraints, which the generated types cannot name.
+type Narrowed = { planType: PaidPlan; status: SubscriptionStatus }
+export type Subscription = Omit<Pick<Selectable<BandsySubscriptions>, (typeof SUBSCRIPTION_COLUMNS)[number]>, keyof Narrowed> & Narrowed
 
 export function linkSubscription(tx: Tx, purchaseId: string, subscriptionId: string): Promise<Purchase> {
   return tx
@@ -56,13 +56,12 @@ export function findHeld(tx: Executor, userId: string, at: Date): Promise<Subscr
     )
     .orderBy(sql`bandsy.plan_rank(plan_type)`, 'desc')
     .orderBy('startDate', 'desc')
-    .executeTakeFirst() as Promise<Subscription | undefined>
+    .$narrowType<Narrowed>()
+    .executeTakeFirst()
 }
 
 export function findSubscription(tx: Executor, id: string): Promise<Subscription | undefined> {
-  return tx.selectFrom('bandsy.subscriptions').select(SUBSCRIPTION_COLUMNS).where('id', '=', id).executeTakeFirst() as Promise<
-    Subscription | undefined
-  >
+  return tx.selectFrom('bandsy.subscriptions').select(SUBSCRIPTION_COLUMNS).where('id', '=', id).$narrowType<Narrowed>().executeTakeFirst()
 }
 
 export function listSubscriptions(tx: Executor, userId: string, limit: number): Promise<Subscription[]> {
@@ -73,7 +72,8 @@ export function listSubscriptions(tx: Executor, userId: string, limit: number): 
     .orderBy('startDate', 'desc')
     .orderBy('createdAt', 'desc')
     .limit(limit)
-    .execute() as Promise<Subscription[]>
+    .$narrowType<Narrowed>()
+    .execute()
 }
 
 export function insertSubscription(tx: Tx, s: Pick<Subscription, 'userId' | 'planType' | 'startDate' | 'endDate'>): Promise<Subscription> {
@@ -81,7 +81,8 @@ export function insertSubscription(tx: Tx, s: Pick<Subscription, 'userId' | 'pla
     .insertInto('bandsy.subscriptions')
     .values({ ...s, status: 'active', createdAt: s.startDate })
     .returning(SUBSCRIPTION_COLUMNS)
-    .executeTakeFirstOrThrow() as Promise<Subscription>
+    .$narrowType<Narrowed>()
+    .executeTakeFirstOrThrow()
 }
 
 export function updateSubscription(tx: Tx, id: string, set: Partial<Pick<Subscription, 'status' | 'endDate'>>): Promise<Subscription> {
@@ -90,7 +91,8 @@ export function updateSubscription(tx: Tx, id: string, set: Partial<Pick<Subscri
     .set(set)
     .where('id', '=', id)
     .returning(SUBSCRIPTION_COLUMNS)
-    .executeTakeFirstOrThrow() as Promise<Subscription>
+    .$narrowType<Narrowed>()
+    .executeTakeFirstOrThrow()
 }
 
 /** Under withUser: active -> cancelled, as the subscriptions_own_cancel policy allows. */
@@ -102,7 +104,8 @@ export function cancelActive(tx: Tx, userId: string, at: Date): Promise<Subscrip
     .where('status', '=', 'active')
     .where((eb) => eb.or([eb('endDate', 'is', null), eb('endDate', '>', at)]))
     .returning(SUBSCRIPTION_COLUMNS)
-    .executeTakeFirst() as Promise<Subscription | undefined>
+    .$narrowType<Narrowed>()
+    .executeTakeFirst()
 }
 
 /** Active subscriptions whose period is over become 'expired' (the job; settlement for one user). */

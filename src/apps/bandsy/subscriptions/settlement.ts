@@ -3,11 +3,11 @@
 // the owner role (0001 grants musicians no insert on subscriptions and 0008 no update on
 // purchases: nobody can grant themselves a plan), guarded by the purchase's status, so the charge
 // answer and a webhook (or two webhook deliveries) grant one period.
-import { type Tx, AppError, conflict, purchaseFlow, DAY, addMs } from '../../../platform'
+import { type Tx, conflict, keyUsedForOtherProduct, purchaseFlow, DAY, addMs } from '../../../platform'
 import { PLANS, PLAN_CURRENCY, PLAN_FEATURES, SUBSCRIPTION_PERIOD_DAYS, planOf, type PaidPlan, type Plan } from '../plans'
 import * as repo from './repository'
+import { APP } from '../app-name'
 
-export const APP = 'bandsy'
 export const PERIOD_MS = SUBSCRIPTION_PERIOD_DAYS * DAY
 
 export const planRank = (plan: Plan) => PLANS.indexOf(plan)
@@ -83,13 +83,7 @@ export const subscriptionPurchases = purchaseFlow<
     return { amountCents: PLAN_FEATURES[input.plan].priceCents, currency: PLAN_CURRENCY, columns: { planType: input.plan } }
   },
   describe: (p) => `Bandsy ${p.planType}: ${SUBSCRIPTION_PERIOD_DAYS} days`,
-  mismatch: (p, input) =>
-    p.planType === input.plan
-      ? undefined
-      : new AppError('idempotency_key_reused', 'This Idempotency-Key already bought another plan; use a new key', {
-          purchaseId: p.id,
-          plan: p.planType,
-        }),
+  mismatch: (p, input) => (p.planType === input.plan ? undefined : keyUsedForOtherProduct('plan', p.id, { plan: p.planType })),
   async grant(_platform, tx, p, now) {
     const subscription = await grantPeriod(tx, p, now)
     await repo.linkSubscription(tx, p.id, subscription.id)

@@ -13,8 +13,7 @@ import {
 } from '../../../platform'
 import * as repo from './repository'
 import type { Role } from './repository'
-
-const APP = 'onedesigner'
+import { APP } from '../app-name'
 
 export interface RequestContext {
   ip: string
@@ -26,16 +25,7 @@ export type AccountSession = Session & { user: { role: Role } }
 export type AccountService = ReturnType<typeof createAccountService>
 
 export function createAccountService(platform: Platform) {
-  const otp = createOtpService(platform, {
-    app: APP,
-    schema: 'onedesigner',
-    compose: ({ code, ttlMinutes }) => ({
-      subject: `Your OneDesigner code: ${code}`,
-      text:
-        `Your OneDesigner sign-in code is ${code}.\n\n` +
-        `It expires in ${ttlMinutes} minutes. If you did not ask for it, you can ignore this email.`,
-    }),
-  })
+  const otp = createOtpService(platform, { app: APP, title: 'OneDesigner' })
   const sessions = createSessions(platform, APP)
   const db = platform.db.kysely
 
@@ -121,7 +111,7 @@ export function createAccountService(platform: Platform) {
               email: c.email,
               firstName: c.firstName,
               lastName: c.lastName,
-              credits: c.matchCredits ?? 0,
+              credits: c.matchCredits,
               isVerified: !!c.isVerified,
               profileCompleted: !!c.profileCompleted,
               createdAt: c.createdAt,

@@ -6,8 +6,7 @@ import { refreshDesignerEmbedding } from '../matching/embeddings'
 import { findDesigner, listByReviewStatus, updateDesigner, type ReviewStatus } from '../designers/repository'
 import { toOwnProfile } from '../designers/service'
 import type { OwnProfile } from '../designers/profile-schema'
-
-const APP = 'onedesigner'
+import { APP } from '../app-name'
 
 export interface ReviewOutcome {
   designer: OwnProfile
@@ -48,7 +47,7 @@ export function adminService(platform: Platform) {
         const before = await findDesigner(tx, id)
         if (!before) throw notFound('Designer')
         // Matching filters by category: a designer without one could never be matched.
-        if (!before.categories?.length)
+        if (!before.categories.length)
           throw unprocessable('The profile has no design category yet; it cannot be approved', { field: 'categories' })
         const after = await updateDesigner(tx, id, {
           isApproved: true,
@@ -62,8 +61,8 @@ export function adminService(platform: Platform) {
           'designer.approve',
           id,
           {
-            wasApproved: before.isApproved ?? false,
-            wasEditedAfterApproval: before.editedAfterApproval ?? false,
+            wasApproved: before.isApproved,
+            wasEditedAfterApproval: before.editedAfterApproval,
           },
           requestId,
         )
@@ -86,7 +85,7 @@ export function adminService(platform: Platform) {
         const before = await findDesigner(tx, id)
         if (!before) throw notFound('Designer')
         const after = await updateDesigner(tx, id, { isApproved: false, rejectionReason: reason, editedAfterApproval: false })
-        await audit(tx, claims, 'designer.reject', id, { reason, wasApproved: before.isApproved ?? false }, requestId)
+        await audit(tx, claims, 'designer.reject', id, { reason, wasApproved: before.isApproved }, requestId)
         return after!
       })
       return toOwnProfile(row)

@@ -1,20 +1,18 @@
 // SQL over onedesigner.briefs, always inside the caller's withUser transaction (RLS: a client
 // sees only their own briefs).
 import { type Executor, toDbRow, type OnedesignerBriefs } from '../../../platform'
-import type { Insertable, NotNull, Updateable } from 'kysely'
+import type { Insertable, Updateable } from 'kysely'
 
 export type BriefRow = NonNullable<Awaited<ReturnType<typeof findBrief>>>
-// Set on every insert, though the seed's DDL leaves them nullable.
-type Timestamps = { clientId: NotNull; createdAt: NotNull; updatedAt: NotNull }
 // The jsonb columns take any value that serialises to JSON; toRow sends it as JSON text.
 type JsonValues<T> = Omit<T, 'referenceMaterials' | 'categorySpecificFields'> & {
   referenceMaterials?: unknown
   categorySpecificFields?: unknown
 }
 
-const COLUMNS = [
+/** What the brief says, without whose it is or its state: what a project request sends a designer. */
+export const BRIEF_CONTENT_COLUMNS = [
   'id',
-  'clientId',
   'projectType',
   'industry',
   'budget',
@@ -28,21 +26,22 @@ const COLUMNS = [
   'deliverables',
   'referenceMaterials',
   'categorySpecificFields',
-  'status',
   'createdAt',
   'updatedAt',
 ] as const
+
+const COLUMNS = [...BRIEF_CONTENT_COLUMNS, 'clientId', 'status'] as const
 
 const JSON_COLUMNS = new Set(['referenceMaterials', 'categorySpecificFields'])
 
 const toRow = <T extends object>(values: JsonValues<T>) => toDbRow(values, JSON_COLUMNS) as T
 
 export async function insertBrief(db: Executor, values: JsonValues<Insertable<OnedesignerBriefs>>): Promise<BriefRow> {
-  return db.insertInto('onedesigner.briefs').values(toRow(values)).returning(COLUMNS).$narrowType<Timestamps>().executeTakeFirstOrThrow()
+  return db.insertInto('onedesigner.briefs').values(toRow(values)).returning(COLUMNS).executeTakeFirstOrThrow()
 }
 
 export async function findBrief(db: Executor, id: string, opts: { forUpdate?: boolean } = {}) {
-  let q = db.selectFrom('onedesigner.briefs').select(COLUMNS).$narrowType<Timestamps>().where('id', '=', id)
+  let q = db.selectFrom('onedesigner.briefs').select(COLUMNS).where('id', '=', id)
   if (opts.forUpdate) q = q.forUpdate()
   return q.executeTakeFirst()
 }
@@ -55,25 +54,12 @@ export async function listBriefs(
   let q = db.selectFrom('onedesigner.briefs').where('clientId', '=', clientId)
   if (filter.status) q = q.where('status', '=', filter.status)
   const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
-  const rows = await q
-    .select(COLUMNS)
-    .$narrowType<Timestamps>()
-    .orderBy('createdAt', 'desc')
-    .orderBy('id')
-    .limit(filter.limit)
-    .offset(filter.offset)
-    .execute()
+  const rows = await q.select(COLUMNS).orderBy('createdAt', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
   return { rows, total: Number(total) }
 }
 
 export async function updateBrief(db: Executor, id: string, values: JsonValues<Updateable<OnedesignerBriefs>>): Promise<BriefRow> {
-  return db
-    .updateTable('onedesigner.briefs')
-    .set(toRow(values))
-    .where('id', '=', id)
-    .returning(COLUMNS)
-    .$narrowType<Timestamps>()
-    .executeTakeFirstOrThrow()
+  return db.updateTable('onedesigner.briefs').set(toRow(values)).where('id', '=', id).returning(COLUMNS).executeTakeFirstOrThrow()
 }
 
 /** Cached match scores were computed from the old brief; they must not outlive an edit. */

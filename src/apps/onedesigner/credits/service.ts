@@ -1,10 +1,19 @@
 // Buying credits through the platform purchase flow (src/platform/ledger/purchases.ts): a package
 // is the product, and settling adds its credits through the ledger in the transaction that marks
 // the purchase succeeded. A refund takes back the credits still unspent.
-import { withUser, type Claims, AppError, notFound, type Platform, type Tx, purchaseFlow, type Actor } from '../../../platform'
+import {
+  withUser,
+  type Claims,
+  keyUsedForOtherProduct,
+  notFound,
+  type Platform,
+  type Tx,
+  purchaseFlow,
+  type Actor,
+} from '../../../platform'
 import * as repo from './repository'
+import { APP } from '../app-name'
 
-const APP = 'onedesigner'
 const BALANCE = { table: 'onedesigner.clients', column: 'match_credits' } as const
 
 export interface PurchaseInput {
@@ -26,12 +35,7 @@ const credits = purchaseFlow<{ packageId: string }, repo.Purchase, number, { bal
   },
   describe: (p) => `${p.packageId} package: ${p.credits} OneDesigner credits`,
   mismatch: (p, input) =>
-    p.packageId === input.packageId
-      ? undefined
-      : new AppError('idempotency_key_reused', 'This Idempotency-Key already bought another package; use a new key', {
-          purchaseId: p.id,
-          packageId: p.packageId,
-        }),
+    p.packageId === input.packageId ? undefined : keyUsedForOtherProduct('package', p.id, { packageId: p.packageId }),
   grant: (platform, tx, p) =>
     platform.ledger.move(tx, { ...BALANCE, accountId: p.clientId, delta: p.credits, reason: 'purchase', reference: p.id }),
   reverse: (platform, tx, p) => takeBackCredits(platform, tx, p),

@@ -4,8 +4,6 @@ import { sql, type NotNull, type Updateable } from 'kysely'
 import { type Executor, type OnedesignerDesigners, toDbRow } from '../../../platform'
 
 export type DesignerRow = NonNullable<Awaited<ReturnType<typeof findDesigner>>>
-// Set on every insert, though the seed's DDL leaves them nullable.
-type Timestamps = { createdAt: NotNull; updatedAt: NotNull }
 // The jsonb columns take any value that serialises to JSON; toRow sends it as JSON text.
 type DesignerChanges = Omit<Updateable<OnedesignerDesigners>, 'portfolioImages' | 'caseStudies'> & {
   portfolioImages?: unknown
@@ -50,27 +48,20 @@ const JSON_COLUMNS = new Set(['portfolioImages', 'caseStudies'])
 const toRow = (values: DesignerChanges) => toDbRow(values, JSON_COLUMNS) as Updateable<OnedesignerDesigners>
 
 export async function findDesigner(db: Executor, id: string) {
-  return db.selectFrom('onedesigner.designers').select(DESIGNER_COLUMNS).$narrowType<Timestamps>().where('id', '=', id).executeTakeFirst()
+  return db.selectFrom('onedesigner.designers').select(DESIGNER_COLUMNS).where('id', '=', id).executeTakeFirst()
 }
 
 export async function findApprovedDesigner(db: Executor, id: string): Promise<DesignerRow | undefined> {
   return db
     .selectFrom('onedesigner.designers')
     .select(DESIGNER_COLUMNS)
-    .$narrowType<Timestamps>()
     .where('id', '=', id)
     .where('isApproved', '=', true)
     .executeTakeFirst()
 }
 
 export async function updateDesigner(db: Executor, id: string, values: DesignerChanges): Promise<DesignerRow | undefined> {
-  return db
-    .updateTable('onedesigner.designers')
-    .set(toRow(values))
-    .where('id', '=', id)
-    .returning(DESIGNER_COLUMNS)
-    .$narrowType<Timestamps>()
-    .executeTakeFirst()
+  return db.updateTable('onedesigner.designers').set(toRow(values)).where('id', '=', id).returning(DESIGNER_COLUMNS).executeTakeFirst()
 }
 
 // A view's columns are nullable to the catalog; the view coalesces every one of these.
@@ -107,7 +98,7 @@ export async function listByReviewStatus(
   if (status === 'approved') q = q.where('isApproved', '=', true)
   if (status === 'edited') q = q.where('isApproved', '=', true).where('editedAfterApproval', '=', true)
   const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
-  let rows = q.select(DESIGNER_COLUMNS).$narrowType<Timestamps>()
+  let rows = q.select(DESIGNER_COLUMNS)
   rows =
     status === 'pending'
       ? rows.orderBy('createdAt', 'asc')

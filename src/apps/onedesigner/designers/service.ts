@@ -5,7 +5,11 @@ import { type Platform, type Claims, withUser, notFound } from '../../../platfor
 import { findApprovedDesigner, findDesigner, findMyStats, updateDesigner, type DesignerRow } from './repository'
 import { PUT_DEFAULTS, type DesignerStats, type OwnProfile, type ProfilePatch, type ProfilePut, type PublicProfile } from './profile-schema'
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null)
+function iso(d: Date): string
+function iso(d: Date | null): string | null
+function iso(d: Date | null) {
+  return d ? new Date(d).toISOString() : null
+}
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : [])
 
 export function designerStatus(row: Pick<DesignerRow, 'isApproved' | 'rejectionReason'>): OwnProfile['status'] {
@@ -23,19 +27,19 @@ export function toPublicProfile(row: DesignerRow): PublicProfile {
     location: row.location,
     avatarUrl: row.avatarUrl,
     yearsExperience: row.yearsExperience,
-    categories: row.categories ?? [],
-    industriesWorked: row.industriesWorked ?? [],
-    designStyles: row.designStyles ?? [],
-    tools: row.tools ?? [],
-    skills: row.skills ?? [],
+    categories: row.categories,
+    industriesWorked: row.industriesWorked,
+    designStyles: row.designStyles,
+    tools: row.tools,
+    skills: row.skills,
     portfolioUrl: row.portfolioUrl,
     portfolioImages: list<string>(row.portfolioImages),
     caseStudies: list<Record<string, unknown>>(row.caseStudies),
     rateRange: row.rateRange,
-    availabilityStatus: row.availabilityStatus ?? 'available',
+    availabilityStatus: row.availabilityStatus,
     workingHours: row.workingHours,
     timezone: row.timezone,
-    isVerified: row.isVerified ?? false,
+    isVerified: row.isVerified,
   }
 }
 
@@ -44,13 +48,13 @@ export function toOwnProfile(row: DesignerRow): OwnProfile {
     ...toPublicProfile(row),
     email: row.email,
     status: designerStatus(row),
-    isApproved: row.isApproved ?? false,
-    editedAfterApproval: row.editedAfterApproval ?? false,
+    isApproved: row.isApproved,
+    editedAfterApproval: row.editedAfterApproval,
     lastApprovedAt: iso(row.lastApprovedAt),
     rejectionReason: row.rejectionReason,
     previousRejectionReason: row.previousRejectionReason ?? null,
-    createdAt: iso(row.createdAt)!,
-    updatedAt: iso(row.updatedAt)!,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
   }
 }
 

@@ -2,6 +2,7 @@
 // Each acts as of ctx.now, so `matchbase maintain <job> --at <time>` and tests can move time.
 import { sql } from 'kysely'
 import { DAY, type JobDefinition, otpCleanupJob } from '../../../platform'
+import { APP } from '../app-name'
 
 /** Seed: "expires_at TIMESTAMP, -- 7-day expiry". */
 export const MATCH_LIFETIME_MS = 7 * DAY
@@ -26,7 +27,7 @@ export const expireMatches: JobDefinition = {
 }
 
 /** The seed's cleanup_expired_tokens now runs this same platform cleanup (onedesigner 0009). */
-export const cleanupTokens = otpCleanupJob('onedesigner', '5 * * * *')
+export const cleanupTokens = otpCleanupJob(APP, '5 * * * *')
 
 export const cleanupCache: JobDefinition = {
   name: 'onedesigner-cleanup-cache',

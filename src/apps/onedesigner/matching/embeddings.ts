@@ -65,26 +65,21 @@ export function briefText(b: BriefForText): string {
 
 export const textHash = (text: string) => createHash('sha256').update(text).digest('hex')
 
-interface DesignerRow extends DesignerProfile {
-  id: string
-  /** updated_at as Postgres text: exact to the microsecond, unlike a JS Date. */
-  updatedAtText: string
-}
-
 const selectProfiles = (db: Executor) =>
-  db
-    .selectFrom('onedesigner.designers as d')
-    .select([
-      'd.id',
-      'd.professionalTitle',
-      'd.bio',
-      'd.categories',
-      'd.industriesWorked',
-      'd.designStyles',
-      'd.tools',
-      'd.skills',
-      sql<string>`d.updated_at::text`.as('updatedAtText'),
-    ])
+  db.selectFrom('onedesigner.designers as d').select([
+    'd.id',
+    'd.professionalTitle',
+    'd.bio',
+    'd.categories',
+    'd.industriesWorked',
+    'd.designStyles',
+    'd.tools',
+    'd.skills',
+    // Exact to the microsecond, unlike a JS Date.
+    sql<string>`d.updated_at::text`.as('updatedAtText'),
+  ])
+
+type DesignerRow = Awaited<ReturnType<ReturnType<typeof selectProfiles>['execute']>>[number]
 
 async function embedAndStore(platform: Platform, rows: DesignerRow[]): Promise<void> {
   if (rows.length === 0) return
@@ -131,7 +126,7 @@ async function embedAndStore(platform: Platform, rows: DesignerRow[]): Promise<v
 /** Computes and stores a designer's embedding now (owner role); clears needs_update. */
 export async function refreshDesignerEmbedding(platform: Platform, designerId: string): Promise<void> {
   const row = await selectProfiles(platform.db.kysely).where('d.id', '=', designerId).executeTakeFirst()
-  if (row) await embedAndStore(platform, [row as DesignerRow])
+  if (row) await embedAndStore(platform, [row])
 }
 
 /**
@@ -139,7 +134,7 @@ export async function refreshDesignerEmbedding(platform: Platform, designerId: s
  * model than the current provider's; returns how many were refreshed.
  */
 export async function refreshStaleEmbeddings(platform: Platform, limit = 500, batchSize = 100): Promise<number> {
-  const rows = (await selectProfiles(platform.db.kysely)
+  const rows = await selectProfiles(platform.db.kysely)
     .leftJoin('onedesigner.designerEmbeddings as e', 'e.designerId', 'd.id')
     .where((eb) =>
       eb.or([eb('e.id', 'is', null), eb('e.needsUpdate', '=', true), eb('e.modelVersion', 'is distinct from', platform.ai.embeddingModel)]),
@@ -147,7 +142,7 @@ export async function refreshStaleEmbeddings(platform: Platform, limit = 500, ba
     .orderBy('d.updatedAt')
     .orderBy('d.id')
     .limit(limit)
-    .execute()) as DesignerRow[]
+    .execute()
   for (let i = 0; i < rows.length; i += batchSize) await embedAndStore(platform, rows.slice(i, i + batchSize))
   return rows.length
 }

@@ -1,41 +1,17 @@
 // SQL for matching. Every function takes the caller's transaction (withUser), so row-level
 // security decides what a client can see: their own briefs, matches and cache, approved designers.
-import { sql, type RawBuilder } from 'kysely'
-import type { Tx } from '../../../platform'
-import type { BriefRow as Brief } from '../briefs/repository'
+import { sql, type RawBuilder, type Selectable } from 'kysely'
+import type { Json, OnedesignerDesignerEmbeddings, OnedesignerDesigners, Tx } from '../../../platform'
 
 /** The brief facts matching reads, with its cached embedding and live cache entries. */
-export interface BriefRow
-  extends Pick<
-    Brief,
-    | 'id'
-    | 'clientId'
-    | 'projectType'
-    | 'industry'
-    | 'budget'
-    | 'timeline'
-    | 'projectTitle'
-    | 'projectDescription'
-    | 'requirements'
-    | 'targetAudience'
-    | 'styles'
-    | 'deliverables'
-  > {
-  status: string
-  embeddingF32: Buffer | null
-  embeddingHash: string | null
-  embeddingModel: string | null
-  /** Designers in the brief's live (unexpired) cache, and the brief key each was computed for. */
-  cacheDesignerIds: string[]
-  cacheBriefKeys: (string | null)[]
-}
+export type BriefRow = NonNullable<Awaited<ReturnType<typeof findBriefWithCache>>>
 
 /**
- * The brief (RLS: only its owner sees it), its cached embedding and its live cache entries, in
- * one round trip.
+ * The brief (RLS: only its owner sees it), its cached embedding and its live cache entries (the
+ * designers in its unexpired cache, and the brief key each was computed for), in one round trip.
  */
-export async function findBriefWithCache(tx: Tx, briefId: string, now: Date): Promise<BriefRow | undefined> {
-  return (await tx
+export async function findBriefWithCache(tx: Tx, briefId: string, now: Date) {
+  return tx
     .selectFrom('onedesigner.briefs as b')
     .leftJoin('onedesigner.briefEmbeddings as be', 'be.briefId', 'b.id')
     .select([
@@ -67,7 +43,7 @@ export async function findBriefWithCache(tx: Tx, briefId: string, now: Date): Pr
       ),
     ])
     .where('b.id', '=', briefId)
-    .executeTakeFirst()) as BriefRow | undefined
+    .executeTakeFirst()
 }
 
 export interface CandidateQuery {
@@ -79,21 +55,27 @@ export interface CandidateQuery {
   limit: number
 }
 
-export interface CandidateRow {
-  id: string
-  firstName: string
-  professionalTitle: string | null
-  bio: string | null
-  categories: string[]
-  industriesWorked: string[]
-  designStyles: string[]
-  tools: string[]
-  skills: string[]
-  rateRange: string | null
-  availabilityStatus: string
-  embeddingF32: Buffer | null
-  embeddingModel: string | null
-  needsUpdate: boolean | null
+type DesignerColumns = Selectable<OnedesignerDesigners>
+type EmbeddingColumns = Selectable<OnedesignerDesignerEmbeddings>
+
+/** A designer's matching facts with their embedding (left-joined: null when not embedded yet). */
+export type CandidateRow = Pick<
+  DesignerColumns,
+  | 'id'
+  | 'firstName'
+  | 'professionalTitle'
+  | 'bio'
+  | 'categories'
+  | 'industriesWorked'
+  | 'designStyles'
+  | 'tools'
+  | 'skills'
+  | 'rateRange'
+  | 'availabilityStatus'
+> & {
+  embeddingF32: EmbeddingColumns['embeddingF32']
+  embeddingModel: EmbeddingColumns['modelVersion'] | null
+  needsUpdate: EmbeddingColumns['needsUpdate'] | null
 }
 
 /**
@@ -128,30 +110,7 @@ export async function findCandidates(tx: Tx, q: CandidateQuery): Promise<Candida
   return (await candidateSql(q).execute(tx)).rows
 }
 
-export interface MatchRow {
-  id: string
-  briefId: string
-  designerId: string
-  score: number
-  reasons: string[]
-  aiMessage: string | null
-  aiAnalysis: any
-  aiProvider: string
-  matchVersion: string
-  processingTime: number | null
-  tokensUsed: number | null
-  status: string
-  expiresAt: Date | null
-  createdAt: Date
-  unlockedAt: Date | null
-  dFirstName: string
-  dProfessionalTitle: string | null
-  dCategories: string[]
-  dIndustriesWorked: string[]
-  dDesignStyles: string[]
-  dRateRange: string | null
-  dAvailabilityStatus: string
-}
+export type MatchRow = NonNullable<Awaited<ReturnType<typeof findMatch>>>
 
 const matchColumns = (withAnalysis: boolean) =>
   [
@@ -169,7 +128,8 @@ const matchColumns = (withAnalysis: boolean) =>
     'm.expiresAt',
     'm.createdAt',
     'm.unlockedAt',
-    withAnalysis ? 'm.aiAnalysis' : sql`null`.as('aiAnalysis'),
+    // ai_analysis is a wide jsonb; only a single match's detail reads it.
+    (withAnalysis ? sql<Json>`m.ai_analysis` : sql<Json | null>`null`).as('aiAnalysis'),
     'd.firstName as dFirstName',
     'd.professionalTitle as dProfessionalTitle',
     'd.categories as dCategories',
@@ -186,23 +146,23 @@ const matchesWithDesigner = (tx: Tx, withAnalysis: boolean) =>
     .innerJoin('onedesigner.designers as d', 'd.id', 'm.designerId')
     .select(matchColumns(withAnalysis))
 
-export async function listBriefMatches(tx: Tx, briefId: string, designerIds?: string[]): Promise<MatchRow[]> {
+export async function listBriefMatches(tx: Tx, briefId: string, designerIds?: string[]) {
   let q = matchesWithDesigner(tx, false).where('m.briefId', '=', briefId)
   if (designerIds) {
     if (designerIds.length === 0) return []
     q = q.where('m.designerId', 'in', designerIds)
   }
-  return (await q.orderBy('m.score', 'desc').orderBy('m.createdAt', 'desc').orderBy('m.id').execute()) as MatchRow[]
+  return q.orderBy('m.score', 'desc').orderBy('m.createdAt', 'desc').orderBy('m.id').execute()
 }
 
-export async function findMatch(tx: Tx, matchId: string, withAnalysis = false): Promise<MatchRow | undefined> {
-  return (await matchesWithDesigner(tx, withAnalysis).where('m.id', '=', matchId).executeTakeFirst()) as MatchRow | undefined
+export async function findMatch(tx: Tx, matchId: string, withAnalysis = false) {
+  return matchesWithDesigner(tx, withAnalysis).where('m.id', '=', matchId).executeTakeFirst()
 }
 
 /** A cache hit: counts it and reads the cached matches, in one statement. */
 export async function serveCached(tx: Tx, briefId: string, designerIds: string[], now: Date): Promise<MatchRow[]> {
   if (designerIds.length === 0) return []
-  return (await tx
+  return tx
     .with('hit', (db) =>
       db
         .updateTable('onedesigner.matchCache')
@@ -223,7 +183,7 @@ export async function serveCached(tx: Tx, briefId: string, designerIds: string[]
     .orderBy('m.score', 'desc')
     .orderBy('m.createdAt', 'desc')
     .orderBy('m.id')
-    .execute()) as MatchRow[]
+    .execute()
 }
 
 export interface MatchRun {

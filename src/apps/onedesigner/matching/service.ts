@@ -93,9 +93,9 @@ export function toView(r: repo.MatchRow): MatchView {
       id: r.designerId,
       firstName: r.dFirstName,
       professionalTitle: r.dProfessionalTitle,
-      categories: r.dCategories ?? [],
-      industries: r.dIndustriesWorked ?? [],
-      styles: r.dDesignStyles ?? [],
+      categories: r.dCategories,
+      industries: r.dIndustriesWorked,
+      styles: r.dDesignStyles,
       rateRange: r.dRateRange,
       availabilityStatus: r.dAvailabilityStatus,
     },
@@ -108,13 +108,13 @@ const briefFacts = (b: repo.BriefRow): BriefFacts => ({
   industry: b.industry,
   budget: b.budget,
   timeline: b.timeline,
-  styles: b.styles ?? [],
+  styles: b.styles,
 })
 
 /** Everything about a brief that changes its matches; a cached result is served only while it holds. */
 function briefKey(b: repo.BriefRow, text: string, model: string) {
   return createHash('sha256')
-    .update(JSON.stringify([ENGINE_VERSION, model, text, b.projectType, b.industry, b.budget, b.timeline, b.styles ?? []]))
+    .update(JSON.stringify([ENGINE_VERSION, model, text, b.projectType, b.industry, b.budget, b.timeline, b.styles]))
     .digest('hex')
     .slice(0, 32)
 }
@@ -143,7 +143,7 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
     const candidates = await repo.findCandidates(tx, {
       projectType: brief.projectType,
       industry: brief.industry,
-      styles: brief.styles ?? [],
+      styles: brief.styles,
       fittingRates: ratesFittingBudget(brief.budget),
       limit: CANDIDATE_LIMIT,
     })
@@ -180,9 +180,9 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
   const designerFacts = (c: repo.CandidateRow) => ({
     id: c.id,
     firstName: c.firstName,
-    categories: c.categories ?? [],
-    industriesWorked: c.industriesWorked ?? [],
-    designStyles: c.designStyles ?? [],
+    categories: c.categories,
+    industriesWorked: c.industriesWorked,
+    designStyles: c.designStyles,
     rateRange: c.rateRange,
     availabilityStatus: c.availabilityStatus,
   })

@@ -1,21 +1,14 @@
 // SQL for a user's notifications. Every query runs inside withUser, so row-level security limits
 // it to the caller's rows; the explicit user filter is for the (user_id, created_at) index.
 import { sql } from 'kysely'
-import type { Tx } from '../../../platform'
+import type { JsonObject, Tx } from '../../../platform'
 
 const TABLE = 'onedesigner.notifications'
 
-export interface NotificationRow {
-  id: string
-  type: string
-  title: string
-  body: string | null
-  data: Record<string, unknown>
-  readAt: Date | null
-  createdAt: Date
-}
-
 const COLUMNS = ['id', 'type', 'title', 'body', 'data', 'readAt', 'createdAt'] as const
+// data is jsonb that the notifier only ever fills with an object; the generated type cannot say so.
+type Narrowed = { data: JsonObject }
+export type NotificationRow = Awaited<ReturnType<typeof list>>[number]
 
 export interface ListQuery {
   userId: string
@@ -26,15 +19,15 @@ export interface ListQuery {
 }
 
 /** Newest first; ties on created_at are broken by id so pages never overlap. */
-export async function list(tx: Tx, q: ListQuery): Promise<NotificationRow[]> {
-  let query = tx.selectFrom(TABLE).select(COLUMNS).where('userId', '=', q.userId)
+export async function list(tx: Tx, q: ListQuery) {
+  let query = tx.selectFrom(TABLE).select(COLUMNS).$narrowType<Narrowed>().where('userId', '=', q.userId)
   if (q.unreadOnly) query = query.where('readAt', 'is', null)
   // Compared in SQL: created_at has microseconds, which a JS Date would round away.
   if (q.afterId)
     query = query.where(
       sql<boolean>`(created_at, id) < (select c.created_at, c.id from onedesigner.notifications c where c.id = ${q.afterId})`,
     )
-  return query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(q.limit).execute() as Promise<NotificationRow[]>
+  return query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(q.limit).execute()
 }
 
 export async function exists(tx: Tx, userId: string, id: string): Promise<boolean> {
@@ -54,14 +47,14 @@ export async function unreadCount(tx: Tx, userId: string): Promise<number> {
 
 /** Marks one read; a notification read before keeps its first read time. */
 export async function markRead(tx: Tx, userId: string, id: string, now: Date): Promise<NotificationRow | undefined> {
-  const row = await tx
+  return tx
     .updateTable(TABLE)
     .set({ readAt: sql`coalesce(read_at, ${now})` })
     .where('userId', '=', userId)
     .where('id', '=', id)
     .returning(COLUMNS)
+    .$narrowType<Narrowed>()
     .executeTakeFirst()
-  return row as NotificationRow | undefined
 }
 
 export async function markAllRead(tx: Tx, userId: string, now: Date): Promise<number> {

@@ -1,22 +1,14 @@
 // SQL for project requests. Functions take the caller's transaction; under withUser, row-level
 // security limits a client to the requests they sent and a designer to those they received.
-import type { NotNull } from 'kysely'
 import type { Executor, Tx, JsonObject } from '../../../platform'
+import { BRIEF_CONTENT_COLUMNS } from '../briefs/repository'
 
 export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'expired'
 
 export type ProjectRequestRow = NonNullable<Awaited<ReturnType<typeof find>>>
-// status is text under a check constraint, which the generated types cannot name; the others are
-// set on every insert, though the seed's DDL leaves them nullable.
-type Narrowed = {
-  status: RequestStatus
-  clientId: NotNull
-  designerId: NotNull
-  briefSnapshot: JsonObject
-  responseDeadline: NotNull
-  createdAt: NotNull
-  updatedAt: NotNull
-}
+// status is text under a check constraint and brief_snapshot is jsonb that only ever holds an
+// object; the generated types can name neither.
+type Narrowed = { status: RequestStatus; briefSnapshot: JsonObject }
 
 const COLUMNS = [
   'id',
@@ -43,7 +35,7 @@ export async function findMatch(tx: Tx, clientId: string, matchId: string) {
     .select(['id', 'designerId', 'briefId'])
     .where('id', '=', matchId)
     .where('clientId', '=', clientId)
-    .executeTakeFirst() as Promise<{ id: string; designerId: string; briefId: string | null } | undefined>
+    .executeTakeFirst()
 }
 
 export async function isUnlocked(tx: Tx, clientId: string, designerId: string): Promise<boolean> {
@@ -58,28 +50,7 @@ export async function isUnlocked(tx: Tx, clientId: string, designerId: string): 
 
 /** The brief as it reads now, so later edits do not change what the designer was sent. */
 export async function briefSnapshot(tx: Tx, briefId: string): Promise<Record<string, unknown> | undefined> {
-  return tx
-    .selectFrom('onedesigner.briefs')
-    .select([
-      'id',
-      'projectType',
-      'industry',
-      'budget',
-      'timeline',
-      'projectTitle',
-      'projectDescription',
-      'requirements',
-      'targetAudience',
-      'additionalNotes',
-      'styles',
-      'deliverables',
-      'referenceMaterials',
-      'categorySpecificFields',
-      'createdAt',
-      'updatedAt',
-    ])
-    .where('id', '=', briefId)
-    .executeTakeFirst()
+  return tx.selectFrom('onedesigner.briefs').select(BRIEF_CONTENT_COLUMNS).where('id', '=', briefId).executeTakeFirst()
 }
 
 /** Inserts a pending request; undefined when one is already pending for this client and designer. */

@@ -3,8 +3,8 @@
 // email to the designer (the database fills client_email, see migration 0005).
 import { HOUR, type Tx, withUser, type Claims, AppError, conflict, forbidden, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
+import { APP } from '../app-name'
 
-const APP = 'onedesigner'
 export const RESPONSE_WINDOW_MS = 72 * HOUR
 
 export type Decision = 'accepted' | 'declined'
@@ -24,7 +24,8 @@ export async function createRequest(
     if (!match) throw notFound('Match', { matchId: input.matchId })
     if (!(await repo.isUnlocked(tx, clientId, match.designerId)))
       throw forbidden('Unlock this designer (POST /matches/:id/unlock) before sending a project request')
-    const snapshot = match.briefId ? await repo.briefSnapshot(tx, match.briefId) : undefined
+    // The brief can be hidden by row-level security or gone, though the match names it.
+    const snapshot = await repo.briefSnapshot(tx, match.briefId)
     if (!snapshot) throw notFound('Brief of this match', { matchId: input.matchId })
 
     const created = await repo.insertPending(tx, {

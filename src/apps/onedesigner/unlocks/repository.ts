@@ -1,16 +1,13 @@
 // SQL for unlocks. Every function takes the caller's transaction: under withUser, row-level
 // security decides which matches, unlocks and designers are visible.
-import type { NotNull } from 'kysely'
 import type { Tx } from '../../../platform'
 
 export type MatchForUnlock = NonNullable<Awaited<ReturnType<typeof findClientMatch>>>
 export type UnlockRow = NonNullable<Awaited<ReturnType<typeof findUnlock>>>
 export type DesignerContact = NonNullable<Awaited<ReturnType<typeof findDesignerContact>>>
 
-// Written on every insert (or a check-constrained status the generated types cannot name),
-// though the seed's DDL leaves these columns nullable.
-type MatchNarrowed = { clientId: NotNull; designerId: NotNull; status: 'active' | 'unlocked' | 'expired' }
-type UnlockNarrowed = { clientId: NotNull; designerId: NotNull; unlockedVia: NotNull; creditsUsed: NotNull; unlockedAt: NotNull }
+// status is text under a check constraint, which the generated types cannot name.
+type MatchNarrowed = { status: 'active' | 'unlocked' | 'expired' }
 
 const UNLOCK_COLUMNS = ['id', 'clientId', 'designerId', 'matchId', 'unlockedVia', 'creditsUsed', 'unlockedAt'] as const
 const CONTACT_COLUMNS = [
@@ -53,7 +50,6 @@ export async function insertUnlock(
     })
     .onConflict((oc) => oc.columns(['clientId', 'designerId']).doNothing())
     .returning(UNLOCK_COLUMNS)
-    .$narrowType<UnlockNarrowed>()
     .executeTakeFirst()
 }
 
@@ -61,7 +57,6 @@ export async function findUnlock(tx: Tx, clientId: string, designerId: string) {
   return tx
     .selectFrom('onedesigner.clientDesigners')
     .select(UNLOCK_COLUMNS)
-    .$narrowType<UnlockNarrowed>()
     .where('clientId', '=', clientId)
     .where('designerId', '=', designerId)
     .executeTakeFirst()
@@ -113,7 +108,6 @@ export async function listUnlocks(tx: Tx, clientId: string): Promise<UnlockWithC
       'd.portfolioUrl',
       'd.availabilityStatus',
     ])
-    .$narrowType<{ clientId: NotNull; designerId: NotNull; unlockedVia: NotNull; creditsUsed: NotNull; unlockedAt: NotNull }>()
     .where('cd.clientId', '=', clientId)
     .orderBy('cd.unlockedAt', 'desc')
     .orderBy('cd.id')

@@ -3,8 +3,8 @@
 // spend leaves neither an unlock row nor a changed match behind.
 import { withUser, type Claims, AppError, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
+import { APP } from '../app-name'
 
-const APP = 'onedesigner'
 export const UNLOCK_COST = 1
 
 export interface UnlockResult {
