@@ -138,6 +138,19 @@ describe('Bandsy conversations', () => {
     expect((await post(await musician(), `/conversations/${conversationId}/read`, {})).statusCode).toBe(404)
   })
 
+  it('caps a read marker in the future at the newest message, so later messages still count as unread', async () => {
+    const [a, b] = [await musician(), await musician()]
+    const { conversationId } = await aMatch(env.platform, a, b)
+    env.clock.advance(1000)
+    const first = (await send(a, conversationId, 'one')).json().message
+    const future = await post(b, `/conversations/${conversationId}/read`, { upTo: '2999-01-01T00:00:00Z' })
+    expect(future.json()).toEqual({ lastReadAt: first.createdAt, unreadCount: 0 })
+    env.clock.advance(1000)
+    await send(a, conversationId, 'two')
+    const mine = (await get(b, '/conversations')).json().conversations.find((c: { id: string }) => c.id === conversationId)
+    expect(mine.unreadCount).toBe(1)
+  })
+
   it('delivers new messages on the recipients’ event streams, not the sender’s', async () => {
     const base = await env.http.listen({ port: 0, host: '127.0.0.1' })
     const [a, b] = [await musician(), await musician()]
