@@ -3,7 +3,7 @@
 // it leaves, so the charge's answer and a webhook racing it cannot both settle one purchase.
 import type { Kysely } from 'kysely'
 import type { Executor } from '../db/database'
-import type { DB, Timestamp } from '../db/schema.generated'
+import type { Timestamp } from '../db/schema.generated'
 
 /** The columns these moves touch, which every app's purchase table has; the caller names the rest it wants back. */
 interface PurchaseStateColumns {
@@ -18,7 +18,7 @@ interface PurchaseStateColumns {
 // The table is the caller's (any app's): the moves are typed by the columns above.
 const purchases = (tx: Executor) => tx as unknown as Kysely<Record<string, PurchaseStateColumns>>
 
-export function purchaseStates<P>(table: keyof DB, columns: readonly string[]) {
+export function purchaseStates<P>(table: string, columns: readonly string[]) {
   const paid = (paymentId: string | undefined) => (paymentId ? { providerPaymentId: paymentId } : {})
   return {
     /**

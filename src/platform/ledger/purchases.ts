@@ -12,7 +12,6 @@
 import { createHash } from 'node:crypto'
 import type { Platform } from '../platform'
 import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.generated'
 import type { Executor, Tx } from '../db/database'
 import { withUser, type Claims } from '../db/with-user'
 import { AppError, conflict, notFound } from '../http/errors'
@@ -85,7 +84,7 @@ export interface PurchaseFlowDefinition<I, P extends PurchaseRow, G, A extends o
   /** e.g. 'credit-purchase': part of each purchase id and of the provider's idempotency key. */
   kind: string
   /** The app's purchase table as Kysely names it, e.g. 'onedesigner.creditPurchases'. */
-  table: keyof DB & string
+  table: string
   /** The column holding the buyer's user id (camelCase), e.g. 'clientId'. */
   buyerColumn: string
   /** Every column read back (camelCase): the shared ones and the app's. */

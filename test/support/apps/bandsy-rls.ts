@@ -143,7 +143,6 @@ export function bandsyTables(p: Platform): Record<string, TableSpec<BandWorld>> 
     byDesign: 'the catalogue is public to musicians; only the owner role (and Bandsy admins) write it',
     sets: () => [{ label: 'catalogue', where: sql`true`, parties: [], readableBy: [...MUSICIANS], insert: insert() }],
   })
-  const band = (w: unknown) => w
 
   return {
     'bandsy.users': perMusician('id', () => ({ clerk_id: `x-${tag()}`, username: `x-${tag()}`, display_name: 'X' }), true),

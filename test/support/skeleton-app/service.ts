@@ -4,7 +4,6 @@
 import type { Kysely } from 'kysely'
 import {
   type Claims,
-  type DB,
   type Executor,
   type Platform,
   type PurchaseRow,
@@ -71,8 +70,7 @@ const balance = async (tx: Executor, id: string) =>
 export const creditPurchases = purchaseFlow<object, Purchase, number, { credits: number }>({
   app: APP,
   kind: 'credit-pack',
-  // Not a table of the platform's DB type (see db above): the flow only needs its name.
-  table: 'skeleton.creditPurchases' as keyof DB & string,
+  table: 'skeleton.creditPurchases',
   buyerColumn: 'userId',
   columns: [...PURCHASE_ROW_COLUMNS, 'userId', 'credits'],
   price: async () => ({ amountCents: PACK.amountCents, currency: PACK.currency, columns: { credits: PACK.credits } }),

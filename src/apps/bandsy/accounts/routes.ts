@@ -15,7 +15,7 @@ export const sessionSchema = z
   })
   .meta({ id: 'BandsySession' })
 
-export async function accountRoutes({ http, platform, guard }: AppContext) {
+export async function accountRoutes({ http, platform }: AppContext) {
   const accounts = createAccountService(platform)
   otpRoutes(http, {
     tags,
