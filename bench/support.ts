@@ -96,6 +96,17 @@ export async function benchDatabase(config: Config): Promise<BenchDatabase> {
   }
 }
 
+/** Drops a bench database that bench code left in place (BenchDatabase.keep). */
+export async function dropDatabase(serverUrl: string, name: string) {
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  try {
+    await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`)
+  } finally {
+    await admin.end()
+  }
+}
+
 export interface Child {
   proc: ChildProcess
   port: number
@@ -104,9 +115,9 @@ export interface Child {
 }
 
 /** Forks a bench script (with tsx) that answers over IPC: 'ready' with its port, then asks. */
-export function startChild(script: string, env: NodeJS.ProcessEnv): Promise<Child> {
+export function startChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Child> {
   const proc = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...nodeArgs],
     env,
     // The API logs at its configured level as in production; the lines go nowhere.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
