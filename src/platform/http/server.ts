@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyError, type FastifyReply, type Fast
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
+import helmet from 'helmet'
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -171,11 +171,15 @@ async function registerBrowserPolicy(http: Http, platform: Platform) {
     exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after', 'location'],
     maxAge: 600,
   })
-  await http.register(helmet, {
+  // Helmet itself, made once: @fastify/helmet builds a new helmet (and parses its policy) on every
+  // request, which the CPU profile of a read showed (docs/benchmarks.md, "The request path").
+  const securityHeaders = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     // Files and JSON may be read by the configured front ends on other origins.
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   })
+  // Headers a route sets itself (the docs page's own policy) win: Fastify writes its headers last.
+  http.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)))
 }
 
 /** Deepest nesting of arrays and objects a JSON body may have. */
