@@ -85,8 +85,10 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
   http.setValidatorCompiler(validatorCompiler)
   http.setSerializerCompiler(serializerCompiler)
   http.decorateRequest('claims', null as unknown as Claims)
-  http.addHook('onSend', async (req, reply) => {
+  // Hooks on every request are callback-style, not async: no promise per hook per request.
+  http.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id)
+    done()
   })
 
   await http.register(swagger, {
@@ -299,11 +301,12 @@ function registerMetrics(http: Http, platform: Platform) {
     client.collectDefaultMetrics()
     defaultMetrics = true
   }
-  http.addHook('onResponse', async (req, reply) => {
+  http.addHook('onResponse', (req, reply, done) => {
     httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     )
+    done()
   })
   // Route names, error rates and process figures are for operators: behind METRICS_TOKEN when set,
   // open in development, and not served at all in production without a token.
