@@ -9,13 +9,11 @@
 // The API and the floor run in child processes (node --expose-gc), so autocannon does not share
 // their event loop and their memory is their own. Exit code 1 when a target is missed.
 import os from 'node:os'
-import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { Command } from 'commander'
 import { loadConfig } from '../src/platform/config'
-import { machine } from './support'
+import { machine, startChild as start, type Child } from './support'
 import { briefReads, cannon, describeLoad, mixedRequests, prepareWork, type LoadResult } from './load-workload'
 
 const program = new Command()
@@ -30,50 +28,6 @@ const duration = Number(opts.duration)
 const warmup = Number(opts.warmup)
 const connections = Number(opts.connections)
 const readSeconds = Number(opts.readSeconds)
-
-interface Child {
-  proc: ChildProcess
-  port: number
-  ask<T>(type: string): Promise<T>
-  stop(): Promise<void>
-}
-
-function start(script: string, env: NodeJS.ProcessEnv): Promise<Child> {
-  const proc = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
-    env,
-    // The API logs at its configured level as in production; the lines go nowhere.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  })
-  const ask = <T>(type: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: { type: string }) => {
-        if (m.type !== type) return
-        proc.off('message', on)
-        resolve(m as T)
-      }
-      proc.on('message', on)
-      proc.send({ type })
-    })
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
-    proc.on('message', (m: { type: string; port: number }) => {
-      if (m.type === 'ready')
-        resolve({
-          proc,
-          port: m.port,
-          ask,
-          stop: () =>
-            new Promise<void>((done) => {
-              proc.removeAllListeners('exit')
-              proc.once('exit', () => done())
-              proc.send({ type: 'stop' })
-              setTimeout(() => proc.kill('SIGKILL'), 10_000).unref()
-            }),
-        })
-    })
-  })
-}
 
 interface Memory {
   rss: number

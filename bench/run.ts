@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const dir = path.dirname(fileURLToPath(import.meta.url))
-const skip = new Set(['run.ts', 'support.ts'])
+// load-api.ts is the API child of load-soak.ts and peer.ts, not a benchmark of its own.
+const skip = new Set(['run.ts', 'support.ts', 'load-api.ts'])
 const scripts = fs
   .readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && !skip.has(f))

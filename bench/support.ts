@@ -2,6 +2,8 @@
 // throwaway database (a fresh one on the server named by DATABASE_URL, or in-memory PGlite).
 import os from 'node:os'
 import { randomBytes } from 'node:crypto'
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { Config } from '../src/platform/config'
 import { openDatabase, type Database } from '../src/platform/db/database'
@@ -92,4 +94,60 @@ export async function benchDatabase(config: Config): Promise<BenchDatabase> {
       await admin.end()
     },
   }
+}
+
+/** Drops a bench database that bench code left in place (BenchDatabase.keep). */
+export async function dropDatabase(serverUrl: string, name: string) {
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  try {
+    await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`)
+  } finally {
+    await admin.end()
+  }
+}
+
+export interface Child {
+  proc: ChildProcess
+  port: number
+  ask<T>(type: string): Promise<T>
+  stop(): Promise<void>
+}
+
+/** Forks a bench script (with tsx) that answers over IPC: 'ready' with its port, then asks. */
+export function startChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Child> {
+  const proc = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
+    execArgv: ['--import', 'tsx', '--expose-gc', ...nodeArgs],
+    env,
+    // The API logs at its configured level as in production; the lines go nowhere.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  const ask = <T>(type: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: { type: string }) => {
+        if (m.type !== type) return
+        proc.off('message', on)
+        resolve(m as T)
+      }
+      proc.on('message', on)
+      proc.send({ type })
+    })
+  return new Promise((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
+    proc.on('message', (m: { type: string; port: number }) => {
+      if (m.type === 'ready')
+        resolve({
+          proc,
+          port: m.port,
+          ask,
+          stop: () =>
+            new Promise<void>((done) => {
+              proc.removeAllListeners('exit')
+              proc.once('exit', () => done())
+              proc.send({ type: 'stop' })
+              setTimeout(() => proc.kill('SIGKILL'), 10_000).unref()
+            }),
+        })
+    })
+  })
 }

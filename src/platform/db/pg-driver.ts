@@ -1,16 +1,18 @@
-// Kysely's Postgres dialect over a pg Pool, with one change to its driver: a transaction's BEGIN
-// is not a round trip of its own. It waits and travels in front of the transaction's first
-// statement, in the same message ("begin;\n<statement>", the simple query protocol), when that
-// statement has no parameters; otherwise it goes first, as before. withUser's claims statement
-// has none (src/platform/db/with-user.ts), so a user request's transaction costs one round trip
-// less: BEGIN + claims, the queries, COMMIT.
+// Kysely's Postgres dialect over a pg Pool, with one change to its driver: a user transaction's
+// opening travels with its first statement. BEGIN, and the statements marked deferred (withUser's
+// claims: `deferred(sql)`), wait on the connection and go in front of the transaction's first
+// real statement, in one simple-protocol message ("begin; <claims>; <statement>"), that statement's
+// values written in as literals (inline-params.ts says why that is the same statement). A read-only
+// transaction's COMMIT is sent without waiting for its answer: the connection goes back to the pool
+// at once and its next statement queues behind the COMMIT on the same socket. So a user's read by
+// id costs one round trip on the request's path, as one hand-written message would.
 //
-// Why: on the GET /briefs/:id bench each round trip to Postgres is a socket write and read in
-// Node and a protocol cycle in Postgres, the largest cost left per request (docs/benchmarks.md,
-// "Load and soak"). Otherwise it behaves as Kysely's PostgresDriver (kysely 0.28): a COMMIT that
-// Postgres answers with ROLLBACK throws AbortedTransactionError, and a connection whose ROLLBACK
-// failed is discarded rather than handed out again. A transaction that ran no statement sends
-// nothing at all. Streaming (cursors) is not configured here, as before.
+// Why: each round trip to Postgres is a socket write and read in Node and a protocol cycle in
+// Postgres, the largest cost left per request (docs/benchmarks.md, "The request path";
+// docs/decisions/0023-one-round-trip.md). Otherwise it behaves as Kysely's PostgresDriver
+// (kysely 0.28): a COMMIT that Postgres answers with ROLLBACK throws AbortedTransactionError, and
+// a connection whose ROLLBACK failed is discarded rather than handed out again. A transaction that
+// ran no statement sends nothing at all. Streaming (cursors) is not configured here, as before.
 import pg from 'pg'
 import {
   AbortedTransactionError,
@@ -21,30 +23,56 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely'
+import { inlineParameters } from './inline-params'
+
+/** Marks a parameterless statement whose answer nobody reads, so it may wait for the next one. */
+const DEFERRED = '/* matchbase:deferred */ '
+
+/**
+ * A statement that may travel with the transaction's next one: at the start of a transaction it
+ * costs no round trip of its own. Its result is empty; an error in it fails the next statement.
+ */
+export const deferred = (statement: string): string => DEFERRED + statement
 
 class Connection implements DatabaseConnection {
-  /** A BEGIN not yet sent: it goes with the next statement. */
-  pendingBegin: string | null = null
+  /** BEGIN and deferred statements not yet sent: they go with the next statement. */
+  prelude: string[] = []
+  /** The open transaction is read only, so its COMMIT need not be waited for. */
+  readOnly = false
   discarded = false
   constructor(readonly client: pg.PoolClient) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.discarded) throw new Error('Postgres connection has been discarded')
+    if (this.prelude.length > 0 && query.sql.startsWith(DEFERRED)) {
+      this.prelude.push(query.sql)
+      return { rows: [] }
+    }
     let text = query.sql
-    if (this.pendingBegin !== null) {
-      const begin = this.pendingBegin
-      this.pendingBegin = null
-      if (query.parameters.length === 0) text = `${begin};\n${text}`
-      else await this.client.query(begin)
+    let parameters: readonly unknown[] = query.parameters
+    if (this.prelude.length > 0) {
+      const prelude = this.prelude.join(';\n')
+      this.prelude = []
+      const inlined = inlineParameters(text, parameters)
+      if (inlined === undefined) await this.client.query(prelude)
+      else {
+        text = `${prelude};\n${inlined}`
+        parameters = []
+      }
     }
     // Several statements in one message answer with one result each; the last is the caller's.
-    const answer = (await this.client.query(text, [...query.parameters])) as pg.QueryResult | pg.QueryResult[]
+    const answer = (await this.client.query(text, [...parameters])) as pg.QueryResult | pg.QueryResult[]
     const { command, rowCount, rows } = Array.isArray(answer) ? answer[answer.length - 1] : answer
     if (command === 'ROLLBACK' || command === 'COMMIT') return { rows: [{ command }] as R[] }
     return {
       numAffectedRows: ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command) ? BigInt(rowCount ?? 0) : undefined,
       rows: (rows ?? []) as R[],
     }
+  }
+
+  /** Sends COMMIT and lets the connection go before it is answered (read-only transactions). */
+  commitInBackground(onError: (err: unknown) => void) {
+    this.client.query('commit').catch(onError)
   }
 
   // biome-ignore lint/correctness/useYield: Kysely's interface wants a generator; this one only refuses
@@ -79,12 +107,19 @@ class LazyBeginDriver implements Driver {
       if (settings.isolationLevel) begin += ` isolation level ${settings.isolationLevel}`
       if (settings.accessMode) begin += ` ${settings.accessMode}`
     }
-    connection.pendingBegin = begin
+    connection.prelude = [begin]
+    connection.readOnly = settings.accessMode === 'read only'
   }
 
   async commitTransaction(connection: Connection) {
-    if (connection.pendingBegin !== null) {
-      connection.pendingBegin = null // nothing ran, nothing to commit
+    if (connection.prelude.length > 0) {
+      connection.prelude = [] // nothing ran, nothing to commit
+      return
+    }
+    if (connection.readOnly) {
+      // Nothing to make durable: what the transaction read is already in hand. A COMMIT that
+      // fails (the connection was lost) leaves the client broken; the pool drops it on error.
+      connection.commitInBackground(() => {})
       return
     }
     const { rows } = await connection.executeQuery<{ command?: string }>(CompiledQuery.raw('commit'))
@@ -94,8 +129,8 @@ class LazyBeginDriver implements Driver {
   }
 
   async rollbackTransaction(connection: Connection) {
-    if (connection.pendingBegin !== null) {
-      connection.pendingBegin = null
+    if (connection.prelude.length > 0) {
+      connection.prelude = []
       return
     }
     try {

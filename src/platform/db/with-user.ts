@@ -4,6 +4,7 @@ import pg from 'pg'
 import { sql } from 'kysely'
 import type { Db, Tx } from './database'
 import { readRoutingOf, type ReadRouting } from './read-routing'
+import { deferred } from './pg-driver'
 import type { Platform } from '../platform'
 
 export const USER_ROLE = 'matchbase_user'
@@ -19,12 +20,12 @@ export interface Claims {
 }
 
 export async function asUser(tx: Tx, claims: Claims): Promise<void> {
-  // Why a literal and not a parameter: a statement without parameters carries the transaction's
-  // BEGIN in the same round trip (src/platform/db/pg-driver.ts). escapeLiteral quotes any text
-  // safely (quotes and backslashes doubled, E'' form), and JSON text holds no NUL.
-  await sql
-    .raw(`select set_config('role', '${USER_ROLE}', true), set_config('request.claims', ${pg.escapeLiteral(JSON.stringify(claims))}, true)`)
-    .execute(tx)
+  // Deferred: it travels with the transaction's BEGIN and first statement, in one round trip
+  // (src/platform/db/pg-driver.ts). A literal, not a parameter, because a deferred statement has
+  // none: escapeLiteral quotes any text safely (quotes and backslashes doubled, E'' form), and
+  // JSON text holds no NUL.
+  const claimsJson = pg.escapeLiteral(JSON.stringify(claims))
+  await sql.raw(deferred(`select set_config('role', '${USER_ROLE}', true), set_config('request.claims', ${claimsJson}, true)`)).execute(tx)
 }
 
 /** Runs fn in a transaction under row-level security as the given user. */
@@ -51,24 +52,35 @@ function runAsUser<T>(db: Db, claims: Claims, fn: (tx: Tx) => Promise<T>): Promi
   })
 }
 
+/** Read only: Postgres refuses a write, and the driver need not wait for the COMMIT. */
+function readAsUser<T>(db: Db, claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db
+    .transaction()
+    .setAccessMode('read only')
+    .execute(async (tx) => {
+      await asUser(tx, claims)
+      return fn(tx)
+    })
+}
+
 const userKey = (claims: Claims) => `${claims.app}:${claims.sub}`
 
 /**
  * A read that tolerates replica lag, under row-level security as the given user: on the replica
  * (DATABASE_READ_URL) unless this user's own last write has not reached it yet, then on the
- * primary. Without a replica it is withUser on the primary. fn must not write.
+ * primary. Without a replica it reads the primary. A read-only transaction: fn cannot write.
  */
 export async function withUserRead<T>(platform: Pick<Platform, 'db'>, claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const routing = readRoutingOf(platform.db.kysely)
-  if (!routing) return runAsUser(platform.db.kysely, claims, fn)
+  if (!routing) return readAsUser(platform.db.kysely, claims, fn)
   const target = await pickReader(routing, claims)
-  if (target === routing.primary) return runAsUser(target, claims, fn)
+  if (target === routing.primary) return readAsUser(target, claims, fn)
   try {
-    return await runAsUser(target, claims, fn)
+    return await readAsUser(target, claims, fn)
   } catch (err) {
     // A replica that is down or restarting must not fail reads the primary can serve.
     if (!isConnectionError(err)) throw err
-    return runAsUser(routing.primary, claims, fn)
+    return readAsUser(routing.primary, claims, fn)
   }
 }
 

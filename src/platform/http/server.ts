@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyError, type FastifyReply, type Fast
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
+import helmet from 'helmet'
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -85,8 +85,10 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
   http.setValidatorCompiler(validatorCompiler)
   http.setSerializerCompiler(serializerCompiler)
   http.decorateRequest('claims', null as unknown as Claims)
-  http.addHook('onSend', async (req, reply) => {
+  // Hooks on every request are callback-style, not async: no promise per hook per request.
+  http.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id)
+    done()
   })
 
   await http.register(swagger, {
@@ -171,11 +173,15 @@ async function registerBrowserPolicy(http: Http, platform: Platform) {
     exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after', 'location'],
     maxAge: 600,
   })
-  await http.register(helmet, {
+  // Helmet itself, made once: @fastify/helmet builds a new helmet (and parses its policy) on every
+  // request, which the CPU profile of a read showed (docs/benchmarks.md, "The request path").
+  const securityHeaders = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     // Files and JSON may be read by the configured front ends on other origins.
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   })
+  // Headers a route sets itself (the docs page's own policy) win: Fastify writes its headers last.
+  http.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)))
 }
 
 /** Deepest nesting of arrays and objects a JSON body may have. */
@@ -295,11 +301,12 @@ function registerMetrics(http: Http, platform: Platform) {
     client.collectDefaultMetrics()
     defaultMetrics = true
   }
-  http.addHook('onResponse', async (req, reply) => {
+  http.addHook('onResponse', (req, reply, done) => {
     httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     )
+    done()
   })
   // Route names, error rates and process figures are for operators: behind METRICS_TOKEN when set,
   // open in development, and not served at all in production without a token.

@@ -2,6 +2,7 @@
 // row-level security decides what is visible (soft-deleted users are not) and what is writable
 // (only one's own rows).
 import { sql } from 'kysely'
+import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { Tx, BandsySkillLevel } from '../../../platform'
 
 export type Skill = BandsySkillLevel
@@ -36,8 +37,38 @@ const USER_COLUMNS = [
 export const findUser = (tx: Tx, id: string) =>
   tx.selectFrom('bandsy.users').select(USER_COLUMNS).where('id', '=', id).where('deletedAt', 'is', null).executeTakeFirst()
 
-export const findUserByUsername = (tx: Tx, username: string): Promise<UserRow | undefined> =>
-  tx.selectFrom('bandsy.users').select(USER_COLUMNS).where('username', '=', username).where('deletedAt', 'is', null).executeTakeFirst()
+/**
+ * Another musician's profile with their instruments and genres, and whether either blocked the
+ * other, in one statement: a profile read is one round trip (docs/decisions/0023-one-round-trip.md).
+ */
+export const findProfileByUsername = (tx: Tx, username: string) =>
+  tx
+    .selectFrom('bandsy.users as u')
+    .select(USER_COLUMNS.map((c) => `u.${c}` as const))
+    .select((eb) => [
+      sql<boolean>`exists (select 1 from bandsy.blocked_by_or_blocking_me() b where b = u.id)`.as('blocked'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('bandsy.userInstruments as ui')
+          .innerJoin('bandsy.instruments as i', 'i.id', 'ui.instrumentId')
+          .select(INSTRUMENT_COLUMNS)
+          .whereRef('ui.userId', '=', 'u.id')
+          .orderBy('ui.isPrimary', 'desc')
+          .orderBy('i.name'),
+      ).as('instruments'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('bandsy.userGenres as ug')
+          .innerJoin('bandsy.genres as g', 'g.id', 'ug.genreId')
+          .select(GENRE_COLUMNS)
+          .whereRef('ug.userId', '=', 'u.id')
+          .orderBy('ug.preference', 'desc')
+          .orderBy('g.name'),
+      ).as('genres'),
+    ])
+    .where('u.username', '=', username)
+    .where('u.deletedAt', 'is', null)
+    .executeTakeFirst()
 
 export async function updateUser(tx: Tx, id: string, values: Partial<Omit<UserRow, 'id' | 'email' | 'createdAt' | 'updatedAt'>>) {
   if (Object.keys(values).length === 0) return
@@ -48,11 +79,14 @@ export async function softDelete(tx: Tx, id: string, now: Date) {
   await tx.updateTable('bandsy.users').set({ deletedAt: now, isActive: false }).where('id', '=', id).execute()
 }
 
+const INSTRUMENT_COLUMNS = ['ui.instrumentId', 'i.name', 'i.category', 'ui.skillLevel', 'ui.yearsOfExperience', 'ui.isPrimary'] as const
+const GENRE_COLUMNS = ['ug.genreId', 'g.name', 'g.parentGenreId', 'ug.preference'] as const
+
 export const instrumentsOf = (tx: Tx, userId: string) =>
   tx
     .selectFrom('bandsy.userInstruments as ui')
     .innerJoin('bandsy.instruments as i', 'i.id', 'ui.instrumentId')
-    .select(['ui.instrumentId', 'i.name', 'i.category', 'ui.skillLevel', 'ui.yearsOfExperience', 'ui.isPrimary'])
+    .select(INSTRUMENT_COLUMNS)
     .where('ui.userId', '=', userId)
     .orderBy('ui.isPrimary', 'desc')
     .orderBy('i.name')
@@ -62,7 +96,7 @@ export const genresOf = (tx: Tx, userId: string) =>
   tx
     .selectFrom('bandsy.userGenres as ug')
     .innerJoin('bandsy.genres as g', 'g.id', 'ug.genreId')
-    .select(['ug.genreId', 'g.name', 'g.parentGenreId', 'ug.preference'])
+    .select(GENRE_COLUMNS)
     .where('ug.userId', '=', userId)
     .orderBy('ug.preference', 'desc')
     .orderBy('g.name')
@@ -126,10 +160,3 @@ export const listInstruments = (tx: Tx) =>
   tx.selectFrom('bandsy.instruments').select(['id', 'name', 'category']).orderBy('category').orderBy('name').execute()
 
 export const listGenres = (tx: Tx) => tx.selectFrom('bandsy.genres').select(['id', 'name', 'parentGenreId']).orderBy('name').execute()
-
-/** Whether the caller has blocked `other` or `other` has blocked the caller. */
-export async function isBlockedEitherWay(tx: Tx, other: string): Promise<boolean> {
-  const { rows } = await sql<{ blocked: boolean }>`
-    select exists (select 1 from bandsy.blocked_by_or_blocking_me() b where b = ${other}::uuid) as blocked`.execute(tx)
-  return rows[0].blocked
-}

@@ -1,7 +1,7 @@
 // A musician's own profile (details, instruments, genres, match preferences), public profiles,
 // and the instrument and genre catalogue. The match profile's derived columns (cached location,
 // skill average, completeness, activity) are kept by triggers; only preferences are written here.
-import { withUser, type Claims, AppError, notFound, type Platform, type Tx } from '../../../platform'
+import { withUser, withUserRead, type Claims, AppError, notFound, type Platform, type Tx } from '../../../platform'
 import { cheapestPlanWhere, planOf, PLAN_FEATURES } from '../plans'
 import * as repo from './repository'
 import { missingIds } from '../lookup-ids'
@@ -71,7 +71,7 @@ async function ownProfile(platform: Platform, tx: Tx, userId: string) {
 export type OwnProfile = Awaited<ReturnType<typeof ownProfile>>
 
 export function getMe(platform: Platform, claims: Claims) {
-  return withUser(platform.db.kysely, claims, (tx) => ownProfile(platform, tx, claims.sub))
+  return withUserRead(platform, claims, (tx) => ownProfile(platform, tx, claims.sub))
 }
 
 export async function updateMe(platform: Platform, claims: Claims, patch: ProfilePatch) {
@@ -160,11 +160,10 @@ export async function deleteMe(platform: Platform, claims: Claims, endSessions: 
 
 /** Another musician's public profile: no email, no coordinates, age only when they show it. */
 export function getPublicProfile(platform: Platform, claims: Claims, username: string) {
-  return withUser(platform.db.kysely, claims, async (tx) => {
-    const user = await repo.findUserByUsername(tx, username)
+  return withUserRead(platform, claims, async (tx) => {
+    const user = await repo.findProfileByUsername(tx, username)
     // Blocked either way looks the same as not there.
-    if (!user || (user.id !== claims.sub && (await repo.isBlockedEitherWay(tx, user.id)))) throw notFound('Musician', { username })
-    const [instruments, genres] = await Promise.all([repo.instrumentsOf(tx, user.id), repo.genresOf(tx, user.id)])
+    if (!user || (user.id !== claims.sub && user.blocked)) throw notFound('Musician', { username })
     return {
       id: user.id,
       username: user.username,
@@ -176,14 +175,14 @@ export function getPublicProfile(platform: Platform, claims: Claims, username: s
       country: user.country,
       profileImageUrl: user.profileImageUrl,
       lastActiveAt: user.lastActiveAt,
-      instruments,
-      genres,
+      instruments: user.instruments,
+      genres: user.genres,
     }
   })
 }
 
 export function catalogue(platform: Platform, claims: Claims) {
-  return withUser(platform.db.kysely, claims, async (tx) => {
+  return withUserRead(platform, claims, async (tx) => {
     const [instruments, genres] = await Promise.all([repo.listInstruments(tx), repo.listGenres(tx)])
     return { instruments, genres }
   })

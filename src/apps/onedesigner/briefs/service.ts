@@ -77,7 +77,7 @@ export function briefService(platform: Platform) {
     },
 
     async get(claims: Claims, id: string): Promise<Brief> {
-      const row = await withUser(db, claims, (tx) => findBrief(tx, id))
+      const row = await withUserRead(platform, claims, (tx) => findBrief(tx, id))
       if (!row || row.clientId !== claims.sub) throw notFound('Brief')
       return toBrief(row)
     },

@@ -1,7 +1,7 @@
 // A designer's own profile and statistics, and approved profiles for clients. Everything runs
 // under row-level security as the caller; the database's triggers track edits after approval
 // and mark the embedding stale, so this layer only validates and writes.
-import { type Platform, type Claims, withUser, notFound } from '../../../platform'
+import { type Platform, type Claims, withUser, withUserRead, notFound } from '../../../platform'
 import { findApprovedDesigner, findDesigner, findMyStats, updateDesigner, type DesignerRow } from './repository'
 import { PUT_DEFAULTS, type DesignerStats, type OwnProfile, type ProfilePatch, type ProfilePut, type PublicProfile } from './profile-schema'
 
@@ -109,7 +109,7 @@ export function designerService(platform: Platform) {
 
     /** Clients only ever see approved designers: RLS hides the rest, and so does the query. */
     async getPublic(claims: Claims, id: string): Promise<PublicProfile> {
-      const row = await withUser(db, claims, (tx) => findApprovedDesigner(tx, id))
+      const row = await withUserRead(platform, claims, (tx) => findApprovedDesigner(tx, id))
       if (!row) throw notFound('Designer')
       return toPublicProfile(row)
     },
