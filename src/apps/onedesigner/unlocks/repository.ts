@@ -24,11 +24,12 @@ const CONTACT_COLUMNS = [
 
 export async function findClientMatch(tx: Tx, clientId: string, matchId: string) {
   return tx
-    .selectFrom('onedesigner.matches')
-    .select(['id', 'clientId', 'designerId', 'status', 'expiresAt'])
+    .selectFrom('onedesigner.matches as m')
+    .innerJoin('onedesigner.briefs as b', 'b.id', 'm.briefId')
+    .select(['m.id', 'm.clientId', 'm.designerId', 'm.status', 'm.expiresAt', 'b.status as briefStatus'])
     .$narrowType<MatchNarrowed>()
-    .where('id', '=', matchId)
-    .where('clientId', '=', clientId)
+    .where('m.id', '=', matchId)
+    .where('m.clientId', '=', clientId)
     .executeTakeFirst()
 }
 

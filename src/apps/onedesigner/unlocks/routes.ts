@@ -60,7 +60,9 @@ export async function unlockRoutes({ http, platform, guard }: AppContext) {
           201: unlockResponse.describe('Unlocked: one credit was spent'),
           402: errorSchema.describe('Not enough credits'),
           404: errorSchema,
-          409: errorSchema.describe('Designer no longer available, or a request with this Idempotency-Key is still running'),
+          409: errorSchema.describe(
+            'Designer no longer available, the brief of the match was cancelled, or a request with this Idempotency-Key is still running',
+          ),
           410: errorSchema.describe('The match has expired'),
           422: errorSchema.describe('Idempotency-Key reused for a different request'),
         },

@@ -4,6 +4,9 @@
 import { withUser, type Claims, AppError, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
 import { APP } from '../app-name'
+import { briefCancelled, refusingCancelledBrief } from '../briefs/cancelled-guard'
+
+const UNLOCK_REFUSED = 'its designers can no longer be unlocked'
 
 export const UNLOCK_COST = 1
 
@@ -23,6 +26,12 @@ function isExpired(match: repo.MatchForUnlock, now: Date): boolean {
 export async function unlockMatch(platform: Platform, claims: Claims, matchId: string, requestId?: string): Promise<UnlockResult> {
   const clientId = claims.sub
   const now = platform.clock.now()
+  // The trigger's refusal (a cancel that won a race) reads as the same 409.
+  return refusingCancelledBrief(UNLOCK_REFUSED, matchId, () => unlockIn(platform, claims, matchId, now, requestId))
+}
+
+function unlockIn(platform: Platform, claims: Claims, matchId: string, now: Date, requestId?: string): Promise<UnlockResult> {
+  const clientId = claims.sub
   return withUser(platform.db.kysely, claims, async (tx) => {
     const match = await repo.findClientMatch(tx, clientId, matchId)
     if (!match) throw notFound('Match', { matchId })
@@ -35,6 +44,13 @@ export async function unlockMatch(platform: Platform, claims: Claims, matchId: s
         unlock: { ...existing, designer: (await repo.findDesignerContact(tx, match.designerId)) ?? null },
         balance: await repo.creditBalance(tx, clientId),
       }
+    }
+
+    if (match.briefStatus === 'cancelled') {
+      // As for an expired match: a designer already unlocked stays unlocked, nothing new is sold.
+      const existing = await already()
+      if (existing) return existing
+      throw briefCancelled(UNLOCK_REFUSED, matchId)
     }
 
     if (isExpired(match, now)) {
