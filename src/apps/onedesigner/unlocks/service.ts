@@ -2,6 +2,7 @@
 // Everything happens in one transaction under the client's row-level security, so a failed
 // spend leaves neither an unlock row nor a changed match behind.
 import { withUser, type Claims, AppError, notFound, type Platform } from '../../../platform'
+import { designerViews, type DesignerView } from '../designers/visibility'
 import * as repo from './repository'
 import { APP } from '../app-name'
 import { briefCancelled, refusingCancelledBrief } from '../briefs/cancelled-guard'
@@ -10,10 +11,15 @@ const UNLOCK_REFUSED = 'its designers can no longer be unlocked'
 
 export const UNLOCK_COST = 1
 
+export interface UnlockWithDesigner extends repo.UnlockRow {
+  /** As the client sees them now (designers/visibility.ts); null when no longer listed. */
+  designer: DesignerView | null
+}
+
 export interface UnlockResult {
   /** false when the designer was already unlocked and nothing was spent. */
   created: boolean
-  unlock: repo.UnlockWithContact
+  unlock: UnlockWithDesigner
   balance: number
 }
 
@@ -41,7 +47,7 @@ function unlockIn(platform: Platform, claims: Claims, matchId: string, now: Date
       if (!existing) return undefined
       return {
         created: false,
-        unlock: { ...existing, designer: (await repo.findDesignerContact(tx, match.designerId)) ?? null },
+        unlock: { ...existing, designer: (await designerViews(tx, claims, [match.designerId])).get(match.designerId) ?? null },
         balance: await repo.creditBalance(tx, clientId),
       }
     }
@@ -64,13 +70,13 @@ function unlockIn(platform: Platform, claims: Claims, matchId: string, now: Date
     }
 
     // Clients only see approved designers: one who is no longer listed cannot be bought.
-    const designer = await repo.findDesignerContact(tx, match.designerId)
+    const listed = (await designerViews(tx, claims, [match.designerId])).has(match.designerId)
     const inserted = await repo.insertUnlock(tx, { clientId, designerId: match.designerId, matchId, unlockedAt: now })
     if (!inserted) {
       await repo.markMatchUnlocked(tx, matchId, now)
       return (await already())!
     }
-    if (!designer) throw new AppError('conflict', 'This designer is no longer available', { designerId: match.designerId })
+    if (!listed) throw new AppError('conflict', 'This designer is no longer available', { designerId: match.designerId })
 
     let balance: number
     try {
@@ -102,10 +108,20 @@ function unlockIn(platform: Platform, claims: Claims, matchId: string, now: Date
       data: { matchId, unlockId: inserted.id, creditsUsed: UNLOCK_COST, balanceAfter: balance },
       requestId,
     })
+    // Read after the insert: the view now shows what the unlock bought.
+    const designer = (await designerViews(tx, claims, [match.designerId])).get(match.designerId) ?? null
     return { created: true, unlock: { ...inserted, designer }, balance }
   })
 }
 
-export async function listUnlocks(platform: Platform, claims: Claims): Promise<repo.UnlockWithContact[]> {
-  return withUser(platform.db.kysely, claims, (tx) => repo.listUnlocks(tx, claims.sub))
+export async function listUnlocks(platform: Platform, claims: Claims): Promise<UnlockWithDesigner[]> {
+  return withUser(platform.db.kysely, claims, async (tx) => {
+    const rows = await repo.listUnlocks(tx, claims.sub)
+    const views = await designerViews(
+      tx,
+      claims,
+      rows.map((r) => r.designerId),
+    )
+    return rows.map((r) => ({ ...r, designer: views.get(r.designerId) ?? null }))
+  })
 }
