@@ -121,6 +121,8 @@ export const configSchema = z.object({
   CORS_ORIGINS: z.string().default(''),
   /** Bearer token for /metrics; unset: /metrics is open in development and not served in production. */
   METRICS_TOKEN: z.string().min(16).optional(),
+  /** Times a day a user may move their own point (Bandsy location): limits probing distances to locate someone. */
+  LOCATION_CHANGES_PER_DAY: z.coerce.number().int().min(1).default(5),
   /** Exposes /v1/dev/* (mailbox reading). Never on in production. */
   DEV_ENDPOINTS: bool.optional(),
 })

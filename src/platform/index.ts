@@ -40,6 +40,8 @@ export * from './ledger/webhook-route'
 // Matching, messaging, notifications, files, jobs, AI.
 export * from './match/engine'
 export * from './match/similarity'
+export * from './match/geo'
+export * from './match/geo-moves'
 export * from './match/vector-codec'
 export * from './messaging/messaging'
 export * from './messaging/cursor'

@@ -51,6 +51,7 @@ export interface BandsyAuthTokens {
 
 export interface BandsyConversationParticipants {
   conversationId: string;
+  historyFrom: Timestamp | null;
   id: Generated<string>;
   joinedAt: Generated<Timestamp>;
   lastReadAt: Timestamp | null;

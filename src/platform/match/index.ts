@@ -1,3 +1,4 @@
 export * from './engine'
 export * from './similarity'
 export * from './vector-codec'
+export * from './geo'

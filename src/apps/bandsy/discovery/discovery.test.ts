@@ -17,18 +17,18 @@ beforeAll(async () => {
 afterAll(() => env.close())
 
 describe('discovery filters', () => {
-  it('keeps the exact radius: the bounding box corners and just outside are left out', async () => {
+  it('keeps the radius (on the shown, whole-km distance): the bounding box corners and just outside are left out', async () => {
     const at = aPlace()
     const me = await m({ at, searchRadius: 50 })
     const near = await m({ at: offset(at, 10, 0) })
-    const edge = await m({ at: offset(at, 49.5, 0) })
-    const outside = await m({ at: offset(at, 50.5, 0) })
+    const edge = await m({ at: offset(at, 49.7, 0) })
+    const outside = await m({ at: offset(at, 50.7, 0) })
     const corner = await m({ at: offset(at, 45, 45) })
     const res = await discovery(env, me)
     const got = res.json().candidates as { profile: { id: string }; distanceKm: number }[]
     expect(got.map((c) => c.profile.id).sort()).toEqual([near.id, edge.id].sort())
-    expect(got.find((c) => c.profile.id === near.id)!.distanceKm).toBeCloseTo(10, 1)
-    expect(got.find((c) => c.profile.id === edge.id)!.distanceKm).toBe(49.5)
+    expect(got.find((c) => c.profile.id === near.id)!.distanceKm).toBe(10)
+    expect(got.find((c) => c.profile.id === edge.id)!.distanceKm).toBe(50)
     expect(res.body).not.toMatch(/latitude|longitude|"lat"|"lng"/)
     expect(got.map((c) => c.profile.id)).not.toContain(outside.id)
     expect(got.map((c) => c.profile.id)).not.toContain(corner.id)

@@ -1,7 +1,15 @@
 // Bandsy's compatibility factors between two musicians. Each value has a function of its own:
 // valuesFor() ranks a whole pool from them without building text, factorsFor() adds the inputs
 // and the sentence for the few candidates shown.
-import { type FactorSpec, activity, distanceDecay, recency, BandsySkillLevelValues } from '../../../platform'
+import {
+  type CoarseKm,
+  type FactorSpec,
+  activity,
+  distanceFactor as coarseDistanceFactor,
+  proximity,
+  recency,
+  BandsySkillLevelValues,
+} from '../../../platform'
 import type { GenreFact, InstrumentFact, MusicianFacts, Reference } from './facts'
 
 /** Integer weights summing to 100, so a weight reads as a percentage of the score. */
@@ -25,7 +33,8 @@ const SKILLS: readonly string[] = BandsySkillLevelValues
 export interface PairContext {
   me: MusicianFacts
   other: MusicianFacts
-  distanceKm: number | null
+  /** Coarse only (platform geo): nothing here may tell apart places the shown distance does not. */
+  distanceKm: CoarseKm | null
   now: Date
   ref: Reference
 }
@@ -185,18 +194,10 @@ function skillFactor(c: PairContext): FactorSpec {
   }
 }
 
-const distanceValue = (c: PairContext) => (c.distanceKm === null ? 0 : distanceDecay(c.distanceKm, HALF_DISTANCE_KM))
+const distanceValue = (c: PairContext) => (c.distanceKm === null ? 0 : proximity(c.distanceKm, HALF_DISTANCE_KM))
 
-function distanceFactor(c: PairContext): FactorSpec {
-  const km = c.distanceKm === null ? null : roundKm(c.distanceKm)
-  return {
-    name: 'distance',
-    weight: WEIGHTS.distance,
-    value: distanceValue(c),
-    inputs: { distanceKm: km, halfDistanceKm: HALF_DISTANCE_KM },
-    reason: km === null ? 'Distance unknown' : km < 1 ? 'Less than a kilometre away' : `${km} km away`,
-  }
-}
+const distanceFactor = (c: PairContext): FactorSpec =>
+  coarseDistanceFactor({ weight: WEIGHTS.distance, distance: c.distanceKm, halfDistanceKm: HALF_DISTANCE_KM })
 
 const activityValue = (c: PairContext) =>
   0.5 * activity(c.other.activityScore, HALF_ACTIVITY) + 0.5 * recency(c.other.lastActive, c.now, ACTIVITY_HALF_LIFE_DAYS)
@@ -225,6 +226,5 @@ export function factorsFor(c: PairContext): FactorSpec[] {
   return [instrumentFactor(c), genreFactor(c), distanceFactor(c), skillFactor(c), activityFactor(c)]
 }
 
-export const roundKm = (km: number) => Math.round(km * 10) / 10
 const fmtYears = (y: number) => `${Math.round(y)} ${Math.round(y) === 1 ? 'year' : 'years'}`
 const joinAnd = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`)

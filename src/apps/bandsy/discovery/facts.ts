@@ -2,7 +2,7 @@
 // caller. Instruments and genres come aggregated per musician in the same row, so ranking a pool
 // of candidates costs one query, not one per candidate.
 import { sql, type RawBuilder } from 'kysely'
-import type { Tx } from '../../../platform'
+import { type CoarseKm, type Tx, coarseKm } from '../../../platform'
 
 export interface InstrumentFact {
   id: string
@@ -93,15 +93,15 @@ export function factsFromRow(r: FactsRow): MusicianFacts {
 }
 
 /**
- * Both musicians' facts and the distance between them (km, earthdistance, as discovery filters
- * it). The other one's match profile is only visible while they are discoverable; without it
+ * Both musicians' facts and the coarse distance between them (km, earthdistance, as discovery
+ * filters it; the exact one stays here). The other one's match profile is only visible while they are discoverable; without it
  * their location, skill and activity read as unknown.
  */
 export async function loadPairFacts(
   tx: Tx,
   meId: string,
   otherId: string,
-): Promise<{ me: MusicianFacts; other: MusicianFacts; distanceKm: number | null } | undefined> {
+): Promise<{ me: MusicianFacts; other: MusicianFacts; distanceKm: CoarseKm | null } | undefined> {
   const { rows } = await sql<FactsRow & { km: number | null }>`
     select u.id, p.location_lat as lat, p.location_lng as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
            ${aggregatedSkills(sql`u.id`)},
@@ -114,5 +114,5 @@ export async function loadPairFacts(
   const me = rows.find((r) => r.id === meId)
   const other = rows.find((r) => r.id === otherId)
   if (!me || !other || meId === otherId) return undefined
-  return { me: factsFromRow(me), other: factsFromRow(other), distanceKm: other.km === null ? null : Number(other.km) }
+  return { me: factsFromRow(me), other: factsFromRow(other), distanceKm: other.km === null ? null : coarseKm(Number(other.km)) }
 }

@@ -1,7 +1,7 @@
 // Discovery's SQL, always inside withUser: row-level security hides soft-deleted users (users),
 // undiscoverable profiles (user_match_profiles: active and complete) and others' feeds.
 import { sql, type Selectable } from 'kysely'
-import type { BandsyUsers, Executor, Tx } from '../../../platform'
+import { type BandsyUsers, type CoarseKm, type Executor, type Tx, coarseKm, prefilterRadiusKm, withinRadius } from '../../../platform'
 import { aggregatedSkills, factsFromRow, type FactsRow, type MusicianFacts } from './facts'
 
 /** earthdistance's sphere (earth() = 6378168 m), so the box always holds the exact circle. */
@@ -63,17 +63,17 @@ export async function touchLastActive(tx: Tx, me: string, now: Date, everyMs: nu
 
 type Card = Pick<Selectable<BandsyUsers>, 'username' | 'displayName' | 'city' | 'region' | 'country' | 'age'>
 
-type CandidateRow = FactsRow & Card & { km: number }
+type CandidateRow = FactsRow & Card & { km: CoarseKm }
 
 export interface Candidate {
   facts: MusicianFacts
-  km: number
+  km: CoarseKm
   card: Card
 }
 
 const candidate = (r: CandidateRow): Candidate => ({
   facts: factsFromRow(r),
-  km: Number(r.km),
+  km: r.km,
   card: { username: r.username, displayName: r.displayName, city: r.city, region: r.region, country: r.country, age: r.age },
 })
 
@@ -92,14 +92,17 @@ export interface PoolQuery {
  * 50 km circle of thousands costs no more than the poolSize nearest.
  */
 export async function loadPool(tx: Tx, q: PoolQuery): Promise<Ranked[]> {
-  const rows = await nearest(tx, q, q.radiusKm)
-  return rows.map((r) => ({ facts: factsFromRow({ ...r, lat: null, lng: null }), km: Number(r.km) }))
+  // The radius is judged on the coarse distance, as shown (platform geo): read a little wider, then filter.
+  const rows = await nearest(tx, q, prefilterRadiusKm(q.radiusKm))
+  return rows
+    .map((r) => ({ facts: factsFromRow({ ...r, lat: null, lng: null }), km: coarseKm(Number(r.km)) }))
+    .filter((r) => withinRadius(r.km, q.radiusKm))
 }
 
 /** A pool member: what ranking reads; the card comes with showCards() for the few shown. */
 export interface Ranked {
   facts: MusicianFacts
-  km: number
+  km: CoarseKm
 }
 
 /** The cards of the ranked musicians shown, read under RLS (anyone hidden meanwhile is left out), in the given order. */
@@ -213,7 +216,7 @@ export async function loadFeedPage(
   )
   return rows.flatMap((r) => {
     const c = byId.get(r.id)
-    return c ? [{ ...candidate({ ...c, km: r.km }), position: Number(r.position) }] : []
+    return c ? [{ ...candidate({ ...c, km: coarseKm(Number(r.km)) }), position: Number(r.position) }] : []
   })
 }
 

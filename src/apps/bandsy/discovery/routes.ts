@@ -25,7 +25,9 @@ const candidateSchema = z.object({
     instruments: z.array(instrumentSchema),
     genres: z.array(z.object({ id: z.uuid(), name: z.string(), preference: z.number().int() })),
   }),
-  distanceKm: z.number().describe('Kilometres, rounded to one decimal; coordinates are never shown'),
+  distanceKm: z
+    .number()
+    .describe('Whole kilometres (0: under half a kilometre); coordinates are never shown, and no score, reason or order tells more'),
   score: z.number().min(0).max(100).describe('Compatibility 0..100 (two decimals)'),
   factors: z.array(z.object({ name: z.string(), weight: z.number().int(), value: z.number().min(0).max(1), reason: z.string() })),
   reasons: z.array(z.string()).describe('The strongest factors in words'),

@@ -22,7 +22,7 @@ import {
 import { PLAN_FEATURES, cheapestPlanWhere, planOf } from '../plans'
 import { compatibilityOf, rawCompatibility } from './compatibility'
 import { loadReference, type MusicianFacts, type Reference } from './facts'
-import { roundKm, type PairContext } from './factors'
+import type { PairContext } from './factors'
 import {
   findFeed,
   insertFeed,
@@ -163,7 +163,7 @@ function page(
       const s = compatibilityOf(context(me, c, ref, now))
       return {
         profile: card(c, ref),
-        distanceKm: roundKm(c.km),
+        distanceKm: c.km,
         score: s.score,
         factors: s.factors.map((f) => ({ name: f.name, weight: f.weight, value: f.value, reason: f.reason })),
         reasons: strongestFactors(s.factors, 3).map((f) => f.reason),

@@ -108,6 +108,32 @@ describe('uploading a sample', () => {
     expect(await storedFiles(bob)).toEqual([])
   })
 
+  it('refuses files that cannot be decoded with 422 naming the problem, storing nothing (issue 10, item 16)', async () => {
+    const m = await aMusician(env.platform)
+    // An 8-byte FLAC header: the magic and nothing playable after it.
+    const flac = await uploadSample(env.http, m, { title: 'x' }, { contentType: 'audio/flac', data: Buffer.from('fLaC\0\0\0\0', 'latin1') })
+    expect(flac.statusCode, flac.body).toBe(422)
+    expect(flac.json().error).toMatchObject({ code: 'unprocessable', details: { detected: 'FLAC' } })
+    expect(flac.json().error.message).toMatch(/FLAC file cannot be decoded: no audio or video stream/)
+    // A WAV cut off after its header and 100 bytes of its 48,000-byte data chunk.
+    const cut = wavFile(3).subarray(0, 44 + 100)
+    const wav = await uploadSample(env.http, m, { title: 'x' }, { contentType: 'audio/wav', data: cut })
+    expect(wav.statusCode, wav.body).toBe(422)
+    expect(wav.json().error.message).toMatch(
+      /WAV file cannot be decoded: it is truncated \(its data chunk declares 48000 bytes, 100 are present\)/,
+    )
+    const headerOnly = await uploadSample(env.http, m, { title: 'x' }, { contentType: 'audio/wav', data: wavFile(3).subarray(0, 44) })
+    expect(headerOnly.statusCode).toBe(422)
+    expect(await storedFiles(m)).toEqual([])
+    // Valid files of each kind still work.
+    for (const [contentType, data] of [
+      ['audio/wav', wavFile(1)],
+      ['audio/mpeg', mp3File(1)],
+      ['video/mp4', mp4File(1)],
+    ] as const)
+      expect((await uploadSample(env.http, m, { title: contentType }, { contentType, data })).statusCode).toBe(201)
+  })
+
   it(`refuses audio over ${MEDIA_LIMITS.audioBytes / 1024 / 1024} MB with 413`, async () => {
     const big = Buffer.concat([wavFile(0), Buffer.alloc(MEDIA_LIMITS.audioBytes - 43)])
     const res = await uploadSample(env.http, bob, { title: 'too long' }, { contentType: 'audio/wav', data: big })

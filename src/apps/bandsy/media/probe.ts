@@ -4,7 +4,7 @@
 import fsp from 'node:fs/promises'
 import { parseFile } from 'music-metadata'
 import { AppError } from '../../../platform'
-import { containerName, MEDIA_TYPES, sniffContainer, SNIFF_BYTES, type MediaKind, type MediaType } from './formats'
+import { type Container, containerName, MEDIA_TYPES, sniffContainer, SNIFF_BYTES, type MediaKind, type MediaType } from './formats'
 
 export interface MediaFormat {
   container: string | null
@@ -46,6 +46,7 @@ export async function probeMedia(file: string, size: number, declared: MediaType
   let seconds = format.duration
   // music-metadata times MP4 files by their audio track only; a silent clip has the movie header.
   if (container === 'isobmff' && !seconds) seconds = await movieHeaderSeconds(file, size)
+  await refuseUndecodable(file, size, container, format, seconds, declared)
   return {
     kind: type.kind,
     contentType: declared,
@@ -61,6 +62,54 @@ export async function probeMedia(file: string, size: number, declared: MediaType
       contentType: declared,
     },
   }
+}
+
+/** Containers whose headers always state the length: without one (or with 0) there is nothing to play. */
+const LENGTH_IN_HEADER = new Set<Container>(['wave', 'flac', 'mpeg', 'isobmff'])
+
+/**
+ * A file music-metadata read without error may still hold nothing playable (an 8-byte FLAC
+ * header, a WAV cut off after its header): refuse it with 422 naming the problem, rather than
+ * store a sample with no duration. WebM and Ogg from recorders often carry no length: for them a
+ * described stream (codec, rate or channels) is enough.
+ */
+async function refuseUndecodable(
+  file: string,
+  size: number,
+  container: Container,
+  format: Awaited<ReturnType<typeof parseFile>>['format'],
+  seconds: number | undefined,
+  declared: MediaType,
+) {
+  const name = containerName(container)
+  const refuse = (problem: string, details: Record<string, unknown> = {}) => {
+    throw new AppError('unprocessable', `The ${name} file cannot be decoded: ${problem}`, { declared, detected: name, ...details })
+  }
+  if (container === 'wave') {
+    const data = await riffDataChunk(file, size)
+    if (!data) refuse('it has no data chunk')
+    else if (data.end > size)
+      refuse(`it is truncated (its data chunk declares ${data.end - data.start} bytes, ${Math.max(0, size - data.start)} are present)`, {
+        declaredBytes: data.end - data.start,
+        presentBytes: Math.max(0, size - data.start),
+      })
+  }
+  const described = format.codec !== undefined || format.sampleRate !== undefined || format.numberOfChannels !== undefined
+  const hasLength = seconds !== undefined && Number.isFinite(seconds) && seconds > 0
+  if (!described && !hasLength) refuse('no audio or video stream was found in it')
+  if (LENGTH_IN_HEADER.has(container) && !hasLength) refuse('it holds no audio or video (no length)')
+}
+
+/** The WAV data chunk's byte range as its header declares it (the end may lie past the file). */
+async function riffDataChunk(file: string, size: number): Promise<{ start: number; end: number } | undefined> {
+  let at = 12
+  for (let n = 0; at + 8 <= size && n < 1000; n++) {
+    const head = await readAt(file, at, 8)
+    const chunk = head.readUInt32LE(4)
+    if (head.toString('latin1', 0, 4) === 'data') return { start: at + 8, end: at + 8 + chunk }
+    at += 8 + chunk + (chunk % 2) // chunks are padded to an even length
+  }
+  return undefined
 }
 
 async function readAt(file: string, position: number, length: number): Promise<Buffer> {

@@ -135,7 +135,9 @@ function routes({ http, platform, guard }: AppContext) {
           404: errorSchema,
           413: errorSchema.describe('File or a field too large'),
           415: errorSchema.describe('Not multipart, or the file is not an accepted audio/video type'),
-          422: errorSchema.describe('A recognised file that cannot be read'),
+          422: errorSchema.describe(
+            'A recognised file that cannot be decoded (no stream, no length, truncated); the message names the problem',
+          ),
         },
       },
     },

@@ -1,7 +1,7 @@
 // The signed-in musician's profile (/me, /me/instruments, /me/genres, /me/match-profile), other
 // musicians' public profiles (/users/:username) and the catalogue (/instruments, /genres).
 import { z } from 'zod'
-import { type AppContext, errorSchema, BandsySkillLevelValues } from '../../../platform'
+import { type AppContext, errorSchema, locationMoves, BandsySkillLevelValues } from '../../../platform'
 import { USERNAME_PATTERN } from '../accounts/usernames'
 import { createAccountService } from '../accounts/service'
 import { PLANS } from '../plans'
@@ -118,6 +118,7 @@ const profilePatch = z
 export async function profileRoutes({ http, platform, guard }: AppContext) {
   const asMusician = guard(['musician'])
   const accounts = createAccountService(platform)
+  const moves = locationMoves(platform, 'bandsy')
   const own = { preHandler: asMusician }
 
   http.get(
@@ -136,12 +137,20 @@ export async function profileRoutes({ http, platform, guard }: AppContext) {
       schema: {
         tags,
         summary: 'Change your profile',
-        description: 'Location (latitude with longitude) is what discovery measures distance from; others never see it, only the distance.',
+        description:
+          'Location (latitude with longitude) is what discovery measures distance from; others never see it, only the distance ' +
+          'in whole kilometres. Moving to a new point counts against a daily allowance (LOCATION_CHANGES_PER_DAY, default 5): ' +
+          'past it, 429 with retryAfterSeconds.',
         body: profilePatch,
-        response: { 200: meSchema, 404: errorSchema, 409: errorSchema.describe('Username taken') },
+        response: {
+          200: meSchema,
+          404: errorSchema,
+          409: errorSchema.describe('Username taken'),
+          429: errorSchema.describe('Location changed too often today'),
+        },
       },
     },
-    async (req) => profiles.updateMe(platform, req.claims, req.body),
+    async (req) => profiles.updateMe(platform, req.claims, req.body, moves),
   )
 
   http.delete(

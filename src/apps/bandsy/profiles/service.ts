@@ -1,7 +1,7 @@
 // A musician's own profile (details, instruments, genres, match preferences), public profiles,
 // and the instrument and genre catalogue. The match profile's derived columns (cached location,
 // skill average, completeness, activity) are kept by triggers; only preferences are written here.
-import { withUser, withUserRead, type Claims, AppError, notFound, type Platform, type Tx } from '../../../platform'
+import { withUser, withUserRead, type Claims, AppError, notFound, type LocationMoves, type Platform, type Tx } from '../../../platform'
 import { cheapestPlanWhere, planOf, PLAN_FEATURES } from '../plans'
 import * as repo from './repository'
 import { missingIds } from '../lookup-ids'
@@ -74,9 +74,18 @@ export function getMe(platform: Platform, claims: Claims) {
   return withUserRead(platform, claims, (tx) => ownProfile(platform, tx, claims.sub))
 }
 
-export async function updateMe(platform: Platform, claims: Claims, patch: ProfilePatch) {
+/** Coordinates are stored with 8 decimals (numeric(10, 8)): the same point is the same after that rounding. */
+const samePlace = (stored: number | null, given: number) => stored !== null && Number(stored) === Number(given.toFixed(8))
+
+export async function updateMe(platform: Platform, claims: Claims, patch: ProfilePatch, moves: LocationMoves) {
   try {
     return await withUser(platform.db.kysely, claims, async (tx) => {
+      if (patch.latitude != null && patch.longitude != null) {
+        // A move to a new point counts against the daily allowance (platform geo: no trilateration).
+        const current = await repo.findUser(tx, claims.sub)
+        if (current && !(samePlace(current.latitude, patch.latitude) && samePlace(current.longitude, patch.longitude)))
+          await moves.count(claims.sub)
+      }
       await repo.updateUser(tx, claims.sub, patch)
       return ownProfile(platform, tx, claims.sub)
     })

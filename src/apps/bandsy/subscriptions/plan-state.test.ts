@@ -43,8 +43,9 @@ describe('Bandsy plan state: cancel, expiry and who may change what', () => {
       subscription: { planType: 'premium', status: 'cancelled' },
       features: { seeWhoLikedYou: true },
     })
-    // Cancelling stops renewal, not the period paid for.
-    const end = new Date(t1.getTime() + 30 * DAY)
+    // Cancelling stops renewal, not the period paid for (with the 29 unused days of basic carried
+    // over: floor(29/30 × 499) = 482 cents = floor(482 × 2,592,000 / 999) = 1,250,594 s of premium).
+    const end = new Date(t1.getTime() + 30 * DAY + 1_250_594_000)
     expect(await planAt(m, new Date(end.getTime() - 1))).toBe('premium')
     expect(await planAt(m, end)).toBe('free')
     expect((await http.mine(m)).json()).toMatchObject({

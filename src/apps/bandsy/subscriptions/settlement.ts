@@ -13,11 +13,28 @@ export const PERIOD_MS = SUBSCRIPTION_PERIOD_DAYS * DAY
 export const planRank = (plan: Plan) => PLANS.indexOf(plan)
 
 /**
+ * An upgrade carries the unused value of the plan held over as time on the new plan (issue 10,
+ * item 8; docs/apps/bandsy.md): the rest of its paid time, valued at its price per period in whole
+ * cents (rounded down), buys time on the new plan at the new plan's price per period, in whole
+ * seconds (rounded down). Integer arithmetic (BigInt), so the same upgrade gives the same end date
+ * everywhere. Three periods of basic (3 × 499 = 1497 cents unused) then premium: 999 cents are
+ * charged for 30 days, and 1497 cents add 44 days 22:55:08.
+ */
+export function carryOver(held: Pick<repo.Subscription, 'planType' | 'endDate'>, to: PaidPlan, now: Date) {
+  const remainingMs = held.endDate === null ? 0 : Math.max(0, held.endDate.getTime() - now.getTime())
+  const period = BigInt(PERIOD_MS)
+  const carriedCents = Number((BigInt(remainingMs) * BigInt(PLAN_FEATURES[held.planType].priceCents)) / period)
+  const extraSeconds = Number((BigInt(carriedCents) * period) / BigInt(PLAN_FEATURES[to].priceCents) / 1000n)
+  return { remainingMs, carriedCents, extraMs: extraSeconds * 1000 }
+}
+
+/**
  * What one paid period does, as of `now`:
  * - nothing held: a subscription from now for one period;
  * - the plan held (active or cancelled): its end_date moves one period later and it is active
  *   again (buying again undoes a cancellation);
- * - a higher plan: the held one ends now (cancelled) and the new one starts now;
+ * - a higher plan: the held one ends now (cancelled) and the new one starts now, one period long
+ *   plus the unused value of the held one converted into time on the new plan (carryOver);
  * - a lower plan is refused before charging (409); one paid anyway, when a pending payment
  *   completes after an upgrade, lengthens the higher plan held by the period paid for, so no
  *   paid day is lost.
@@ -33,8 +50,14 @@ export async function grantPeriod(tx: Tx, purchase: repo.Purchase, now: Date): P
   if (planRank(purchase.planType) > planRank(held.planType)) {
     // A period must be non-empty (0001's check), also for a plan replaced in the instant it began.
     const end = new Date(Math.max(now.getTime(), held.startDate.getTime() + 1))
+    const { extraMs } = carryOver(held, purchase.planType, now)
     await repo.updateSubscription(tx, held.id, { status: 'cancelled', endDate: end })
-    return fresh()
+    return repo.insertSubscription(tx, {
+      userId: purchase.userId,
+      planType: purchase.planType,
+      startDate: now,
+      endDate: addMs(now, PERIOD_MS + extraMs),
+    })
   }
   const extended = held.endDate === null ? null : addMs(held.endDate, PERIOD_MS)
   const status = held.planType === purchase.planType ? 'active' : held.status

@@ -12,6 +12,7 @@ import {
 } from '../../../../test/support/bandsy-subscriptions'
 import { DAY } from '../../../platform'
 import { planOf } from '../plans'
+import { carryOver } from './settlement'
 
 describe('Bandsy subscriptions: buying', () => {
   let env: TestEnv
@@ -136,22 +137,55 @@ describe('Bandsy subscriptions: buying', () => {
     expect(await subscriptionRows(env, m.id)).toHaveLength(1)
   })
 
-  it('upgrading ends the lower plan now and starts the higher one now', async () => {
+  it('upgrading ends the lower plan now and starts the higher one now, with the unused days carried over', async () => {
     const m = await aMusician(env.platform)
     await http.buy(m, { plan: 'basic' })
     env.clock.advance(3 * DAY)
     const now = env.clock.now()
     const up = await http.buy(m, { plan: 'pro' })
     expect(up.statusCode).toBe(201)
+    // 27 unused days of basic: floor(27/30 × 499) = 449 cents, at pro's 1999 cents per 30 days
+    // floor(449 × 2,592,000 / 1999) = 582,195 seconds more.
+    const end = new Date(now.getTime() + 30 * DAY + 582_195_000).toISOString()
     expect(up.json()).toMatchObject({
       plan: 'pro',
-      subscription: { planType: 'pro', status: 'active', startDate: now.toISOString(), endDate: plusDays(now, 30) },
+      subscription: { planType: 'pro', status: 'active', startDate: now.toISOString(), endDate: end },
     })
     expect((await subscriptionRows(env, m.id)).map((s) => [s.planType, s.status, s.endDate.toISOString()])).toEqual([
       ['basic', 'cancelled', now.toISOString()],
-      ['pro', 'active', plusDays(now, 30)],
+      ['pro', 'active', end],
     ])
     expect(await planOf(env.platform.db.kysely, m.id, now)).toBe('pro')
+  })
+
+  it('three periods of basic, then premium: the 90 unused days (1497 cents) become 44 days 22:55:08 of premium (issue 10, item 8)', async () => {
+    const m = await aMusician(env.platform)
+    const bought = env.clock.now()
+    for (let i = 0; i < 3; i++) expect((await http.buy(m, { plan: 'basic' })).statusCode).toBe(201)
+    expect((await subscriptionRows(env, m.id)).map((s) => s.endDate.toISOString())).toEqual([plusDays(bought, 90)])
+    const up = await http.buy(m, { plan: 'premium' })
+    expect(up.statusCode).toBe(201)
+    // Cents: 3 × 499 paid for basic, 999 charged for premium; nothing extra charged or refunded.
+    expect(chargesOf(m).map((c) => c.amountCents)).toEqual([499, 499, 499, 999])
+    expect(carryOver({ planType: 'basic', endDate: new Date(plusDays(bought, 90)) }, 'premium', bought)).toEqual({
+      remainingMs: 90 * DAY,
+      carriedCents: 1497,
+      // 1497 × 2,592,000 s / 999 = 3,884,108.1 s, rounded down
+      extraMs: 3_884_108_000,
+    })
+    // Dates: premium from now for 30 days plus 44 days 22 h 55 min 8 s; basic ends now (1 ms after it began,
+    // as every period must be non-empty: it was bought in the same instant).
+    const end = new Date(bought.getTime() + 30 * DAY + ((44 * 24 + 22) * 3600 + 55 * 60 + 8) * 1000).toISOString()
+    expect(up.json()).toMatchObject({
+      plan: 'premium',
+      subscription: { planType: 'premium', startDate: bought.toISOString(), endDate: end },
+    })
+    expect((await subscriptionRows(env, m.id)).map((s) => [s.planType, s.status, s.endDate.toISOString()])).toEqual([
+      ['basic', 'cancelled', new Date(bought.getTime() + 1).toISOString()],
+      ['premium', 'active', end],
+    ])
+    // The carried time is worth what was unused: 74.95 days of premium ≥ 90 days of basic in cents.
+    expect(((30 * DAY + 3_884_108_000) / (30 * DAY)) * 999).toBeGreaterThanOrEqual(999 + 1497 - 1)
   })
 
   it('refuses a lower plan while a higher one runs (409), before charging anything', async () => {

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { type AppContext, errorSchema, idParams } from '../../../platform'
 import { designerService } from './service'
-import { ownProfileSchema, profilePatchSchema, profilePutSchema, publicProfileSchema, statsSchema } from './profile-schema'
+import { ownProfileSchema, profilePatchSchema, profilePutSchema, statsSchema } from './profile-schema'
+import { designerViewSchema } from './visibility'
 
 const tags = ['designers']
 
@@ -63,10 +64,12 @@ export async function designerRoutes({ http, platform, guard }: AppContext) {
       preHandler: guard(['client', 'admin']),
       schema: {
         tags,
-        summary: "An approved designer's public profile",
-        description: 'Unapproved designers do not exist for clients (404). Contact details come with an unlock.',
+        summary: 'An approved designer, as you may see them',
+        description:
+          'Unapproved designers do not exist for clients (404). Last name, email, location, portfolio links, images and case ' +
+          'studies come with an unlock (null before); the same rule as in matches and unlocks.',
         params: idParams,
-        response: { 200: publicProfileSchema, 404: errorSchema },
+        response: { 200: designerViewSchema, 404: errorSchema },
       },
     },
     async (req) => service.getPublic(req.claims, req.params.id),

@@ -2,8 +2,9 @@
 // under row-level security as the caller; the database's triggers track edits after approval
 // and mark the embedding stale, so this layer only validates and writes.
 import { type Platform, type Claims, withUser, withUserRead, notFound } from '../../../platform'
-import { findApprovedDesigner, findDesigner, findMyStats, updateDesigner, type DesignerRow } from './repository'
+import { findDesigner, findMyStats, updateDesigner, type DesignerRow } from './repository'
 import { PUT_DEFAULTS, type DesignerStats, type OwnProfile, type ProfilePatch, type ProfilePut, type PublicProfile } from './profile-schema'
+import { designerViews, type DesignerView } from './visibility'
 
 function iso(d: Date): string
 function iso(d: Date | null): string | null
@@ -107,11 +108,11 @@ export function designerService(platform: Platform) {
       })
     },
 
-    /** Clients only ever see approved designers: RLS hides the rest, and so does the query. */
-    async getPublic(claims: Claims, id: string): Promise<PublicProfile> {
-      const row = await withUserRead(platform, claims, (tx) => findApprovedDesigner(tx, id))
-      if (!row) throw notFound('Designer')
-      return toPublicProfile(row)
+    /** Clients only ever see approved designers (RLS and the query); what of them: the unlock rule (visibility.ts). */
+    async getPublic(claims: Claims, id: string): Promise<DesignerView> {
+      const view = await withUserRead(platform, claims, async (tx) => (await designerViews(tx, claims, [id])).get(id))
+      if (!view) throw notFound('Designer')
+      return view
     },
   }
 }

@@ -130,13 +130,6 @@ const matchColumns = (withAnalysis: boolean) =>
     'm.unlockedAt',
     // ai_analysis is a wide jsonb; only a single match's detail reads it.
     (withAnalysis ? sql<Json>`m.ai_analysis` : sql<Json | null>`null`).as('aiAnalysis'),
-    'd.firstName as dFirstName',
-    'd.professionalTitle as dProfessionalTitle',
-    'd.categories as dCategories',
-    'd.industriesWorked as dIndustriesWorked',
-    'd.designStyles as dDesignStyles',
-    'd.rateRange as dRateRange',
-    'd.availabilityStatus as dAvailabilityStatus',
   ] as const
 
 // The inner join on designers applies their RLS: a designer no longer approved drops out.

@@ -1,6 +1,7 @@
 // Ranked designer matches for a client's brief, with reasons and a reproducible explanation.
 import { z } from 'zod'
 import { type AppContext, errorSchema } from '../../../platform'
+import { designerViewSchema } from '../designers/visibility'
 import { explainMatch, getMatch, listMatches, matchBrief } from './service'
 
 const tags = ['matching']
@@ -21,16 +22,7 @@ const matchSchema = z
     expiresAt: z.date().nullable(),
     createdAt: z.date(),
     unlockedAt: z.date().nullable(),
-    designer: z.object({
-      id: z.uuid(),
-      firstName: z.string(),
-      professionalTitle: z.string().nullable(),
-      categories: z.array(z.string()),
-      industries: z.array(z.string()),
-      styles: z.array(z.string()),
-      rateRange: z.string().nullable(),
-      availabilityStatus: z.string(),
-    }),
+    designer: designerViewSchema,
   })
   .meta({ id: 'DesignerMatch' })
 

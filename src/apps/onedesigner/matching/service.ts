@@ -9,6 +9,7 @@ import {
   withUser,
   type Claims,
   type Platform,
+  type Tx,
   ENGINE_VERSION,
   explain,
   rankByRaw,
@@ -27,6 +28,7 @@ import {
 import { briefText, designerProfileText, textHash } from './embeddings'
 import { SCORE_RANGE, factorsFor, ratesFittingBudget, rawScoreFor, sharedWords, type BriefFacts } from './factors'
 import * as repo from './repository'
+import { designerViews, type DesignerView } from '../designers/visibility'
 
 /** Matches stored per brief. */
 export const TOP_N = 5
@@ -54,16 +56,8 @@ export interface MatchView {
   expiresAt: Date | null
   createdAt: Date
   unlockedAt: Date | null
-  designer: {
-    id: string
-    firstName: string
-    professionalTitle: string | null
-    categories: string[]
-    industries: string[]
-    styles: string[]
-    rateRange: string | null
-    availabilityStatus: string
-  }
+  /** As the client may see them (designers/visibility.ts). */
+  designer: DesignerView
 }
 
 export interface MatchResult {
@@ -73,7 +67,20 @@ export interface MatchResult {
   matches: MatchView[]
 }
 
-export function toView(r: repo.MatchRow): MatchView {
+/** Matches with their designers as the viewer may see them; a designer no longer listed drops out. */
+async function withDesigners(tx: Tx, claims: Claims, rows: repo.MatchRow[]): Promise<MatchView[]> {
+  const views = await designerViews(
+    tx,
+    claims,
+    rows.map((r) => r.designerId),
+  )
+  return rows.flatMap((r) => {
+    const designer = views.get(r.designerId)
+    return designer ? [toView(r, designer)] : []
+  })
+}
+
+export function toView(r: repo.MatchRow, designer: DesignerView): MatchView {
   return {
     id: r.id,
     briefId: r.briefId,
@@ -89,16 +96,7 @@ export function toView(r: repo.MatchRow): MatchView {
     expiresAt: r.expiresAt,
     createdAt: r.createdAt,
     unlockedAt: r.unlockedAt,
-    designer: {
-      id: r.designerId,
-      firstName: r.dFirstName,
-      professionalTitle: r.dProfessionalTitle,
-      categories: r.dCategories,
-      industries: r.dIndustriesWorked,
-      styles: r.dDesignStyles,
-      rateRange: r.dRateRange,
-      availabilityStatus: r.dAvailabilityStatus,
-    },
+    designer,
   }
 }
 
@@ -139,7 +137,7 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
     const key = briefKey(brief, text, ai.embeddingModel)
     const cached = brief.cacheDesignerIds
     if (cached.length > 0 && brief.cacheBriefKeys.every((k) => k === key))
-      return { hit: true as const, rows: await repo.serveCached(tx, briefId, cached, now) }
+      return { hit: true as const, rows: await withDesigners(tx, claims, await repo.serveCached(tx, briefId, cached, now)) }
     const candidates = await repo.findCandidates(tx, {
       projectType: brief.projectType,
       industry: brief.industry,
@@ -149,7 +147,7 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
     })
     return { hit: false as const, brief, text, key, candidates }
   })
-  if (read.hit) return { briefId, cached: true, candidatesConsidered: 0, matches: read.rows.map(toView) }
+  if (read.hit) return { briefId, cached: true, candidatesConsidered: 0, matches: read.rows }
 
   const { brief, text, key, candidates } = read
   const hash = textHash(text)
@@ -218,51 +216,58 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
   )
 
   const processingTime = Math.round(performance.now() - started)
-  const saved = await withUser(platform.db.kysely, claims, (tx) =>
-    repo.saveMatchRun(tx, {
-      clientId: brief.clientId,
-      briefId,
-      matchVersion: ENGINE_VERSION,
-      aiProvider: ai.name,
-      processingTime,
-      createdAt: now,
-      expiresAt: addMs(now, MATCH_TTL_MS),
-      cacheExpiresAt: addMs(now, CACHE_TTL_MS),
-      briefEmbedding: reuse
-        ? null
-        : { embeddingF32: encodeFloat32(briefVector), textHash: hash, modelVersion: ai.embeddingModel, tokens: briefTokens },
-      matches: results.map(({ s, reasons, c }, i) => ({
-        designerId: c.id,
-        score: s.score,
-        reasons,
-        aiMessage: messages[i].text,
-        tokensUsed: messages[i].tokens,
-        aiAnalysis: {
-          ...explain(s, SCORE_RANGE),
-          rank: i + 1,
-          briefKey: key,
-          embeddingModel: ai.embeddingModel,
-          textModel: ai.textModel,
-          candidates: { considered: candidates.length, preRankLimit: CANDIDATE_LIMIT, embeddedNow: missing.length },
-          tokens: { message: messages[i].tokens, briefEmbedding: briefTokens, designerEmbeddings: designerTokens },
-        },
-      })),
-    }),
+  const saved = await withUser(platform.db.kysely, claims, async (tx) =>
+    withDesigners(
+      tx,
+      claims,
+      await repo.saveMatchRun(tx, {
+        clientId: brief.clientId,
+        briefId,
+        matchVersion: ENGINE_VERSION,
+        aiProvider: ai.name,
+        processingTime,
+        createdAt: now,
+        expiresAt: addMs(now, MATCH_TTL_MS),
+        cacheExpiresAt: addMs(now, CACHE_TTL_MS),
+        briefEmbedding: reuse
+          ? null
+          : { embeddingF32: encodeFloat32(briefVector), textHash: hash, modelVersion: ai.embeddingModel, tokens: briefTokens },
+        matches: results.map(({ s, reasons, c }, i) => ({
+          designerId: c.id,
+          score: s.score,
+          reasons,
+          aiMessage: messages[i].text,
+          tokensUsed: messages[i].tokens,
+          aiAnalysis: {
+            ...explain(s, SCORE_RANGE),
+            rank: i + 1,
+            briefKey: key,
+            embeddingModel: ai.embeddingModel,
+            textModel: ai.textModel,
+            candidates: { considered: candidates.length, preRankLimit: CANDIDATE_LIMIT, embeddedNow: missing.length },
+            tokens: { message: messages[i].tokens, briefEmbedding: briefTokens, designerEmbeddings: designerTokens },
+          },
+        })),
+      }),
+    ),
   )
-  return { briefId, cached: false, candidatesConsidered: candidates.length, matches: saved.map(toView) }
+  return { briefId, cached: false, candidatesConsidered: candidates.length, matches: saved }
 }
 
 export async function listMatches(platform: Platform, claims: Claims, briefId: string): Promise<MatchView[]> {
   return withUser(platform.db.kysely, claims, async (tx) => {
     await loadOwnBrief(tx, briefId, platform.clock.now())
-    return (await repo.listBriefMatches(tx, briefId)).map(toView)
+    return withDesigners(tx, claims, await repo.listBriefMatches(tx, briefId))
   })
 }
 
 export async function getMatch(platform: Platform, claims: Claims, matchId: string): Promise<MatchView> {
-  const row = await withUser(platform.db.kysely, claims, (tx) => repo.findMatch(tx, matchId))
-  if (!row) throw notFound('Match', { matchId })
-  return toView(row)
+  const [view] = await withUser(platform.db.kysely, claims, async (tx) => {
+    const row = await repo.findMatch(tx, matchId)
+    return row ? withDesigners(tx, claims, [row]) : []
+  })
+  if (!view) throw notFound('Match', { matchId })
+  return view
 }
 
 export interface MatchExplanation extends Explanation {

@@ -31,10 +31,11 @@ const TABLE = 'onedesigner.projectRequests'
 
 export async function findMatch(tx: Tx, clientId: string, matchId: string) {
   return tx
-    .selectFrom('onedesigner.matches')
-    .select(['id', 'designerId', 'briefId'])
-    .where('id', '=', matchId)
-    .where('clientId', '=', clientId)
+    .selectFrom('onedesigner.matches as m')
+    .leftJoin('onedesigner.briefs as b', 'b.id', 'm.briefId')
+    .select(['m.id', 'm.designerId', 'm.briefId', 'b.status as briefStatus'])
+    .where('m.id', '=', matchId)
+    .where('m.clientId', '=', clientId)
     .executeTakeFirst()
 }
 

@@ -73,7 +73,7 @@ export async function projectRequestRoutes({ http, platform, guard }: AppContext
           201: one,
           403: errorSchema.describe('The designer is not unlocked'),
           404: errorSchema,
-          409: errorSchema.describe('A request to this designer is already pending'),
+          409: errorSchema.describe('A request to this designer is already pending, or the brief of the match was cancelled'),
         },
       },
     },

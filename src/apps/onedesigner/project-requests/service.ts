@@ -4,6 +4,9 @@
 import { HOUR, type Tx, withUser, type Claims, AppError, conflict, forbidden, notFound, type Platform } from '../../../platform'
 import * as repo from './repository'
 import { APP } from '../app-name'
+import { briefCancelled, refusingCancelledBrief } from '../briefs/cancelled-guard'
+
+const REQUEST_REFUSED = 'no project request can be sent about it'
 
 export const RESPONSE_WINDOW_MS = 72 * HOUR
 
@@ -19,49 +22,52 @@ export async function createRequest(
 ): Promise<repo.ProjectRequestRow> {
   const clientId = claims.sub
   const now = platform.clock.now()
-  return withUser(platform.db.kysely, claims, async (tx) => {
-    const match = await repo.findMatch(tx, clientId, input.matchId)
-    if (!match) throw notFound('Match', { matchId: input.matchId })
-    if (!(await repo.isUnlocked(tx, clientId, match.designerId)))
-      throw forbidden('Unlock this designer (POST /matches/:id/unlock) before sending a project request')
-    // The brief can be hidden by row-level security or gone, though the match names it.
-    const snapshot = await repo.briefSnapshot(tx, match.briefId)
-    if (!snapshot) throw notFound('Brief of this match', { matchId: input.matchId })
+  return refusingCancelledBrief(REQUEST_REFUSED, input.matchId, () =>
+    withUser(platform.db.kysely, claims, async (tx) => {
+      const match = await repo.findMatch(tx, clientId, input.matchId)
+      if (!match) throw notFound('Match', { matchId: input.matchId })
+      if (match.briefStatus === 'cancelled') throw briefCancelled(REQUEST_REFUSED, input.matchId)
+      if (!(await repo.isUnlocked(tx, clientId, match.designerId)))
+        throw forbidden('Unlock this designer (POST /matches/:id/unlock) before sending a project request')
+      // The brief can be hidden by row-level security or gone, though the match names it.
+      const snapshot = await repo.briefSnapshot(tx, match.briefId)
+      if (!snapshot) throw notFound('Brief of this match', { matchId: input.matchId })
 
-    const created = await repo.insertPending(tx, {
-      matchId: match.id,
-      clientId,
-      designerId: match.designerId,
-      message: input.message,
-      briefSnapshot: snapshot,
-      responseDeadline: new Date(now.getTime() + RESPONSE_WINDOW_MS),
-      now,
-    })
-    if (!created)
-      throw conflict('You already have a pending project request with this designer; wait for their answer or its expiry', {
-        pendingRequestId: await repo.findPendingId(tx, clientId, match.designerId),
+      const created = await repo.insertPending(tx, {
+        matchId: match.id,
+        clientId,
+        designerId: match.designerId,
+        message: input.message,
+        briefSnapshot: snapshot,
+        responseDeadline: new Date(now.getTime() + RESPONSE_WINDOW_MS),
+        now,
       })
+      if (!created)
+        throw conflict('You already have a pending project request with this designer; wait for their answer or its expiry', {
+          pendingRequestId: await repo.findPendingId(tx, clientId, match.designerId),
+        })
 
-    await platform.notify.notify(tx, {
-      app: APP,
-      userId: created.designerId,
-      type: 'project_request.received',
-      title: 'New project request',
-      body: `A client sent you a project request${titleOf(snapshot)}. Answer within 72 hours.`,
-      data: { requestId: created.id, responseDeadline: created.responseDeadline.toISOString() },
-    })
-    await platform.audit.record(tx, {
-      app: APP,
-      actorId: clientId,
-      actorRole: claims.role,
-      action: 'project_request.sent',
-      subjectType: 'project_request',
-      subjectId: created.id,
-      data: { designerId: created.designerId, matchId: created.matchId },
-      requestId,
-    })
-    return created
-  })
+      await platform.notify.notify(tx, {
+        app: APP,
+        userId: created.designerId,
+        type: 'project_request.received',
+        title: 'New project request',
+        body: `A client sent you a project request${titleOf(snapshot)}. Answer within 72 hours.`,
+        data: { requestId: created.id, responseDeadline: created.responseDeadline.toISOString() },
+      })
+      await platform.audit.record(tx, {
+        app: APP,
+        actorId: clientId,
+        actorRole: claims.role,
+        action: 'project_request.sent',
+        subjectType: 'project_request',
+        subjectId: created.id,
+        data: { designerId: created.designerId, matchId: created.matchId },
+        requestId,
+      })
+      return created
+    }),
+  )
 }
 
 export async function listRequests(

@@ -2,23 +2,10 @@
 // GET /unlocks lists the designers a client has unlocked.
 import { z } from 'zod'
 import { type AppContext, errorSchema } from '../../../platform'
+import { designerViewSchema } from '../designers/visibility'
 import { listUnlocks, unlockMatch } from './service'
 
 const TAGS = ['unlocks']
-
-export const designerContactSchema = z
-  .object({
-    id: z.uuid(),
-    firstName: z.string(),
-    lastName: z.string(),
-    email: z.string().describe('Visible once the designer is unlocked'),
-    professionalTitle: z.string().nullable(),
-    location: z.string().nullable(),
-    timezone: z.string().nullable(),
-    portfolioUrl: z.string().nullable(),
-    availabilityStatus: z.string(),
-  })
-  .meta({ id: 'DesignerContact' })
 
 export const unlockSchema = z
   .object({
@@ -28,7 +15,7 @@ export const unlockSchema = z
     unlockedVia: z.string(),
     creditsUsed: z.number().int(),
     unlockedAt: z.date(),
-    designer: designerContactSchema.nullable().describe('null when the designer is no longer listed'),
+    designer: designerViewSchema.nullable().describe('The designer with contact details; null when no longer listed'),
   })
   .meta({ id: 'Unlock' })
 
@@ -60,7 +47,9 @@ export async function unlockRoutes({ http, platform, guard }: AppContext) {
           201: unlockResponse.describe('Unlocked: one credit was spent'),
           402: errorSchema.describe('Not enough credits'),
           404: errorSchema,
-          409: errorSchema.describe('Designer no longer available, or a request with this Idempotency-Key is still running'),
+          409: errorSchema.describe(
+            'Designer no longer available, the brief of the match was cancelled, or a request with this Idempotency-Key is still running',
+          ),
           410: errorSchema.describe('The match has expired'),
           422: errorSchema.describe('Idempotency-Key reused for a different request'),
         },

@@ -2,15 +2,24 @@
 // Everything happens in one transaction under the client's row-level security, so a failed
 // spend leaves neither an unlock row nor a changed match behind.
 import { withUser, type Claims, AppError, notFound, type Platform } from '../../../platform'
+import { designerViews, type DesignerView } from '../designers/visibility'
 import * as repo from './repository'
 import { APP } from '../app-name'
+import { briefCancelled, refusingCancelledBrief } from '../briefs/cancelled-guard'
+
+const UNLOCK_REFUSED = 'its designers can no longer be unlocked'
 
 export const UNLOCK_COST = 1
+
+export interface UnlockWithDesigner extends repo.UnlockRow {
+  /** As the client sees them now (designers/visibility.ts); null when no longer listed. */
+  designer: DesignerView | null
+}
 
 export interface UnlockResult {
   /** false when the designer was already unlocked and nothing was spent. */
   created: boolean
-  unlock: repo.UnlockWithContact
+  unlock: UnlockWithDesigner
   balance: number
 }
 
@@ -23,6 +32,12 @@ function isExpired(match: repo.MatchForUnlock, now: Date): boolean {
 export async function unlockMatch(platform: Platform, claims: Claims, matchId: string, requestId?: string): Promise<UnlockResult> {
   const clientId = claims.sub
   const now = platform.clock.now()
+  // The trigger's refusal (a cancel that won a race) reads as the same 409.
+  return refusingCancelledBrief(UNLOCK_REFUSED, matchId, () => unlockIn(platform, claims, matchId, now, requestId))
+}
+
+function unlockIn(platform: Platform, claims: Claims, matchId: string, now: Date, requestId?: string): Promise<UnlockResult> {
+  const clientId = claims.sub
   return withUser(platform.db.kysely, claims, async (tx) => {
     const match = await repo.findClientMatch(tx, clientId, matchId)
     if (!match) throw notFound('Match', { matchId })
@@ -32,9 +47,16 @@ export async function unlockMatch(platform: Platform, claims: Claims, matchId: s
       if (!existing) return undefined
       return {
         created: false,
-        unlock: { ...existing, designer: (await repo.findDesignerContact(tx, match.designerId)) ?? null },
+        unlock: { ...existing, designer: (await designerViews(tx, claims, [match.designerId])).get(match.designerId) ?? null },
         balance: await repo.creditBalance(tx, clientId),
       }
+    }
+
+    if (match.briefStatus === 'cancelled') {
+      // As for an expired match: a designer already unlocked stays unlocked, nothing new is sold.
+      const existing = await already()
+      if (existing) return existing
+      throw briefCancelled(UNLOCK_REFUSED, matchId)
     }
 
     if (isExpired(match, now)) {
@@ -48,13 +70,13 @@ export async function unlockMatch(platform: Platform, claims: Claims, matchId: s
     }
 
     // Clients only see approved designers: one who is no longer listed cannot be bought.
-    const designer = await repo.findDesignerContact(tx, match.designerId)
+    const listed = (await designerViews(tx, claims, [match.designerId])).has(match.designerId)
     const inserted = await repo.insertUnlock(tx, { clientId, designerId: match.designerId, matchId, unlockedAt: now })
     if (!inserted) {
       await repo.markMatchUnlocked(tx, matchId, now)
       return (await already())!
     }
-    if (!designer) throw new AppError('conflict', 'This designer is no longer available', { designerId: match.designerId })
+    if (!listed) throw new AppError('conflict', 'This designer is no longer available', { designerId: match.designerId })
 
     let balance: number
     try {
@@ -86,10 +108,20 @@ export async function unlockMatch(platform: Platform, claims: Claims, matchId: s
       data: { matchId, unlockId: inserted.id, creditsUsed: UNLOCK_COST, balanceAfter: balance },
       requestId,
     })
+    // Read after the insert: the view now shows what the unlock bought.
+    const designer = (await designerViews(tx, claims, [match.designerId])).get(match.designerId) ?? null
     return { created: true, unlock: { ...inserted, designer }, balance }
   })
 }
 
-export async function listUnlocks(platform: Platform, claims: Claims): Promise<repo.UnlockWithContact[]> {
-  return withUser(platform.db.kysely, claims, (tx) => repo.listUnlocks(tx, claims.sub))
+export async function listUnlocks(platform: Platform, claims: Claims): Promise<UnlockWithDesigner[]> {
+  return withUser(platform.db.kysely, claims, async (tx) => {
+    const rows = await repo.listUnlocks(tx, claims.sub)
+    const views = await designerViews(
+      tx,
+      claims,
+      rows.map((r) => r.designerId),
+    )
+    return rows.map((r) => ({ ...r, designer: views.get(r.designerId) ?? null }))
+  })
 }
