@@ -17,6 +17,7 @@ import { createNotifier } from './notify/notifier'
 import type { Mailer } from './auth/types'
 import { devMailbox, smtpMailer } from './auth/mailer'
 import { tokenSigner, type TokenSigner } from './auth/jwt'
+import { createRevocations, type SessionRevocations } from './auth/revocations'
 import { limiterFactory, type LimiterFactory } from './http/rate-limit'
 import { createStorage } from './storage/storage'
 import type { Storage } from './storage/types'
@@ -35,6 +36,8 @@ export interface Platform {
   audit: Audit
   ledger: Ledger
   tokens: TokenSigner
+  /** Ended sessions and users, held in memory; tokens.verify refuses their access tokens. */
+  revocations: SessionRevocations
   limiter: LimiterFactory
   /** Files: local disk by default, S3-compatible when STORAGE_S3_BUCKET is set. */
   storage: Storage
@@ -110,17 +113,20 @@ export async function createPlatform(config: Config, o: PlatformOverrides = {}):
     notify: undefined as unknown as Notifier,
     audit,
     ledger,
-    tokens: tokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS),
+    tokens: tokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS, { refuse: (claims) => platform.revocations.refusal(claims) }),
+    revocations: undefined as unknown as SessionRevocations,
     limiter: limiterFactory(redis),
     storage: o.storage ?? createStorage(config),
     identity: o.identity ?? createExternalIdentity(config, { clock: o.clock }),
     crypto: createFieldCrypto(config.ENCRYPTION_KEYS),
     redis,
     async close() {
+      await platform.revocations.stop()
       await db.close()
       redis?.disconnect()
     },
   }
   platform.notify = createNotifier(platform)
+  platform.revocations = createRevocations(platform)
   return platform
 }
