@@ -74,13 +74,38 @@ export const REDACTED_PATHS = [
 ]
 
 /** Query parameters that carry credentials (EventSource cannot send headers). */
-const SECRET_QUERY = /([?&](?:access_token|token|code)=)[^&]*/gi
+const SECRET_QUERY_KEYS = new Set(['access_token', 'token', 'code', 'refresh_token'])
+
+/**
+ * The URL with the values of credential parameters replaced. Names are compared decoded, as the
+ * query parser reads them: `?access%5Ftoken=` is an access token too.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?')
+  if (q < 0) return url
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      if (eq < 0) return pair
+      const rawKey = pair.slice(0, eq)
+      let key = rawKey
+      try {
+        key = decodeURIComponent(rawKey.replace(/\+/g, ' '))
+      } catch {
+        // Not decodable: compared as written.
+      }
+      return SECRET_QUERY_KEYS.has(key.toLowerCase()) ? `${rawKey}=[redacted]` : pair
+    })
+  return `${url.slice(0, q + 1)}${pairs.join('&')}`
+}
 
 export const logSerializers = {
   req(req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remoteAddress?: string } }) {
     return {
       method: req.method,
-      url: req.url?.replace(SECRET_QUERY, '$1[redacted]'),
+      url: req.url === undefined ? undefined : redactUrl(req.url),
       host: req.host ?? req.hostname,
       remoteAddress: req.ip ?? req.socket?.remoteAddress,
     }

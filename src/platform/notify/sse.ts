@@ -96,9 +96,14 @@ export function eventStreams(http: Http, platform: Platform, opts: { heartbeatMs
           ? setTimeout(() => end('expired'), Math.min(MAX_TIMER_MS, Math.max(0, expMs - platform.clock.now().getTime())))
           : undefined
       let ended = false
+      const openedAt = Date.now()
+      // A hijacked response gets no 'request completed' line: these stand for it (at debug, like
+      // the request lines; the request id ties them to the URL, logged redacted).
+      req.log.debug({ app, userId }, 'event stream opened')
       function end(reason?: 'expired' | 'revoked') {
         if (ended) return
         ended = true
+        req.log.debug({ reason: reason ?? 'closed', durationMs: Date.now() - openedAt }, 'event stream closed')
         clearInterval(heartbeat)
         clearTimeout(expiry)
         live.delete(end)
