@@ -116,8 +116,10 @@ export function eventStreams(http: Http, platform: Platform, opts: { heartbeatMs
       live.set(end, claims)
       res.on('close', () => end())
       res.on('error', () => end())
-      // Revoked while subscribing: end now rather than at the next revocation.
-      if (claims && platform.revocations.refusal(claims)) end('revoked')
+      // Gone, or revoked, while subscribing: end now (a close already emitted is not emitted again,
+      // and a stream left open would hold a subscription and a slot of the user's cap).
+      if (res.destroyed || req.raw.socket?.destroyed) end()
+      else if (claims && platform.revocations.refusal(claims)) end('revoked')
       else if (expired()) end('expired')
     },
   }
