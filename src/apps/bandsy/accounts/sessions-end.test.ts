@@ -34,10 +34,11 @@ const me = (env: TestEnv, accessToken: string) => env.http.inject({ method: 'GET
 const refresh = (env: TestEnv, refreshToken: string) =>
   env.http.inject({ method: 'POST', url: `${BANDSY}/auth/refresh`, payload: { refreshToken } })
 
-function expectRefused(res: { statusCode: number; json(): any; body: string }, what: string) {
+function expectRefused(res: { statusCode: number; json(): unknown; body: string }, what: string) {
   expect(res.statusCode, `${what}: ${res.body}`).toBe(401)
-  expect(res.json().error.code, what).toBe('unauthorized')
-  expect(res.json().error.message, what).toMatch(/ended/)
+  const { error } = res.json() as { error: { code: string; message: string } }
+  expect(error.code, what).toBe('unauthorized')
+  expect(error.message, what).toMatch(/ended/)
 }
 
 describe('Bandsy sessions end when they should', () => {
