@@ -51,6 +51,15 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
   JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
   REFRESH_TTL_DAYS: z.coerce.number().int().min(1).default(30),
+  /**
+   * Seconds a just-rotated refresh token may be presented again and still get a session (two tabs
+   * refreshing at once); later it counts as reuse and ends the session. 0 turns the grace off.
+   */
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /** Seconds between reloads of the session revocation list, the safety net for a missed broadcast. */
+  SESSION_REVOCATION_RELOAD_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  /** Event streams one user may hold open at once (per app and API instance); the next gets 429. */
+  EVENT_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
   OTP_PEPPER: z.string().min(8).default(DEV_OTP_PEPPER),
   /** OTP codes issued per email per hour, and per IP per hour. */
   OTP_RATE_PER_EMAIL: z.coerce.number().int().min(1).default(5),

@@ -29,6 +29,7 @@ export * from './auth/session-routes'
 export * from './auth/sessions'
 export * from './auth/refresh-tokens'
 export * from './auth/jwt'
+export * from './auth/revocations'
 export * from './auth/mailer'
 
 // Money: payments and the purchase flow.

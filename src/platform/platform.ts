@@ -17,6 +17,7 @@ import { createNotifier } from './notify/notifier'
 import type { Mailer } from './auth/types'
 import { devMailbox, smtpMailer } from './auth/mailer'
 import { tokenSigner, type TokenSigner } from './auth/jwt'
+import { createRevocations, type SessionRevocations } from './auth/revocations'
 import { limiterFactory, type LimiterFactory } from './http/rate-limit'
 import { createStorage } from './storage/storage'
 import type { Storage } from './storage/types'
@@ -35,6 +36,8 @@ export interface Platform {
   audit: Audit
   ledger: Ledger
   tokens: TokenSigner
+  /** Ended sessions and users, held in memory; tokens.verify refuses their access tokens. */
+  revocations: SessionRevocations
   limiter: LimiterFactory
   /** Files: local disk by default, S3-compatible when STORAGE_S3_BUCKET is set. */
   storage: Storage
@@ -71,13 +74,38 @@ export const REDACTED_PATHS = [
 ]
 
 /** Query parameters that carry credentials (EventSource cannot send headers). */
-const SECRET_QUERY = /([?&](?:access_token|token|code)=)[^&]*/gi
+const SECRET_QUERY_KEYS = new Set(['access_token', 'token', 'code', 'refresh_token'])
+
+/**
+ * The URL with the values of credential parameters replaced. Names are compared decoded, as the
+ * query parser reads them: `?access%5Ftoken=` is an access token too.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?')
+  if (q < 0) return url
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      if (eq < 0) return pair
+      const rawKey = pair.slice(0, eq)
+      let key = rawKey
+      try {
+        key = decodeURIComponent(rawKey.replace(/\+/g, ' '))
+      } catch {
+        // Not decodable: compared as written.
+      }
+      return SECRET_QUERY_KEYS.has(key.toLowerCase()) ? `${rawKey}=[redacted]` : pair
+    })
+  return `${url.slice(0, q + 1)}${pairs.join('&')}`
+}
 
 export const logSerializers = {
   req(req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remoteAddress?: string } }) {
     return {
       method: req.method,
-      url: req.url?.replace(SECRET_QUERY, '$1[redacted]'),
+      url: req.url === undefined ? undefined : redactUrl(req.url),
       host: req.host ?? req.hostname,
       remoteAddress: req.ip ?? req.socket?.remoteAddress,
     }
@@ -110,17 +138,20 @@ export async function createPlatform(config: Config, o: PlatformOverrides = {}):
     notify: undefined as unknown as Notifier,
     audit,
     ledger,
-    tokens: tokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS),
+    tokens: tokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS, { refuse: (claims) => platform.revocations.refusal(claims) }),
+    revocations: undefined as unknown as SessionRevocations,
     limiter: limiterFactory(redis),
     storage: o.storage ?? createStorage(config),
     identity: o.identity ?? createExternalIdentity(config, { clock: o.clock }),
     crypto: createFieldCrypto(config.ENCRYPTION_KEYS),
     redis,
     async close() {
+      await platform.revocations.stop()
       await db.close()
       redis?.disconnect()
     },
   }
   platform.notify = createNotifier(platform)
+  platform.revocations = createRevocations(platform)
   return platform
 }

@@ -12,7 +12,8 @@ const HOLD_COMMIT_MS = 400
 describe('round trips on the request path', () => {
   let env: TestEnv
   beforeAll(async () => {
-    env = await createTestEnv()
+    // No periodic revocation reload inside a recorded request: only the request's own messages.
+    env = await createTestEnv({ config: { SESSION_REVOCATION_RELOAD_SECONDS: '3600' } })
   })
   afterAll(() => env.close())
 

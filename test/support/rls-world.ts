@@ -65,6 +65,12 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
       (u) => u.id,
       (u) => ({ app: u.app, user_id: u.id, role: u.role, token_hash: tag(), expires_at: future(p, 1) }),
     ),
+    // An ended session per user, keyed by the user's id as the session id: no token carries it.
+    'platform.session_revocations': perActor(
+      'subject',
+      (u) => u.id,
+      (u) => ({ app: u.app, kind: 'session', subject: u.id, revoked_before: p.clock.now(), expires_at: future(p, 1) }),
+    ),
     'platform.dev_mailbox': perActor(
       'to_address',
       (u) => u.email,
@@ -84,6 +90,11 @@ async function platformRows(p: Platform, actors: Actor[]) {
     await db
       .insertInto('platform.idempotencyKeys')
       .values({ scope: `${u.app}:${u.id}:POST /x`, key: tag(), requestHash: 'h', expiresAt: future(p, 1) })
+      .execute()
+    await db
+      .insertInto('platform.sessionRevocations')
+      .values({ app: u.app, kind: 'session', subject: u.id, revokedBefore: p.clock.now(), expiresAt: future(p, 1) })
+      .onConflict((oc) => oc.doNothing())
       .execute()
     await db.insertInto('platform.devMailbox').values({ toAddress: u.email, subject: 'Your code', textBody: '123456' }).execute()
   }

@@ -8,11 +8,17 @@ const ISSUER = 'matchbase'
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000
 
 export interface TokenSigner {
-  sign(claims: { sub: string; role: string; app: string; email?: string }, now?: Date): Promise<string>
+  /** sid: the session (refresh-token family) the token belongs to, so that ending it refuses the token. */
+  sign(claims: { sub: string; role: string; app: string; email?: string; sid?: string }, now?: Date): Promise<string>
   verify(token: string, app: string): Promise<Claims>
 }
 
-export function tokenSigner(secret: string, ttlSeconds: number): TokenSigner {
+export interface SignerOptions {
+  /** Why verified claims are refused although the token is valid (an ended session), or undefined. */
+  refuse?: (claims: Claims) => string | undefined
+}
+
+export function tokenSigner(secret: string, ttlSeconds: number, opts: SignerOptions = {}): TokenSigner {
   // Why a CryptoKey made once: given raw bytes, jose imports them into WebCrypto on every sign and
   // verify (about a third of jose's cost per request, see docs/benchmarks.md "Load and soak").
   const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
@@ -23,11 +29,18 @@ export function tokenSigner(secret: string, ttlSeconds: number): TokenSigner {
   // (checked against the clock on every hit, exactly as jose does: expired when exp <= now).
   // Keyed by app and the whole token, so a changed byte or another app misses and is verified in
   // full. Failures are never remembered. Bounded: the least recently used entry goes first.
+  // An ended session is checked after the cache as after a full verification: a remembered
+  // token is never let through once its session or user has been revoked.
   const verified = new Map<string, { claims: Claims; exp: number }>()
+  const accept = (claims: Claims) => {
+    const refused = opts.refuse?.(claims)
+    if (refused) throw new AppError('unauthorized', refused)
+    return { ...claims }
+  }
   return {
-    async sign({ sub, role, app, email }, now = new Date()) {
+    async sign({ sub, role, app, email, sid }, now = new Date()) {
       const iat = Math.floor(now.getTime() / 1000)
-      return new SignJWT({ role, ...(email ? { email } : {}) })
+      return new SignJWT({ role, ...(email ? { email } : {}), ...(sid ? { sid } : {}) })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(sub)
         .setAudience(app)
@@ -43,21 +56,21 @@ export function tokenSigner(secret: string, ttlSeconds: number): TokenSigner {
         verified.delete(cacheKey)
         if (hit.exp > Math.floor(Date.now() / 1000)) {
           verified.set(cacheKey, hit) // most recently used now
-          return { ...hit.claims }
+          return accept(hit.claims)
         }
         // Expired: verify in full below, which gives the usual 'Token expired'.
       }
+      let claims: Claims
       try {
         const { payload } = await jwtVerify(token, await key, { audience: app, issuer: ISSUER, algorithms: ['HS256'] })
         if (typeof payload.sub !== 'string' || typeof payload.role !== 'string')
           throw new AppError('unauthorized', 'Token lacks subject or role')
-        const claims = { ...payload, sub: payload.sub, role: payload.role, app } as Claims
+        claims = { ...payload, sub: payload.sub, role: payload.role, app } as Claims
         // Only tokens whose validity is exp alone (ours: no nbf) are remembered.
         if (typeof payload.exp === 'number' && payload.nbf === undefined) {
           if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!)
           verified.set(cacheKey, { claims, exp: payload.exp })
         }
-        return { ...claims }
       } catch (err) {
         if (err instanceof AppError) throw err
         if (err instanceof errors.JWTExpired) throw new AppError('unauthorized', 'Token expired')
@@ -65,6 +78,7 @@ export function tokenSigner(secret: string, ttlSeconds: number): TokenSigner {
           throw new AppError('unauthorized', `Token was not issued for ${app}`)
         throw new AppError('unauthorized', 'Invalid token')
       }
+      return accept(claims)
     },
   }
 }

@@ -13,6 +13,7 @@ describe('refresh tokens', () => {
   afterAll(() => env.close())
 
   const owner = () => ({ userId: randomUUID(), role: 'client' })
+  const pastGrace = () => env.clock.advance(env.config.REFRESH_REUSE_GRACE_SECONDS * 1000 + 1)
   const rows = (userId: string) =>
     env.platform.db.kysely.selectFrom('platform.refreshTokens').selectAll().where('userId', '=', userId).orderBy('createdAt').execute()
   const rejects = (token: string, message: RegExp) =>
@@ -40,6 +41,9 @@ describe('refresh tokens', () => {
     expect(old.revokedAt).not.toBeNull()
     expect(old.replacedBy).toBe(next.id)
     expect(next.revokedAt).toBeNull()
+    expect(next.family).toBe(old.family)
+    expect(second.family).toBe(old.family)
+    pastGrace()
     await rejects(first.token, /already used/)
   })
 
@@ -49,6 +53,7 @@ describe('refresh tokens', () => {
     const t2 = await tokens.rotate(t1.token)
     const t3 = await tokens.rotate(t2.token)
     const unrelated = await tokens.issue(env.platform.db.kysely, o)
+    pastGrace()
     await rejects(t1.token, /already used/)
     await rejects(t3.token, /already used/)
     expect((await rows(o.userId)).filter((r) => !r.revokedAt).map((r) => r.tokenHash)).toEqual([
@@ -82,5 +87,65 @@ describe('refresh tokens', () => {
     await tokens.issue(env.platform.db.kysely, o)
     expect(await tokens.revokeAllForUser(env.platform.db.kysely, o.userId)).toBe(2)
     await rejects(a.token, /revoked/)
+  })
+
+  it('two tabs refreshing with one token at once both get a session, and neither new token is revoked', async () => {
+    const o = owner()
+    const t = await tokens.issue(env.platform.db.kysely, o)
+    const [a, b] = await Promise.all([tokens.rotate(t.token), tokens.rotate(t.token)])
+    expect(a.token).not.toBe(b.token)
+    expect([a.family, b.family]).toEqual([t.family, t.family])
+    // Both tabs carry on, each with its own token.
+    const a2 = await tokens.rotate(a.token)
+    const b2 = await tokens.rotate(b.token)
+    expect(a2.family).toBe(t.family)
+    expect(b2.family).toBe(t.family)
+    expect(env.platform.revocations.refusal({ sub: o.userId, role: 'client', app: 'onedesigner', sid: t.family, iat: 0 })).toBeUndefined()
+  })
+
+  it('after the grace window a rotated token is reuse: the whole session ends, twin tokens too', async () => {
+    const o = owner()
+    const t = await tokens.issue(env.platform.db.kysely, o)
+    const [a, b] = await Promise.all([tokens.rotate(t.token), tokens.rotate(t.token)])
+    env.clock.advance(env.config.REFRESH_REUSE_GRACE_SECONDS * 1000 - 1_000)
+    await tokens.rotate(t.token) // still inside the window
+    pastGrace()
+    await rejects(t.token, /already used/)
+    await rejects(a.token, /already used|revoked/)
+    await rejects(b.token, /already used|revoked/)
+    expect((await rows(o.userId)).filter((r) => !r.revokedAt)).toEqual([])
+    expect(env.platform.revocations.refusal({ sub: o.userId, role: 'client', app: 'onedesigner', sid: t.family })).toMatch(/ended/)
+  })
+
+  it('logout ends the session: its rotated tokens get no grace and its access tokens are refused', async () => {
+    const o = owner()
+    const t = await tokens.issue(env.platform.db.kysely, o)
+    const next = await tokens.rotate(t.token)
+    expect(await tokens.revoke(next.token)).toBe(true)
+    await rejects(t.token, /already used/) // within the grace window, yet the session is over
+    await rejects(next.token, /revoked/)
+    expect(env.platform.revocations.refusal({ sub: o.userId, role: 'client', app: 'onedesigner', sid: t.family })).toMatch(/ended/)
+    // The stored entry outlives the longest access token, and no longer.
+    const [entry] = await env.platform.db.kysely
+      .selectFrom('platform.sessionRevocations')
+      .selectAll()
+      .where('subject', '=', t.family)
+      .execute()
+    expect(entry).toMatchObject({ app: 'onedesigner', kind: 'session' })
+    expect(new Date(entry.expiresAt).getTime() - new Date(entry.revokedBefore).getTime()).toBeGreaterThanOrEqual(
+      env.config.JWT_TTL_SECONDS * 1000,
+    )
+  })
+
+  it('a grace window of 0 makes every second use reuse', async () => {
+    const own = await createTestEnv({ apps: [], config: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
+    try {
+      const strict = createRefreshTokens(own.platform, 'onedesigner')
+      const t = await strict.issue(own.platform.db.kysely, owner())
+      const results = await Promise.allSettled([strict.rotate(t.token), strict.rotate(t.token)])
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+    } finally {
+      await own.close()
+    }
   })
 })

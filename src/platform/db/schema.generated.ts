@@ -624,6 +624,7 @@ export interface PlatformRefreshTokens {
   app: string;
   createdAt: Generated<Timestamp>;
   expiresAt: Timestamp;
+  family: Generated<string>;
   id: Generated<string>;
   replacedBy: string | null;
   revokedAt: Timestamp | null;
@@ -638,6 +639,14 @@ export interface PlatformSchemaMigrations {
   checksum: string;
   name: string;
   version: string;
+}
+
+export interface PlatformSessionRevocations {
+  app: string;
+  expiresAt: Timestamp;
+  kind: string;
+  revokedBefore: Timestamp;
+  subject: string;
 }
 
 export interface DB {
@@ -689,6 +698,7 @@ export interface DB {
   "platform.ledgerEntries": PlatformLedgerEntries;
   "platform.refreshTokens": PlatformRefreshTokens;
   "platform.schemaMigrations": PlatformSchemaMigrations;
+  "platform.sessionRevocations": PlatformSessionRevocations;
 }
 
 export const BandsyGroupRoleValues = ["admin", "member"] as const satisfies readonly BandsyGroupRole[];

@@ -6,7 +6,7 @@ import { buildHttp } from './server'
 export const OPENAPI_PATH = 'docs/openapi.json'
 
 export async function openApiDocument(platform: Platform, apps: AppModule[]): Promise<string> {
-  const http = await buildHttp(platform, apps, { docs: false })
+  const http = await buildHttp(platform, apps, { docs: false, revocations: false })
   await http.ready()
   const doc = JSON.stringify(http.swagger(), null, 2) + '\n'
   await http.close()

@@ -47,6 +47,8 @@ export const errorSchema = z
 export interface BuildOptions {
   /** Mount /docs (Swagger UI). */
   docs?: boolean
+  /** Load and follow the session revocation list (default true; off when only the document is wanted). */
+  revocations?: boolean
 }
 
 export async function buildHttp(platform: Platform, apps: AppModule[], opts: BuildOptions = {}): Promise<Http> {
@@ -122,6 +124,12 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
   guardedRoutes(http)
   registerIdempotency(http, platform)
   if (platform.config.devEndpoints) registerDevRoutes(http, platform)
+  // Access tokens of ended sessions are refused from memory (auth/revocations.ts): load the list
+  // and follow its broadcasts before answering anyone.
+  if (opts.revocations !== false) {
+    await platform.revocations.start()
+    http.addHook('onClose', async () => platform.revocations.stop())
+  }
 
   for (const app of apps) {
     await http.register(

@@ -4,7 +4,7 @@ import { createTestEnv, type TestEnv } from '../../../test/support/test-env'
 import { DAY, HOUR, addMs } from '../clock'
 import { ALL_APPS } from '../../apps'
 import { jobsOf } from '../../server'
-import { platformJobs, purgeDevMailbox, purgeIdempotencyKeys, purgeRefreshTokens } from './platform-jobs'
+import { platformJobs, purgeDevMailbox, purgeIdempotencyKeys, purgeRefreshTokens, purgeSessionRevocations } from './platform-jobs'
 import { runJob } from './scheduler'
 
 describe('platform maintenance jobs', () => {
@@ -72,6 +72,40 @@ describe('platform maintenance jobs', () => {
     expect(left.map((r) => ids.get(r.id)).sort()).toEqual(['current', 'live', 'rotated'])
     // Once the chain's live end expires, the whole chain goes.
     expect(await runJob(env.platform, purgeRefreshTokens, addMs(month, HOUR))).toEqual({ deleted: 3 })
+  })
+
+  it('keeps a rotated token while a twin of its session (rotated in the grace window) still lives', async () => {
+    const now = env.clock.now()
+    const userId = randomUUID()
+    const family = randomUUID()
+    const month = addMs(now, 30 * DAY)
+    const row = (name: string, o: { revokedAt?: Date; replacedBy?: string; expiresAt?: Date }) =>
+      db()
+        .insertInto('platform.refreshTokens')
+        .values({ app: 'onedesigner', userId, role: 'client', family, tokenHash: `${name}-${randomUUID()}`, expiresAt: month, ...o })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    // first -> second (rotated, then expired); twin: issued from first within the grace window, live.
+    const second = await row('second', { expiresAt: addMs(now, -HOUR) })
+    await row('first', { revokedAt: addMs(now, -2 * HOUR), replacedBy: second.id })
+    await row('twin', {})
+    expect(await runJob(env.platform, purgeRefreshTokens, now)).toEqual({ deleted: 1 })
+    expect(await db().selectFrom('platform.refreshTokens').select('id').where('family', '=', family).execute()).toHaveLength(2)
+  })
+
+  it('purges session revocations once the tokens they refuse have expired anyway', async () => {
+    const now = env.clock.now()
+    const entry = (subject: string, expiresAt: Date) =>
+      db()
+        .insertInto('platform.sessionRevocations')
+        .values({ app: 'onedesigner', kind: 'session', subject, revokedBefore: now, expiresAt })
+        .execute()
+    await entry(randomUUID(), addMs(now, -1))
+    const kept = randomUUID()
+    await entry(kept, addMs(now, HOUR))
+    expect(await runJob(env.platform, purgeSessionRevocations, now)).toEqual({ deleted: 1 })
+    const left = await db().selectFrom('platform.sessionRevocations').select('subject').execute()
+    expect(left.map((r) => r.subject)).toContain(kept)
   })
 
   it('purges dev-mailbox mail older than 7 days', async () => {

@@ -36,11 +36,24 @@ export const purgeRefreshTokens: JobDefinition = {
       gone as (
         delete from platform.refresh_tokens r
         where r.expires_at < ${now}
-           or (r.revoked_at < ${now} and not exists (select 1 from live where live.start_id = r.id))
+           or (r.revoked_at < ${now} and not exists (select 1 from live where live.start_id = r.id)
+               -- a token rotated twice within the grace window has a sibling outside its chain
+               and not exists (select 1 from platform.refresh_tokens l
+                               where l.family = r.family and l.revoked_at is null and l.expires_at >= ${now}))
         returning 1
       )
       select count(*)::int as deleted from gone`.execute(platform.db.kysely)
     return { deleted: rows[0].deleted }
+  },
+}
+
+export const purgeSessionRevocations: JobDefinition = {
+  name: 'platform-purge-session-revocations',
+  cron: '20 * * * *',
+  description: 'delete session revocations whose last refused access token has expired anyway',
+  async run({ platform, now }) {
+    const res = await platform.db.kysely.deleteFrom('platform.sessionRevocations').where('expiresAt', '<', now).executeTakeFirst()
+    return { deleted: Number(res.numDeletedRows) }
   },
 }
 
@@ -57,4 +70,4 @@ export const purgeDevMailbox: JobDefinition = {
   },
 }
 
-export const platformJobs: JobDefinition[] = [purgeIdempotencyKeys, purgeRefreshTokens, purgeDevMailbox]
+export const platformJobs: JobDefinition[] = [purgeIdempotencyKeys, purgeRefreshTokens, purgeSessionRevocations, purgeDevMailbox]

@@ -85,6 +85,6 @@ export function createAccountService(platform: Platform) {
     },
 
     logout: (refreshToken: string) => sessions.end(refreshToken),
-    endAllSessions: (tx: Executor, userId: string) => sessions.refreshTokens.revokeAllForUser(tx, userId),
+    endAllSessions: (tx: Executor, userId: string) => sessions.endAllForUser(tx, userId),
   }
 }

@@ -8,6 +8,7 @@ import {
   errorSchema,
   idParams,
   eventStreams,
+  streamRules,
   HEARTBEAT_MS,
   MAX_CURSOR_LENGTH,
   BandsyMessageTypeValues,
@@ -233,9 +234,13 @@ export async function conversationRoutes({ app, http, platform, guard }: AppCont
         description:
           'A text/event-stream that stays open. `message.created` carries `{ conversationId, messageId }`; fetch the message ' +
           `with the REST routes. A comment line is sent every ${HEARTBEAT_MS / 1000} s. EventSource cannot send headers, so ` +
-          'this route also takes the access token as `?access_token=`.',
+          'this route also takes the access token as `?access_token=`. ' +
+          streamRules(platform),
         querystring: z.object({ access_token: z.string().optional().describe('Access token, for EventSource') }),
-        response: { 200: z.string().describe('text/event-stream') },
+        response: {
+          200: z.string().describe('text/event-stream'),
+          429: errorSchema.describe('Too many event streams of yours are open'),
+        },
       },
     },
     async (req, reply) => streams.open(req, reply, { app, userId: req.claims.sub }),

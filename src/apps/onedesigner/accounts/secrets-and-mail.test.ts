@@ -33,7 +33,8 @@ describe('codes and tokens never reach the logs', () => {
       secrets.push(session.accessToken, session.refreshToken)
       const refreshed = (await post(env, '/auth/refresh', { refreshToken: session.refreshToken })).json()
       secrets.push(refreshed.accessToken, refreshed.refreshToken)
-      await post(env, '/auth/refresh', { refreshToken: session.refreshToken }) // reuse: refused
+      env.clock.advance(env.config.REFRESH_REUSE_GRACE_SECONDS * 1000 + 1)
+      await post(env, '/auth/refresh', { refreshToken: session.refreshToken }) // reuse past the grace: refused
       await env.http.inject({ method: 'GET', url: `${BASE}/me`, headers: bearer({ token: refreshed.accessToken }) })
       await post(env, '/auth/logout', { refreshToken: refreshed.refreshToken })
     }

@@ -1,7 +1,7 @@
 // GET /notifications, POST /notifications/:id/read, POST /notifications/read-all, and
 // GET /stream: the user's realtime events as server-sent events. Open to every role.
 import { z } from 'zod'
-import { type AppContext, errorSchema, eventStreams, HEARTBEAT_MS } from '../../../platform'
+import { type AppContext, errorSchema, eventStreams, HEARTBEAT_MS, streamRules } from '../../../platform'
 import { listNotifications, markAllRead, markRead } from './service'
 
 const TAGS = ['notifications']
@@ -95,11 +95,13 @@ export async function notificationRoutes({ app, http, platform, guard }: AppCont
           'A text/event-stream that stays open. Each event has a name (e.g. `notification`) and JSON data with ids ' +
           '(e.g. `{ "id": "<notification id>", "type": "project_request.received" }`); fetch details with the REST routes. ' +
           `A comment line is sent every ${HEARTBEAT_MS / 1000} s. A browser EventSource cannot send headers, so this ` +
-          'route also takes the access token as `?access_token=`.',
+          'route also takes the access token as `?access_token=`. ' +
+          streamRules(platform),
         querystring: z.object({ access_token: z.string().optional().describe('Access token, for EventSource') }),
         response: {
           200: z.string().describe('text/event-stream'),
           400: errorSchema.describe('A malformed query, e.g. access_token given twice'),
+          429: errorSchema.describe('Too many event streams of yours are open'),
         },
       },
     },
