@@ -13,7 +13,7 @@ describe('round trips on the request path', () => {
   let env: TestEnv
   beforeAll(async () => {
     // No periodic revocation reload inside a recorded request: only the request's own messages.
-    env = await createTestEnv({ config: { SESSION_REVOCATION_RELOAD_SECONDS: '3600' } })
+    env = await createTestEnv({ config: { SESSION_REVOCATION_RELOAD_SECONDS: '300' } })
   })
   afterAll(() => env.close())
 
