@@ -63,6 +63,9 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     // error shape too; the connection is closed, as the parser cannot go on.
     clientErrorHandler: answerClientError,
     bodyLimit: 1_048_576,
+    // req.ip (the per-address limits) is the client as the configured proxies report it; with no
+    // proxy trusted, X-Forwarded-For is ignored, since anyone can send it.
+    trustProxy: platform.config.TRUST_PROXY,
     // Two info lines per request cost about a quarter of a simple read's throughput (see
     // docs/benchmarks.md, "Load and soak"); request lines come back at LOG_LEVEL=debug. Errors
     // are still logged, and per-route counts and durations are in /metrics.
