@@ -66,6 +66,25 @@ export const configSchema = z.object({
   OTP_RATE_PER_IP: z.coerce.number().int().min(1).default(30),
   /** Wrong codes one address may try per 10 minutes, across all emails (then 429). */
   OTP_VERIFY_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
+  /**
+   * Milliseconds a whole request (headers and body) may take to arrive; past it the server answers
+   * 408 and closes the connection, so a body trickled a byte at a time cannot hold it for minutes.
+   * Uploads must arrive within it too (a 200 MB video in 60 s needs about 27 Mbit/s).
+   */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).default(60_000),
+  /** Milliseconds the request line and headers may take to arrive (at most REQUEST_TIMEOUT_MS). */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
+  /**
+   * Scales every per-user route limit (e.g. 2 doubles them); 0 turns them off, for benchmarks that
+   * drive a few users hard. The limits themselves are declared on the routes.
+   */
+  USER_RATE_LIMIT_FACTOR: z.coerce.number().min(0).default(1),
+  /** Bytes of files one user may keep in an app (samples, message files); 0 = no quota. */
+  STORAGE_QUOTA_BYTES_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(500 * 1024 * 1024),
   /** Field-encryption keys, `id:base64-of-32-bytes`, comma-separated, newest first: the first encrypts, all decrypt. */
   ENCRYPTION_KEYS: z
     .string()

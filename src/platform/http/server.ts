@@ -25,6 +25,7 @@ import { readMailbox } from '../auth/mailer'
 import { registerIdempotency } from './idempotency'
 import { appTags, createAppContext, guardedRoutes } from './app-context'
 import { usedComponentsOnly } from './components'
+import { userLimits } from './user-limits'
 import type { Claims } from '../db/with-user'
 
 declare module 'fastify' {
@@ -66,6 +67,15 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     // req.ip (the per-address limits) is the client as the configured proxies report it; with no
     // proxy trusted, X-Forwarded-For is ignored, since anyone can send it.
     trustProxy: platform.config.TRUST_PROXY,
+    // A request must arrive whole within REQUEST_TIMEOUT_MS (its headers within HEADERS_TIMEOUT_MS),
+    // else 408 in our shape (answerClientError) and the connection closes. Node checks these only
+    // every connectionsCheckingInterval (30 s by default), so that is tightened to match.
+    requestTimeout: platform.config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(platform.config.HEADERS_TIMEOUT_MS, platform.config.REQUEST_TIMEOUT_MS),
+      requestTimeout: platform.config.REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(platform.config.HEADERS_TIMEOUT_MS / 4)),
+    },
     // Two info lines per request cost about a quarter of a simple read's throughput (see
     // docs/benchmarks.md, "Load and soak"); request lines come back at LOG_LEVEL=debug. Errors
     // are still logged, and per-route counts and durations are in /metrics.
@@ -121,6 +131,7 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
   registerMetrics(http, platform)
   registerHealth(http, platform)
   guardedRoutes(http)
+  userLimits(http, platform)
   registerIdempotency(http, platform)
   if (platform.config.devEndpoints) registerDevRoutes(http, platform)
 
