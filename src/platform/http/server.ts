@@ -12,7 +12,6 @@ import {
   isResponseSerializationError,
   jsonSchemaTransform,
   serializerCompiler,
-  validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -26,6 +25,7 @@ import { registerIdempotency } from './idempotency'
 import { appTags, createAppContext, guardedRoutes } from './app-context'
 import { usedComponentsOnly } from './components'
 import { userLimits } from './user-limits'
+import { strictQueries, strictValidatorCompiler } from './strict-input'
 import type { Claims } from '../db/with-user'
 
 declare module 'fastify' {
@@ -95,7 +95,8 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     void parseJson(req, body as string, done)
   })
 
-  http.setValidatorCompiler(validatorCompiler)
+  // Unknown body fields and query parameters are refused, for every route (strict-input.ts).
+  http.setValidatorCompiler(strictValidatorCompiler)
   http.setSerializerCompiler(serializerCompiler)
   http.decorateRequest('claims', null as unknown as Claims)
   http.addHook('onSend', async (req, reply) => {
@@ -130,6 +131,7 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
 
   registerMetrics(http, platform)
   registerHealth(http, platform)
+  strictQueries(http)
   guardedRoutes(http)
   userLimits(http, platform)
   registerIdempotency(http, platform)
@@ -217,15 +219,18 @@ function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err
   if (hasZodFastifySchemaValidationErrors(err)) {
     const ctx = (err as { validationContext?: string }).validationContext ?? 'body'
-    const details = err.validation.map((v) => ({
-      field: [
+    const details = err.validation.flatMap((v) => {
+      const at = [
         ctx,
         ...String(v.instancePath ?? '')
           .split('/')
           .filter(Boolean),
-      ].join('.'),
-      message: v.message,
-    }))
+      ]
+      // A strict object's stranger keys: name each one, as for every other unknown field.
+      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined
+      if (Array.isArray(keys) && keys.length) return keys.map((k) => ({ field: [...at, String(k)].join('.'), message: 'unknown field' }))
+      return [{ field: at.join('.'), message: v.message }]
+    })
     const first = details[0]
     return new AppError('validation_failed', first ? `${first.field}: ${first.message}` : 'Invalid request', details)
   }
