@@ -3,6 +3,7 @@
 // it does not know, and a query parameter it does not know, with 400 naming it. A body the schema
 // accepts is sent with one stranger key; the answer must name exactly that key.
 import { randomUUID } from 'node:crypto'
+import type { LightMyRequestResponse } from 'fastify'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../support/test-env'
@@ -53,7 +54,7 @@ describe('unknown fields and parameters are refused on every route', () => {
   async function send(op: Operation, o: { url: string; body?: unknown }) {
     const app = op.path.split('/')[2]!
     const candidates = op.secured ? (tokens.get(app) ?? []) : [undefined]
-    let res
+    let res: LightMyRequestResponse | undefined
     for (const token of candidates) {
       res = await env.http.inject({
         method: op.method as 'GET',
