@@ -23,7 +23,14 @@ import { benchDatabase, fmt, machine, summarize, timed } from './support'
 const { values: args } = parseArgs({
   options: { musicians: { type: 'string' }, callers: { type: 'string' }, warmup: { type: 'string' }, keep: { type: 'boolean' } },
 })
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', SEED_DEMO: 'false', NODE_ENV: 'test' })
+const config = loadConfig({
+  ...process.env,
+  LOG_LEVEL: 'silent',
+  JOBS_ENABLED: 'false',
+  SEED_DEMO: 'false',
+  NODE_ENV: 'test',
+  USER_RATE_LIMIT_FACTOR: '0',
+})
 const onServer = !!config.DATABASE_URL
 const N = Number(args.musicians ?? (onServer ? 100_000 : 10_000))
 const CALLERS = Number(args.callers ?? 300)

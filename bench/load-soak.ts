@@ -59,7 +59,13 @@ async function main() {
     dbUrl = u.toString()
   }
   const { DATABASE_URL: _url, DATABASE_DIRECT_URL: _direct, ...rest } = process.env
-  const env: NodeJS.ProcessEnv = { ...rest, SEED_DEMO: 'true', ...(dbUrl ? { DATABASE_URL: dbUrl, DATABASE_DIRECT_URL: dbUrl } : {}) }
+  // Three demo clients drive the costly routes far past a real user's per-user limits.
+  const env: NodeJS.ProcessEnv = {
+    ...rest,
+    SEED_DEMO: 'true',
+    USER_RATE_LIMIT_FACTOR: '0',
+    ...(dbUrl ? { DATABASE_URL: dbUrl, DATABASE_DIRECT_URL: dbUrl } : {}),
+  }
 
   const children: Child[] = []
   let failed = false

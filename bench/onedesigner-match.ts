@@ -26,7 +26,14 @@ import { benchDatabase, fmt, machine, rng, summarize, timed } from './support'
 const { values: args } = parseArgs({
   options: { designers: { type: 'string' }, briefs: { type: 'string' }, warmup: { type: 'string' }, keep: { type: 'boolean' } },
 })
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', SEED_DEMO: 'false', NODE_ENV: 'test' })
+const config = loadConfig({
+  ...process.env,
+  LOG_LEVEL: 'silent',
+  JOBS_ENABLED: 'false',
+  SEED_DEMO: 'false',
+  NODE_ENV: 'test',
+  USER_RATE_LIMIT_FACTOR: '0',
+})
 const onServer = !!config.DATABASE_URL
 const N = Number(args.designers ?? (onServer ? 10_000 : 2_000))
 const BRIEFS = Number(args.briefs ?? 100)

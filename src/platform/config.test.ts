@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assertReadyToServe, loadConfig, ConfigError } from './config'
+import { assertReadyToServe, loadConfig, ConfigError, testConfig } from './config'
 
 describe('config', () => {
   it('runs with no settings at all: embedded database, port 3000, local providers', () => {
@@ -77,6 +77,16 @@ describe('ENCRYPTION_KEYS', () => {
     expect(() => serve({ ...prod, ENCRYPTION_KEYS: devKey })).toThrow(/ENCRYPTION_KEYS contains the development key/)
     const renamed = `${real},old:${devKey.slice('dev:'.length)}`
     expect(() => serve({ ...prod, ENCRYPTION_KEYS: renamed })).toThrow(/ENCRYPTION_KEYS contains the development key/)
+  })
+})
+
+describe('TRUST_PROXY', () => {
+  it('is off unless set; takes true or a list of addresses and ranges; refuses a hop count', () => {
+    expect(testConfig().TRUST_PROXY).toBe(false)
+    expect(testConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true)
+    expect(testConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1', 'loopback'])
+    expect(() => testConfig({ TRUST_PROXY: '2' })).toThrow(/TRUST_PROXY/)
+    expect(() => testConfig({ TRUST_PROXY: '10.0.0.0/40' })).toThrow(/TRUST_PROXY/)
   })
 })
 

@@ -1,4 +1,5 @@
 // The one place that reads process.env. Everything else receives a Config.
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { keyringHolds, parseKeyring } from './crypto/keyring'
 
@@ -19,6 +20,14 @@ const optionalString = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional()
+function isIpOrCidr(s: string): boolean {
+  if (s === 'loopback' || s === 'linklocal' || s === 'uniquelocal') return true
+  const [address, bits, ...rest] = s.split('/')
+  const family = isIP(address ?? '')
+  if (!family || rest.length) return false
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}
+
 const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1')
 
 export const configSchema = z.object({
@@ -64,6 +73,27 @@ export const configSchema = z.object({
   /** OTP codes issued per email per hour, and per IP per hour. */
   OTP_RATE_PER_EMAIL: z.coerce.number().int().min(1).default(5),
   OTP_RATE_PER_IP: z.coerce.number().int().min(1).default(30),
+  /** Wrong codes one address may try per 10 minutes, across all emails (then 429). */
+  OTP_VERIFY_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
+  /**
+   * Milliseconds a whole request (headers and body) may take to arrive; past it the server answers
+   * 408 and closes the connection, so a body trickled a byte at a time cannot hold it for minutes.
+   * Uploads must arrive within it too (a 200 MB video in 60 s needs about 27 Mbit/s).
+   */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).default(60_000),
+  /** Milliseconds the request line and headers may take to arrive (at most REQUEST_TIMEOUT_MS). */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
+  /**
+   * Scales every per-user route limit (e.g. 2 doubles them); 0 turns them off, for benchmarks that
+   * drive a few users hard. The limits themselves are declared on the routes.
+   */
+  USER_RATE_LIMIT_FACTOR: z.coerce.number().min(0).default(1),
+  /** Bytes of files one user may keep in an app (samples, message files); 0 = no quota. */
+  STORAGE_QUOTA_BYTES_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(500 * 1024 * 1024),
   /** Field-encryption keys, `id:base64-of-32-bytes`, comma-separated, newest first: the first encrypts, all decrypt. */
   ENCRYPTION_KEYS: z
     .string()
@@ -126,6 +156,28 @@ export const configSchema = z.object({
   JOBS_ENABLED: bool.default(true),
   /** Load demo data on first start (embedded mode default). */
   SEED_DEMO: bool.optional(),
+  /**
+   * Which proxies to believe about the client's address (X-Forwarded-For), for the per-address
+   * limits: unset or false = none (the socket's address is the client), true = any (only when
+   * nothing can reach the server except through the proxy), or a comma-separated list of the
+   * proxies' addresses / CIDR ranges (or loopback, linklocal, uniquelocal). A hop count is refused:
+   * it cannot tell a proxy from a client who sends a forged header.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('')
+    .transform((v, ctx): boolean | string[] => {
+      if (v === '' || v === 'false') return false
+      if (v === 'true') return true
+      const list = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+      const bad = list.filter((s) => !isIpOrCidr(s))
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `not an address or CIDR range: ${bad.join(', ')}` })
+      return list
+    }),
   /** Browser origins allowed to call the API (CORS), comma-separated; development also allows localhost. */
   CORS_ORIGINS: z.string().default(''),
   /** Bearer token for /metrics; unset: /metrics is open in development and not served in production. */

@@ -11,6 +11,10 @@ export const otpEmail = z.email().max(255).describe('Email address; case does no
 export const otpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits')
 
 const sentSchema = z.object({ status: z.literal('sent'), expiresInSeconds: z.number().int() })
+const VERIFY_LIMITS =
+  'Wrong codes: 5 from one address lock this email for that address for an hour (423); 20 from all addresses lock it ' +
+  'for everyone for one fixed hour, which further guesses do not extend; 30 from one address in 10 minutes, across ' +
+  'emails, answer 429 with Retry-After. New codes never reset these.'
 const BASE_REQUEST_DESCRIPTION =
   'Sends a 6-digit code valid for 10 minutes. The answer is the same whether or not the address has an account.'
 
@@ -58,9 +62,9 @@ export function otpRoutes<RB extends ZodRawShape, VB extends ZodRawShape, S>(htt
       schema: {
         tags: o.tags,
         summary: 'Exchange a code for a session',
-        description: o.verifyDescription,
+        description: `${o.verifyDescription} ${VERIFY_LIMITS}`,
         body: o.verifyBody,
-        response: { 200: o.sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 423: errorSchema },
+        response: { 200: o.sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 423: errorSchema, 429: errorSchema },
       },
     },
     async (req) => o.verify(req.body as z.infer<ZodObject<VB>>, { ip: req.ip, requestId: req.id }),

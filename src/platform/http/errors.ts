@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   already_exists: 409,
   gone: 410,
   payload_too_large: 413,
+  quota_exceeded: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
   constraint_violated: 422,

@@ -13,6 +13,8 @@ export interface Limiter {
   /** Counts one hit for key; returns whether it is allowed and when to retry. */
   hit(key: string): Promise<{ allowed: boolean; retryAfterSeconds: number }>
   reset(key: string): Promise<void>
+  /** Gives back one hit counted for key (e.g. an attempt that turned out not to count). */
+  refund(key: string): Promise<void>
 }
 
 export type LimiterFactory = (rule: LimitRule) => Limiter
@@ -33,6 +35,9 @@ export function limiterFactory(redis?: Redis): LimiterFactory {
       },
       async reset(key) {
         await impl.delete(key)
+      },
+      async refund(key) {
+        await impl.reward(key, 1)
       },
     }
   }

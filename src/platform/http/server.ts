@@ -12,7 +12,6 @@ import {
   isResponseSerializationError,
   jsonSchemaTransform,
   serializerCompiler,
-  validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -25,6 +24,8 @@ import { readMailbox } from '../auth/mailer'
 import { registerIdempotency } from './idempotency'
 import { appTags, createAppContext, guardedRoutes } from './app-context'
 import { usedComponentsOnly } from './components'
+import { userLimits } from './user-limits'
+import { strictQueries, strictValidatorCompiler } from './strict-input'
 import type { Claims } from '../db/with-user'
 
 declare module 'fastify' {
@@ -65,6 +66,18 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     // error shape too; the connection is closed, as the parser cannot go on.
     clientErrorHandler: answerClientError,
     bodyLimit: 1_048_576,
+    // req.ip (the per-address limits) is the client as the configured proxies report it; with no
+    // proxy trusted, X-Forwarded-For is ignored, since anyone can send it.
+    trustProxy: platform.config.TRUST_PROXY,
+    // A request must arrive whole within REQUEST_TIMEOUT_MS (its headers within HEADERS_TIMEOUT_MS),
+    // else 408 in our shape (answerClientError) and the connection closes. Node checks these only
+    // every connectionsCheckingInterval (30 s by default), so that is tightened to match.
+    requestTimeout: platform.config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(platform.config.HEADERS_TIMEOUT_MS, platform.config.REQUEST_TIMEOUT_MS),
+      requestTimeout: platform.config.REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(platform.config.HEADERS_TIMEOUT_MS / 4)),
+    },
     // Two info lines per request cost about a quarter of a simple read's throughput (see
     // docs/benchmarks.md, "Load and soak"); request lines come back at LOG_LEVEL=debug. Errors
     // are still logged, and per-route counts and durations are in /metrics.
@@ -84,7 +97,8 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     void parseJson(req, body as string, done)
   })
 
-  http.setValidatorCompiler(validatorCompiler)
+  // Unknown body fields and query parameters are refused, for every route (strict-input.ts).
+  http.setValidatorCompiler(strictValidatorCompiler)
   http.setSerializerCompiler(serializerCompiler)
   http.decorateRequest('claims', null as unknown as Claims)
   // Hooks on every request are callback-style, not async: no promise per hook per request.
@@ -121,7 +135,9 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
 
   registerMetrics(http, platform)
   registerHealth(http, platform)
+  strictQueries(http)
   guardedRoutes(http)
+  userLimits(http, platform)
   registerIdempotency(http, platform)
   if (platform.config.devEndpoints) registerDevRoutes(http, platform)
   // Access tokens of ended sessions are refused from memory (auth/revocations.ts): load the list
@@ -217,15 +233,18 @@ function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err
   if (hasZodFastifySchemaValidationErrors(err)) {
     const ctx = (err as { validationContext?: string }).validationContext ?? 'body'
-    const details = err.validation.map((v) => ({
-      field: [
+    const details = err.validation.flatMap((v) => {
+      const at = [
         ctx,
         ...String(v.instancePath ?? '')
           .split('/')
           .filter(Boolean),
-      ].join('.'),
-      message: v.message,
-    }))
+      ]
+      // A strict object's stranger keys: name each one, as for every other unknown field.
+      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined
+      if (Array.isArray(keys) && keys.length) return keys.map((k) => ({ field: [...at, String(k)].join('.'), message: 'unknown field' }))
+      return [{ field: at.join('.'), message: v.message }]
+    })
     const first = details[0]
     return new AppError('validation_failed', first ? `${first.field}: ${first.message}` : 'Invalid request', details)
   }

@@ -41,7 +41,7 @@ export async function skeletonRoutes({ http, platform, guard, asUser }: AppConte
     sessionSchema,
     otp: accounts.otp,
     request: (body, ctx) => accounts.requestCode(body.email, ctx.ip),
-    verify: async (body) => (await accounts.verifyCode(body.email, body.code)) as z.infer<typeof sessionSchema>,
+    verify: async (body, ctx) => (await accounts.verifyCode(body.email, body.code, ctx.ip)) as z.infer<typeof sessionSchema>,
   })
 
   http.get(

@@ -32,8 +32,8 @@ export function createAccounts(platform: Platform) {
       const { expiresInSeconds } = await otp.issue({ email: normalizeEmail(email), type: MEMBER, purpose: 'login', ip })
       return { status: 'sent' as const, expiresInSeconds }
     },
-    verifyCode: (email: string, code: string) =>
-      otp.verify({ email, type: MEMBER, code }, async (tx, v) => {
+    verifyCode: (email: string, code: string, ip: string) =>
+      otp.verify({ email, type: MEMBER, code, ip }, async (tx, v) => {
         const user = await db(tx)
           .insertInto('skeleton.users')
           .values({ email: v.email })

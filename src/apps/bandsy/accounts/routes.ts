@@ -25,13 +25,11 @@ export async function accountRoutes({ http, platform }: AppContext) {
       code: otpCode,
       displayName: z.string().trim().min(1).max(100).optional().describe('Used only when this creates the account'),
     }),
-    verifyDescription:
-      'The first verified code creates the account, with a username made from the address (change it with PATCH /me). ' +
-      'Five wrong codes lock the email for an hour.',
+    verifyDescription: 'The first verified code creates the account, with a username made from the address (change it with PATCH /me).',
     sessionSchema,
     otp: accounts.otp,
     request: (body, ctx) => accounts.requestCode(body.email, ctx.ip),
-    verify: async (body) => (await accounts.verifyCode(body)) as z.infer<typeof sessionSchema>,
+    verify: async (body, ctx) => (await accounts.verifyCode(body, ctx.ip)) as z.infer<typeof sessionSchema>,
   })
 
   http.post(

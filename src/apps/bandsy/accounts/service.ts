@@ -34,8 +34,8 @@ export function createAccountService(platform: Platform) {
     },
 
     /** First verified code creates the account. */
-    async verifyCode(input: { email: string; code: string; displayName?: string }): Promise<Session> {
-      return otp.verify({ email: input.email, type: MUSICIAN, code: input.code }, async (tx, v) => {
+    async verifyCode(input: { email: string; code: string; displayName?: string }, ip: string): Promise<Session> {
+      return otp.verify({ email: input.email, type: MUSICIAN, code: input.code, ip }, async (tx, v) => {
         let account = await repo.findByEmail(tx, v.email)
         if (!account) {
           const local = v.email.split('@')[0]

@@ -79,6 +79,7 @@ export async function conversationRoutes({ app, http, platform, guard }: AppCont
       '/conversations/:id/messages',
       {
         preHandler: musician,
+        config: { limit: { name: 'messages', points: 60, perSeconds: 60 } },
         preValidation: parseMultipartMessage,
         schema: {
           tags,
@@ -95,7 +96,7 @@ export async function conversationRoutes({ app, http, platform, guard }: AppCont
             201: z.object({ message: messageSchema }),
             403: errorSchema.describe('The match has ended or the group is not active'),
             404: errorSchema.describe('No conversation of yours with this id'),
-            413: errorSchema.describe('The file is too large'),
+            413: errorSchema.describe('The file is too large, or would take you past your storage quota (quota_exceeded)'),
             415: errorSchema.describe('Not an accepted image or audio type, or the contents are not what was declared'),
           },
         },

@@ -18,6 +18,7 @@ import {
   mediaKind,
   type MediaType,
 } from '../../../platform'
+import { assertRoomFor } from '../storage-quota'
 import * as repo from './repository'
 import { APP } from '../app-name'
 
@@ -109,6 +110,7 @@ export function createConversationService(platform: Platform) {
         field: 'file',
       })
     checkSize(file)
+    await assertRoomFor(platform, tx, claims.sub, file.body.length)
     const id = randomUUID()
     const key = fileKey(conversationId, id)
     const stored = await platform.storage.put(key, file.body, { contentType: file.contentType })

@@ -38,6 +38,7 @@ export async function discoveryRoutes({ http, platform, guard }: AppContext) {
     '/discovery',
     {
       preHandler: guard(['musician']),
+      config: { limit: { name: 'discovery', points: 600, perSeconds: 3600 } },
       schema: {
         tags: ['discovery'],
         summary: 'Musicians to discover, best match first',

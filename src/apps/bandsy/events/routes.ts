@@ -70,6 +70,7 @@ export async function eventRoutes({ http, platform, guard }: AppContext) {
     '/groups/:id/events',
     {
       preHandler: asMusician,
+      config: { limit: { name: 'events', points: 30, perSeconds: 3600 } },
       schema: {
         tags,
         summary: 'Create an event of the group (its admins)',

@@ -15,6 +15,7 @@ export async function invitationRoutes({ http, platform, guard }: AppContext) {
     '/groups/:id/invitations',
     {
       preHandler: asMusician,
+      config: { limit: { name: 'invitations', points: 60, perSeconds: 3600 } },
       schema: {
         tags,
         summary: 'Invite a musician to the group (admins)',

@@ -29,6 +29,7 @@ export async function groupRoutes(ctx: AppContext) {
     '/groups',
     {
       preHandler: asMusician,
+      config: { limit: { name: 'groups', points: 20, perSeconds: 3600 } },
       schema: {
         tags,
         summary: 'Found a group; you become its admin and its conversation opens',

@@ -49,6 +49,7 @@ export async function interactionRoutes({ http, platform, guard }: AppContext) {
     '/interactions',
     {
       preHandler: asMusician,
+      config: { limit: { name: 'interactions', points: 600, perSeconds: 3600 } },
       schema: {
         tags: TAGS,
         summary: 'Like, pass, super like or block a musician',

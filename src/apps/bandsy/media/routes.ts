@@ -114,6 +114,7 @@ function routes({ http, platform, guard }: AppContext) {
     '/media-samples',
     {
       ...own,
+      config: { limit: { name: 'uploads', points: 30, perSeconds: 3600 } },
       // The form is read by the handler as it streams; the body schema documents it, and only a
       // JSON body sent by mistake is held to it.
       validatorCompiler: (route) =>
@@ -133,7 +134,7 @@ function routes({ http, platform, guard }: AppContext) {
         response: {
           201: sampleSchema,
           404: errorSchema,
-          413: errorSchema.describe('File or a field too large'),
+          413: errorSchema.describe('File or a field too large, or the file would take you past your storage quota (quota_exceeded)'),
           415: errorSchema.describe('Not multipart, or the file is not an accepted audio/video type'),
           422: errorSchema.describe(
             'A recognised file that cannot be decoded (no stream, no length, truncated); the message names the problem',

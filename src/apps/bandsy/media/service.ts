@@ -3,11 +3,13 @@
 // a sample and its file come and go together (seed: "File cleanup occurs when samples are deleted").
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
+import { sql } from 'kysely'
 import { type Readable, Transform } from 'node:stream'
 import { withUser, type Claims, type Tx, AppError, forbidden, notFound, type Platform } from '../../../platform'
 import type { ProbedMedia } from './probe'
 import * as repo from './repository'
 import { missingIds } from '../lookup-ids'
+import { assertRoomFor } from '../storage-quota'
 
 export interface SampleInput {
   title: string
@@ -32,13 +34,23 @@ async function assertReferences(tx: Tx, instrumentId: string | null | undefined,
  * Stores the file, then the row. A row whose insert fails takes its file with it, so a failed
  * upload leaves nothing behind; a crash between the two can leave an unreferenced file.
  */
-export async function createSample(platform: Platform, claims: Claims, input: SampleInput, file: { path: string }, media: ProbedMedia) {
+export async function createSample(
+  platform: Platform,
+  claims: Claims,
+  input: SampleInput,
+  file: { path: string; size: number },
+  media: ProbedMedia,
+) {
+  // Before the file is stored; checked again with the row, so parallel uploads cannot both slip in.
+  await withUser(platform.db.kysely, claims, (tx) => assertRoomFor(platform, tx, claims.sub, file.size))
   const id = randomUUID()
   const fileKey = `bandsy/samples/${claims.sub}/${id}.${media.ext}`
   await platform.storage.put(fileKey, fs.createReadStream(file.path), { contentType: media.contentType })
   try {
     return await withUser(platform.db.kysely, claims, async (tx) => {
       await assertReferences(tx, input.instrumentId, input.genreIds)
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`bandsy-storage:${claims.sub}`}, 0))`.execute(tx)
+      await assertRoomFor(platform, tx, claims.sub, file.size)
       await repo.insertSample(tx, {
         id,
         userId: claims.sub,

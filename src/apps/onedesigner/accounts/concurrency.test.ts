@@ -3,7 +3,7 @@
 // concurrency); on PGlite they serialize.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
-import { post, requestCode, signIn, uniqueEmail, verify, wrong } from '../../../../test/support/onedesigner-accounts'
+import { freshIp, post, requestCode, signIn, uniqueEmail, verify, wrong } from '../../../../test/support/onedesigner-accounts'
 
 describe('accounts under parallel requests', () => {
   let env: TestEnv
@@ -12,10 +12,11 @@ describe('accounts under parallel requests', () => {
   })
   afterAll(() => env.close())
 
-  it('20 parallel wrong codes spend exactly the budget of 5', async () => {
+  it('20 parallel wrong codes from one address spend exactly its budget of 5', async () => {
+    const ip = freshIp()
     const email = uniqueEmail('race')
     const code = await requestCode(env, email, 'client')
-    const answers = await Promise.all(Array.from({ length: 20 }, () => verify(env, { email, type: 'client', code: wrong(code) })))
+    const answers = await Promise.all(Array.from({ length: 20 }, () => verify(env, { email, type: 'client', code: wrong(code) }, ip)))
     const statuses = answers.map((a) => a.statusCode).sort()
     expect(statuses.filter((s) => s === 401)).toHaveLength(4)
     expect(statuses.filter((s) => s === 423)).toHaveLength(16)

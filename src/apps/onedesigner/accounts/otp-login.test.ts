@@ -217,53 +217,59 @@ describe('OneDesigner sign-in by email code', () => {
     })
 
     it('locks the email after 5 wrong codes, even for the right code and new codes, until the window passes', async () => {
+      // From one address: its budget on the email is 5 (decision 0020).
+      const ip = freshIp()
       const email = uniqueEmail('guess')
       const code = await requestCode(env, email, 'client')
       for (let left = 4; left >= 1; left--) {
-        const res = await verify(env, { email, type: 'client', code: wrong(code) })
+        const res = await verify(env, { email, type: 'client', code: wrong(code) }, ip)
         expect(res.statusCode).toBe(401)
         expect(res.json().error.details).toEqual({ attemptsLeft: left })
       }
-      const fifth = await verify(env, { email, type: 'client', code: wrong(code) })
+      const fifth = await verify(env, { email, type: 'client', code: wrong(code) }, ip)
       expect(fifth.statusCode).toBe(423)
       expect(fifth.json().error.code).toBe('locked')
       expect(fifth.json().error.message).toMatch(/Too many wrong codes/)
       expect(Number(fifth.headers['retry-after'])).toBe(3600)
-      expect((await verify(env, { email, type: 'client', code })).statusCode).toBe(423)
+      expect((await verify(env, { email, type: 'client', code }, ip)).statusCode).toBe(423)
 
       const newCode = await requestCode(env, email, 'client')
-      const stillLocked = await verify(env, { email, type: 'client', code: newCode })
+      const stillLocked = await verify(env, { email, type: 'client', code: newCode }, ip)
       expect(stillLocked.statusCode).toBe(423)
 
       env.clock.advance(30 * MIN)
-      const later = await verify(env, { email, type: 'client', code: newCode })
+      const later = await verify(env, { email, type: 'client', code: newCode }, ip)
       expect(later.statusCode).toBe(423)
       expect(Number(later.headers['retry-after'])).toBe(1800)
 
       env.clock.advance(31 * MIN)
       const afterWindow = await requestCode(env, email, 'client')
-      expect((await verify(env, { email, type: 'client', code: afterWindow })).statusCode).toBe(200)
+      expect((await verify(env, { email, type: 'client', code: afterWindow }, ip)).statusCode).toBe(200)
     })
 
     it('counts wrong codes across new codes of the same email', async () => {
+      // From one address: its budget on the email is 5 (decision 0020).
+      const ip = freshIp()
       const email = uniqueEmail('spread')
       const first = await requestCode(env, email, 'client')
-      for (let i = 0; i < 3; i++) expect((await verify(env, { email, type: 'client', code: wrong(first) })).statusCode).toBe(401)
+      for (let i = 0; i < 3; i++) expect((await verify(env, { email, type: 'client', code: wrong(first) }, ip)).statusCode).toBe(401)
       const second = await requestCode(env, email, 'designer')
-      const fourth = await verify(env, { email, type: 'designer', code: wrong(second) })
+      const fourth = await verify(env, { email, type: 'designer', code: wrong(second) }, ip)
       expect(fourth.json().error.details).toEqual({ attemptsLeft: 1 })
-      expect((await verify(env, { email, type: 'designer', code: wrong(second) })).statusCode).toBe(423)
-      expect((await verify(env, { email, type: 'designer', code: second })).statusCode).toBe(423)
+      expect((await verify(env, { email, type: 'designer', code: wrong(second) }, ip)).statusCode).toBe(423)
+      expect((await verify(env, { email, type: 'designer', code: second }, ip)).statusCode).toBe(423)
     })
 
     it('keeps the count when expired codes are cleaned up', async () => {
+      // From one address: its budget on the email is 5 (decision 0020).
+      const ip = freshIp()
       const email = uniqueEmail('cleanup')
       const code = await requestCode(env, email, 'client')
-      for (let i = 0; i < 5; i++) await verify(env, { email, type: 'client', code: wrong(code) })
+      for (let i = 0; i < 5; i++) await verify(env, { email, type: 'client', code: wrong(code) }, ip)
       env.clock.advance(11 * MIN)
       await sql`select onedesigner.cleanup_expired_tokens(${env.clock.now()})`.execute(env.platform.db.kysely)
       const next = await requestCode(env, email, 'client')
-      expect((await verify(env, { email, type: 'client', code: next })).statusCode).toBe(423)
+      expect((await verify(env, { email, type: 'client', code: next }, ip)).statusCode).toBe(423)
     })
 
     it('starts a fresh budget after a successful verification', async () => {

@@ -65,9 +65,7 @@ export async function accountRoutes({ http, platform, guard }: AppContext) {
       firstName: z.string().trim().max(100).optional(),
       lastName: z.string().trim().max(100).optional(),
     }),
-    verifyDescription:
-      'Five wrong codes lock the email for an hour, however many new codes are asked for. ' +
-      'Names are used only when this creates the account.',
+    verifyDescription: 'Names are used only when this creates the account.',
     sessionSchema,
     otp: accounts.otp,
     request: (body, ctx) => accounts.requestCode(body, ctx),

@@ -47,7 +47,7 @@ export function createAccountService(platform: Platform) {
       ctx: RequestContext,
     ): Promise<AccountSession> {
       try {
-        return await otp.verify({ email: input.email, type: input.type, code: input.code }, async (tx, v) => {
+        return await otp.verify({ email: input.email, type: input.type, code: input.code, ip: ctx.ip }, async (tx, v) => {
           const now = platform.clock.now()
           let account = await repo.findByEmail(tx, input.type, v.email)
           if (!account) {

@@ -13,6 +13,7 @@ export async function briefRoutes({ http, platform, guard }: AppContext) {
     '/briefs',
     {
       preHandler: clientOnly,
+      config: { limit: { name: 'briefs', points: 30, perSeconds: 3600 } },
       schema: {
         tags,
         summary: 'Describe a project',

@@ -62,6 +62,7 @@ export async function matchingRoutes({ http, platform, guard }: AppContext) {
     '/briefs/:id/matches',
     {
       preHandler: clientOnly,
+      config: { limit: { name: 'matching-runs', points: 60, perSeconds: 3600 } },
       schema: {
         tags,
         summary: 'Match designers to my brief',

@@ -64,6 +64,7 @@ export async function projectRequestRoutes({ http, platform, guard }: AppContext
     '/project-requests',
     {
       preHandler: asClient,
+      config: { limit: { name: 'project-requests', points: 30, perSeconds: 3600 } },
       schema: {
         tags: TAGS,
         summary: 'Send a project request to a designer you unlocked',
