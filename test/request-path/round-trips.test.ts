@@ -1,4 +1,4 @@
-// Round trips to Postgres on a user's request path (docs/decisions/0023-one-round-trip.md):
+// Round trips to Postgres on a user's request path (docs/decisions/0022-one-round-trip.md):
 // a read by id is one message (BEGIN, claims and the query together) and a COMMIT nobody waits
 // for. A change that adds a round trip fails here, not only in a benchmark.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

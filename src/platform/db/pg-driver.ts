@@ -9,7 +9,7 @@
 //
 // Why: each round trip to Postgres is a socket write and read in Node and a protocol cycle in
 // Postgres, the largest cost left per request (docs/benchmarks.md, "The request path";
-// docs/decisions/0023-one-round-trip.md). Otherwise it behaves as Kysely's PostgresDriver
+// docs/decisions/0022-one-round-trip.md). Otherwise it behaves as Kysely's PostgresDriver
 // (kysely 0.28): a COMMIT that Postgres answers with ROLLBACK throws AbortedTransactionError, and
 // a connection whose ROLLBACK failed is discarded rather than handed out again. A transaction that
 // ran no statement sends nothing at all. Streaming (cursors) is not configured here, as before.

@@ -39,7 +39,7 @@ export const findUser = (tx: Tx, id: string) =>
 
 /**
  * Another musician's profile with their instruments and genres, and whether either blocked the
- * other, in one statement: a profile read is one round trip (docs/decisions/0023-one-round-trip.md).
+ * other, in one statement: a profile read is one round trip (docs/decisions/0022-one-round-trip.md).
  */
 export const findProfileByUsername = (tx: Tx, username: string) =>
   tx

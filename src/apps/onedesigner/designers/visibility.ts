@@ -90,7 +90,7 @@ export async function designerViews(tx: Executor, viewer: Claims, ids: readonly 
   const unique = [...new Set(ids)]
   if (unique.length === 0) return new Map()
   // One statement with the unlock check inside: a profile read is one round trip
-  // (docs/decisions/0023-one-round-trip.md).
+  // (docs/decisions/0022-one-round-trip.md).
   const rows = await tx
     .selectFrom('onedesigner.designers')
     .select(DESIGNER_COLUMNS)
