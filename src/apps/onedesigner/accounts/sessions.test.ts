@@ -210,9 +210,13 @@ describe('OneDesigner sessions', () => {
       expect(res.json().error.code).toBe('invalid_json')
     })
 
-    it('GET /me ignores a body and query, and refuses other methods with 4xx JSON', async () => {
+    it('GET /me refuses an unknown query parameter by name, and other methods with 4xx JSON', async () => {
       const client = await aClient(env.platform)
-      expect((await env.http.inject({ method: 'GET', url: `${BASE}/me?x=1`, headers: bearer(client) })).statusCode).toBe(200)
+      expect((await env.http.inject({ method: 'GET', url: `${BASE}/me`, headers: bearer(client) })).statusCode).toBe(200)
+      // One strict input policy (issue 10, item 14): an unknown query parameter is named, not ignored.
+      const extra = await env.http.inject({ method: 'GET', url: `${BASE}/me?x=1`, headers: bearer(client) })
+      expect(extra.statusCode).toBe(400)
+      expect(extra.json().error.message).toMatch(/querystring\.x|query.*x/)
       const del = await env.http.inject({ method: 'DELETE', url: `${BASE}/me`, headers: bearer(client) })
       expect(del.statusCode).toBeGreaterThanOrEqual(400)
       expect(del.statusCode).toBeLessThan(500)

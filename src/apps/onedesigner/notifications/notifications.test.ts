@@ -166,7 +166,13 @@ describe('OneDesigner notifications', () => {
     })
 
     it('streams the user’s own notifications as they are committed, with ?access_token=', async () => {
-      const stream = await openEventStream(`${base}/v1/onedesigner/stream?access_token=${encodeURIComponent(designer.token)}`)
+      // A token from now on the platform clock: earlier tests moved the clock past the first one's
+      // expiry, and a stream ends when its token expires.
+      const token = await env.platform.tokens.sign(
+        { sub: designer.id, role: 'designer', app: APP, email: designer.email },
+        env.platform.clock.now(),
+      )
+      const stream = await openEventStream(`${base}/v1/onedesigner/stream?access_token=${encodeURIComponent(token)}`)
       expect(stream.status).toBe(200)
       expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/)
       await stream.until((t) => t.includes(': connected'))
