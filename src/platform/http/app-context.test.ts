@@ -42,17 +42,18 @@ describe('app route context', () => {
   })
   afterAll(() => env.close())
 
-  it('documents bearer security, 401 and 403 on guarded routes, and 400 only where there is input', () => {
+  it('documents bearer security, 401 and 403 on guarded routes, and 400 where input can be refused', () => {
     const mine = paths['/v1/probe/mine'].get
     expect(mine.security).toEqual([{ bearer: [] }])
-    expect(Object.keys(mine.responses).sort()).toEqual(['401', '403'])
+    // Query strings are strict under /v1 (an unknown parameter is a 400), so every route takes input.
+    expect(Object.keys(mine.responses).sort()).toEqual(['400', '401', '403'])
     const post = paths['/v1/probe/mine/{id}'].post
     expect(post.security).toEqual([{ bearer: [] }])
     expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '403'])
     expect(post.responses['403'].description).toBe('Not your thing')
     const open = paths['/v1/probe/open'].get
     expect(open.security).toBeUndefined()
-    expect(Object.keys(open.responses)).toEqual(['200'])
+    expect(Object.keys(open.responses).sort()).toEqual(['200', '400']) // strict query string
   })
 
   it('tags every route <app>: <concept>, once', () => {
