@@ -45,7 +45,7 @@ describeReplica(`scale: streaming replica with read-your-writes${skipReason ? ` 
   beforeAll(async () => {
     primary = await createCluster()
     replica = await createReplica(primary)
-    const config = testConfig({ DATABASE_URL: primary.url(), DATABASE_READ_URL: replica.url() })
+    const config = testConfig({ DATABASE_URL: primary.url(), DATABASE_READ_URL: replica.url(), USER_RATE_LIMIT_FACTOR: '0' })
     const db = await openDatabase(config)
     const { rows } = await sql<{ level: string }>`select current_setting('wal_level') as level`.execute(db.kysely)
     expect(rows[0].level).toBe('replica')

@@ -10,7 +10,7 @@ describeOnServer('match requests for one brief at the same time', () => {
   let client: TestUser
   let briefId: string
   beforeAll(async () => {
-    env = await createTestEnv({ config: { DATABASE_POOL_MAX: '30' } })
+    env = await createTestEnv({ config: { DATABASE_POOL_MAX: '30', USER_RATE_LIMIT_FACTOR: '0' } })
     client = await aClient(env.platform)
     for (let i = 0; i < 8; i++) await aDesigner(env.platform, { firstName: `D${i}` })
     briefId = (await aBrief(env.platform, client)).id
