@@ -51,15 +51,6 @@ export async function findDesigner(db: Executor, id: string) {
   return db.selectFrom('onedesigner.designers').select(DESIGNER_COLUMNS).where('id', '=', id).executeTakeFirst()
 }
 
-export async function findApprovedDesigner(db: Executor, id: string): Promise<DesignerRow | undefined> {
-  return db
-    .selectFrom('onedesigner.designers')
-    .select(DESIGNER_COLUMNS)
-    .where('id', '=', id)
-    .where('isApproved', '=', true)
-    .executeTakeFirst()
-}
-
 export async function updateDesigner(db: Executor, id: string, values: DesignerChanges): Promise<DesignerRow | undefined> {
   return db.updateTable('onedesigner.designers').set(toRow(values)).where('id', '=', id).returning(DESIGNER_COLUMNS).executeTakeFirst()
 }
