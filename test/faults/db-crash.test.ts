@@ -95,7 +95,7 @@ describeFaults(`faults: database crash under write load${skipReason ? ` (skipped
       }
       return { loop, started, ended: Date.now(), status: res.status, retryAfter: res.headers.get('retry-after'), body: parsed }
     } catch (err) {
-      return { loop, started, ended: Date.now(), status: 0, failure: (err as Error).name + ': ' + (err as Error).message }
+      return { loop, started, ended: Date.now(), status: 0, failure: `${(err as Error).name}: ${(err as Error).message}` }
     }
   }
 
