@@ -1,7 +1,7 @@
 // Plans and what they unlock. Gating is server-side: the services read the caller's plan from
 // the database (bandsy.plan_of, which also guards "who liked you" in row-level security), never
 // from the token or the request.
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Executor } from '../../platform'
 
 export const PLANS = ['free', 'basic', 'premium', 'pro'] as const
@@ -37,6 +37,9 @@ export function cheapestPlanWhere(test: (f: PlanFeatures) => boolean): Plan | un
 
 /** The plan the user holds at `at`: their active subscription covering that moment, else free. */
 export async function planOf(db: Executor, userId: string, at: Date): Promise<Plan> {
-  const { rows } = await sql<{ plan: Plan }>`select bandsy.plan_of(${userId}::uuid, ${at}::timestamptz) as plan`.execute(db)
+  const { rows } = await sql<{ plan: Plan | null }>`select ${planColumn(sql`${userId}::uuid`, at)}`.execute(db)
   return rows[0]?.plan ?? 'free'
 }
+
+/** SQL column `plan`: planOf inside a larger statement, to save it a round trip (null reads as free). */
+export const planColumn = (userId: RawBuilder<unknown>, at: Date) => sql`bandsy.plan_of(${userId}, ${at}::timestamptz) as plan`

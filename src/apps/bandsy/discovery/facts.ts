@@ -35,17 +35,32 @@ export interface Reference {
   genres: Map<string, { name: string; lineage: string[] }>
 }
 
-/** The instrument and genre catalogs (a few dozen rows each), for names, families and the genre tree. */
+type ReferenceEntry = [kind: 'i' | 'g', id: string, name: string, extra: string | null]
+
+/**
+ * SQL column `reference`: the instrument and genre catalogs (a few dozen rows each) as one json
+ * array, so a statement that reads the caller can bring them along instead of a round trip of
+ * their own.
+ */
+export const referenceColumn = sql`
+  (select json_agg(r) from (
+     select json_build_array('i', id, name, category) as r from bandsy.instruments
+     union all
+     select json_build_array('g', id, name, parent_genre_id::text) from bandsy.genres) c) as reference`
+
+/** The catalogs, for names, families and the genre tree. */
 export async function loadReference(tx: Tx): Promise<Reference> {
-  const { rows } = await sql<{ kind: 'i' | 'g'; id: string; name: string; extra: string | null }>`
-    select 'i' as kind, id, name, category as extra from bandsy.instruments
-    union all
-    select 'g', id, name, parent_genre_id::text from bandsy.genres`.execute(tx)
+  const { rows } = await sql<{ reference: ReferenceEntry[] | string | null }>`select ${referenceColumn}`.execute(tx)
+  return referenceFrom(rows[0]?.reference ?? null)
+}
+
+/** The Reference from a `reference` column (referenceColumn). */
+export function referenceFrom(column: ReferenceEntry[] | string | null): Reference {
   const instruments = new Map<string, { name: string; category: string | null }>()
   const parents = new Map<string, { name: string; parent: string | null }>()
-  for (const r of rows) {
-    if (r.kind === 'i') instruments.set(r.id, { name: r.name, category: r.extra })
-    else parents.set(r.id, { name: r.name, parent: r.extra })
+  for (const [kind, id, name, extra] of json(column ?? [])) {
+    if (kind === 'i') instruments.set(id, { name, category: extra })
+    else parents.set(id, { name, parent: extra })
   }
   const genres = new Map<string, { name: string; lineage: string[] }>()
   for (const [id, g] of parents) {
@@ -55,6 +70,8 @@ export async function loadReference(tx: Tx): Promise<Reference> {
   }
   return { instruments, genres }
 }
+
+export type ReferenceColumn = ReferenceEntry[] | string | null
 
 /** SQL columns `instruments` and `genres` (json arrays, in id order) for the musician `userId`. */
 export const aggregatedSkills = (userId: RawBuilder<unknown>) => sql`

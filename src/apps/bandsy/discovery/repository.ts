@@ -2,7 +2,17 @@
 // undiscoverable profiles (user_match_profiles: active and complete) and others' feeds.
 import { sql, type Selectable } from 'kysely'
 import { type BandsyUsers, type CoarseKm, type Executor, type Tx, coarseKm, prefilterRadiusKm, withinRadius } from '../../../platform'
-import { aggregatedSkills, factsFromRow, type FactsRow, type MusicianFacts } from './facts'
+import { planColumn, type Plan } from '../plans'
+import {
+  aggregatedSkills,
+  factsFromRow,
+  referenceColumn,
+  referenceFrom,
+  type FactsRow,
+  type MusicianFacts,
+  type Reference,
+  type ReferenceColumn,
+} from './facts'
 
 /** earthdistance's sphere (earth() = 6378168 m), so the box always holds the exact circle. */
 const EARTH_KM = 6378.168
@@ -38,27 +48,49 @@ export interface Caller {
   searchRadius: number
   ageMin: number | null
   ageMax: number | null
+  plan: Plan
+  ref: Reference
 }
 
-export async function loadCaller(tx: Tx, me: string): Promise<Caller | undefined> {
+/**
+ * Everything discovery needs before the pool, in one statement: the caller's facts and settings,
+ * their plan, the instrument and genre catalogs; and it marks the caller active, at most once per
+ * `touchEveryMs` (discovery is read often, the write is rare). The facts are read as they were
+ * before the touch (one snapshot).
+ */
+export async function openDiscovery(tx: Tx, me: string, now: Date, touchEveryMs: number): Promise<Caller | undefined> {
   const { rows } = await sql<
-    FactsRow & { deleted: boolean; searchRadius: number | null; ageRangeMin: number | null; ageRangeMax: number | null }
+    FactsRow & {
+      deleted: boolean
+      searchRadius: number | null
+      ageRangeMin: number | null
+      ageRangeMax: number | null
+      plan: Plan | null
+      reference: ReferenceColumn
+    }
   >`
+    with touch as (
+      update bandsy.users set last_active_at = ${now}
+       where id = ${me}::uuid and deleted_at is null
+         and (last_active_at is null or last_active_at < ${new Date(now.getTime() - touchEveryMs)})
+    )
     select u.id, u.latitude as lat, u.longitude as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
            ${aggregatedSkills(sql`u.id`)},
-           u.deleted_at is not null as deleted, p.search_radius, p.age_range_min, p.age_range_max
+           u.deleted_at is not null as deleted, p.search_radius, p.age_range_min, p.age_range_max,
+           ${planColumn(sql`u.id`, now)}, ${referenceColumn}
       from bandsy.users u left join bandsy.user_match_profiles p on p.user_id = u.id
      where u.id = ${me}::uuid`.execute(tx)
   const r = rows[0]
   if (!r) return undefined
-  return { facts: factsFromRow(r), deleted: r.deleted, searchRadius: r.searchRadius ?? 50, ageMin: r.ageRangeMin, ageMax: r.ageRangeMax }
-}
-
-/** Marks the caller active, at most once per `everyMs`: discovery is read often, the write is rare. */
-export async function touchLastActive(tx: Tx, me: string, now: Date, everyMs: number): Promise<void> {
-  await sql`update bandsy.users set last_active_at = ${now}
-             where id = ${me}::uuid and deleted_at is null
-               and (last_active_at is null or last_active_at < ${new Date(now.getTime() - everyMs)})`.execute(tx)
+  return {
+    facts: factsFromRow(r),
+    deleted: r.deleted,
+    searchRadius: r.searchRadius ?? 50,
+    ageMin: r.ageRangeMin,
+    ageMax: r.ageRangeMax,
+    plan: r.plan ?? 'free',
+    ref: referenceFrom(r.reference),
+  }
 }
 
 type Card = Pick<Selectable<BandsyUsers>, 'username' | 'displayName' | 'city' | 'region' | 'country' | 'age'>
@@ -105,37 +137,29 @@ export interface Ranked {
   km: CoarseKm
 }
 
-/** The cards of the ranked musicians shown, read under RLS (anyone hidden meanwhile is left out), in the given order. */
-export async function showCards(tx: Tx, shown: Ranked[]): Promise<Candidate[]> {
-  if (shown.length === 0) return []
-  const byId = new Map(
-    (
-      await cards(
-        tx,
-        shown.map((r) => r.facts.id),
-      )
-    ).map((r) => [r.id, r]),
-  )
+function inOrder(shown: Ranked[], rows: Omit<CandidateRow, 'km'>[]): Candidate[] {
+  const byId = new Map(rows.map((r) => [r.id, r]))
   return shown.flatMap((r) => {
     const c = byId.get(r.facts.id)
     return c ? [candidate({ ...c, km: r.km })] : []
   })
 }
 
+/** A card's columns and the musician's facts, from users `u` joined with user_match_profiles `p`. */
+const cardColumns = sql`
+  u.id, p.location_lat as lat, p.location_lng as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
+  u.username, u.display_name, u.city, u.region, u.country, case when u.show_age then u.age end as age,
+  ${aggregatedSkills(sql`u.id`)}`
+
 /**
  * Cards and facts of the given musicians, under RLS (hidden ones are simply missing). Looked up
  * by `= any(ids)` so each table is read through its index whatever the planner guesses about
  * the list.
  */
-async function cards(tx: Tx, ids: string[]) {
-  const { rows } = await sql<Omit<CandidateRow, 'km'>>`
-    select u.id, p.location_lat as lat, p.location_lng as lng, p.skill_level_average as skill_average, p.activity_score, p.last_active,
-           u.username, u.display_name, u.city, u.region, u.country, case when u.show_age then u.age end as age,
-           ${aggregatedSkills(sql`u.id`)}
+const cardsOf = (ids: string[]) => sql<Omit<CandidateRow, 'km'>>`
+    select ${cardColumns}
       from bandsy.users u join bandsy.user_match_profiles p on p.user_id = u.id
-     where u.id = any(${ids}::uuid[]) and p.user_id = any(${ids}::uuid[])`.execute(tx)
-  return rows
-}
+     where u.id = any(${ids}::uuid[]) and p.user_id = any(${ids}::uuid[])`
 
 /** Who the caller has liked, super-liked, passed or blocked, and who blocked the caller: a small set, hashed once. */
 const dismissed = (me: string) => sql`
@@ -162,15 +186,24 @@ export interface Feed {
   expiresAt: Date
 }
 
-export async function insertFeed(
+/**
+ * Stores the ranked snapshot as a feed and reads the cards of the first ones shown, in one
+ * statement (the first page's last round trip before COMMIT).
+ */
+export async function startFeed(
   tx: Tx,
   f: { me: string; ids: string[]; lat: number; lng: number; radiusKm: number; now: Date; expiresAt: Date },
-): Promise<string> {
-  const { rows } = await sql<{ id: string }>`
-    insert into bandsy.discovery_feeds (user_id, candidate_ids, origin_lat, origin_lng, radius_km, created_at, expires_at)
-    values (${f.me}::uuid, ${f.ids}::uuid[], ${f.lat}, ${f.lng}, ${f.radiusKm}, ${f.now}, ${f.expiresAt})
-    returning id`.execute(tx)
-  return rows[0].id
+  shown: Ranked[],
+): Promise<{ feedId: string; cards: Candidate[] }> {
+  const { rows } = await sql<Omit<CandidateRow, 'km'> & { feedId: string }>`
+    with feed as (
+      insert into bandsy.discovery_feeds (user_id, candidate_ids, origin_lat, origin_lng, radius_km, created_at, expires_at)
+      values (${f.me}::uuid, ${f.ids}::uuid[], ${f.lat}, ${f.lng}, ${f.radiusKm}, ${f.now}, ${f.expiresAt})
+      returning id
+    )
+    select feed.id as feed_id, c.* from feed left join lateral (${cardsOf(shown.map((r) => r.facts.id))}) c on true`.execute(tx)
+  const found = rows.filter((r) => r.id !== null) // the left join's one row when nobody is shown
+  return { feedId: rows[0].feedId, cards: inOrder(shown, found) }
 }
 
 export async function findFeed(tx: Tx, id: string): Promise<Feed | undefined> {
@@ -193,9 +226,9 @@ export async function loadFeedPage(
   after: number,
   limit: number,
 ): Promise<(Candidate & { position: number })[]> {
-  const { rows } = await sql<{ id: string; position: number; km: number }>`
+  const { rows } = await sql<Omit<CandidateRow, 'km'> & { position: number; km: number }>`
     with ${dismissed(me)}
-    select s.id, s.position,
+    select ${cardColumns}, s.position,
            earth_distance(ll_to_earth(${feed.originLat}, ${feed.originLng}), ll_to_earth(p.location_lat, p.location_lng)) / 1000 as km
       from bandsy.discovery_feeds f
       cross join lateral unnest(f.candidate_ids) with ordinality as s (id, position)
@@ -205,19 +238,7 @@ export async function loadFeedPage(
        and not exists (select 1 from dismissed x where x.id = s.id)
      order by s.position
      limit ${limit}`.execute(tx)
-  if (rows.length === 0) return []
-  const byId = new Map(
-    (
-      await cards(
-        tx,
-        rows.map((r) => r.id),
-      )
-    ).map((r) => [r.id, r]),
-  )
-  return rows.flatMap((r) => {
-    const c = byId.get(r.id)
-    return c ? [{ ...candidate({ ...c, km: coarseKm(Number(r.km)) }), position: Number(r.position) }] : []
-  })
+  return rows.map(({ position, km, ...c }) => ({ ...candidate({ ...c, km: coarseKm(Number(km)) }), position: Number(position) }))
 }
 
 export async function deleteExpiredFeeds(db: Executor, now: Date): Promise<number> {

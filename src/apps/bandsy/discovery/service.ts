@@ -19,21 +19,11 @@ import {
   strongestFactors,
   BandsySkillLevelValues,
 } from '../../../platform'
-import { PLAN_FEATURES, cheapestPlanWhere, planOf } from '../plans'
+import { PLAN_FEATURES, cheapestPlanWhere } from '../plans'
 import { compatibilityOf, rawCompatibility } from './compatibility'
-import { loadReference, type MusicianFacts, type Reference } from './facts'
+import type { MusicianFacts, Reference } from './facts'
 import type { PairContext } from './factors'
-import {
-  findFeed,
-  insertFeed,
-  loadCaller,
-  loadFeedPage,
-  loadPool,
-  showCards,
-  touchLastActive,
-  type Candidate,
-  type Ranked,
-} from './repository'
+import { findFeed, loadFeedPage, loadPool, openDiscovery, startFeed, type Candidate, type Ranked } from './repository'
 
 export const POOL_SIZE = 400
 export const FEED_TTL_MS = 30 * 60_000
@@ -68,7 +58,7 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
   const now = platform.clock.now()
   const parsed = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
   return withUser(platform.db.kysely, claims, async (tx) => {
-    const caller = await loadCaller(tx, claims.sub)
+    const caller = await openDiscovery(tx, claims.sub, now, TOUCH_EVERY_MS)
     if (!caller || caller.deleted) throw forbidden('This account is deleted')
     const missing = [
       caller.facts.lat === null ? 'location' : null,
@@ -76,8 +66,7 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
       caller.facts.genres.length === 0 ? 'genre' : null,
     ].filter((x): x is string => x !== null)
     if (missing.length) throw unprocessable(`Complete your profile to discover musicians: add ${missing.join(', ')}`, { missing })
-    await touchLastActive(tx, claims.sub, now, TOUCH_EVERY_MS)
-    const ref = await loadReference(tx)
+    const { ref, plan } = caller
 
     if (parsed) {
       const feed = await findFeed(tx, parsed.feedId)
@@ -97,7 +86,6 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
       })
     }
 
-    const plan = await planOf(tx, claims.sub, now)
     const cap = PLAN_FEATURES[plan].maxSearchRadiusKm
     if (q.radiusKm !== undefined && q.radiusKm > cap) {
       const needed = cheapestPlanWhere((f) => f.maxSearchRadiusKm >= q.radiusKm!)
@@ -125,17 +113,12 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
       POOL_SIZE,
     ).map((r) => r.candidate)
     const expiresAt = new Date(now.getTime() + FEED_TTL_MS)
-    const feedId = await insertFeed(tx, {
-      me: claims.sub,
-      ids: ranked.map((c) => c.id),
-      lat: caller.facts.lat!,
-      lng: caller.facts.lng!,
-      radiusKm,
-      now,
-      expiresAt,
-    })
-    const shown = await showCards(tx, ranked.slice(0, q.limit))
-    return page(shown, caller.facts, ref, now, {
+    const { feedId, cards } = await startFeed(
+      tx,
+      { me: claims.sub, ids: ranked.map((c) => c.id), lat: caller.facts.lat!, lng: caller.facts.lng!, radiusKm, now, expiresAt },
+      ranked.slice(0, q.limit),
+    )
+    return page(cards, caller.facts, ref, now, {
       radiusKm,
       expiresAt,
       next: ranked.length > q.limit ? encodeCursor(feedId, q.limit) : null,

@@ -202,9 +202,6 @@ export interface MatchRun {
  */
 export async function saveMatchRun(tx: Tx, run: MatchRun): Promise<MatchRow[]> {
   if (run.matches.length === 0) return []
-  // Take the brief's cache rows in id order, as serveCached does, so a save and a concurrent
-  // cache hit queue up instead of deadlocking.
-  await sql`select id from onedesigner.match_cache where brief_id = ${run.briefId} order by id for update`.execute(tx)
   const e = run.briefEmbedding
   const rows = JSON.stringify(
     run.matches.map((m) => ({
@@ -217,7 +214,13 @@ export async function saveMatchRun(tx: Tx, run: MatchRun): Promise<MatchRow[]> {
     })),
   )
   const result = await sql<MatchRow>`
-    with run as (
+    -- The brief's cache rows are taken in id order before they change, as serveCached does, so a
+    -- save and a concurrent cache hit queue up instead of deadlocking: both changes of the cache
+    -- read \`locked\` in full first.
+    with locked as (
+      select id from onedesigner.match_cache where brief_id = ${run.briefId}::uuid order by id for update
+    ),
+    run as (
       select * from jsonb_to_recordset(${rows}::jsonb)
         as r(designer_id uuid, score integer, reasons text[], ai_message text, ai_analysis jsonb, tokens_used integer)
     ),
@@ -231,12 +234,12 @@ export async function saveMatchRun(tx: Tx, run: MatchRun): Promise<MatchRow[]> {
     ),
     stale_cache as (
       delete from onedesigner.match_cache
-      where brief_id = ${run.briefId}::uuid and designer_id not in (select designer_id from run)
+      where id in (select id from locked) and designer_id not in (select designer_id from run)
     ),
     cache as (
       insert into onedesigner.match_cache (brief_id, designer_id, score, reasons, message, ai_analysis, expires_at, created_at, generation_time, cache_hits)
       select ${run.briefId}::uuid, designer_id, score, reasons, ai_message, ai_analysis, ${run.cacheExpiresAt}::timestamptz, ${run.createdAt}::timestamptz, ${run.processingTime}::integer, 0
-      from run
+      from run where (select count(*) from locked) >= 0
       on conflict (brief_id, designer_id) do update set
         score = excluded.score, reasons = excluded.reasons, message = excluded.message, ai_analysis = excluded.ai_analysis,
         expires_at = excluded.expires_at, created_at = excluded.created_at, generation_time = excluded.generation_time, cache_hits = 0

@@ -7,6 +7,7 @@ import {
   AppError,
   notFound,
   withUser,
+  withUserRead,
   type Claims,
   type Platform,
   type Tx,
@@ -129,15 +130,15 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
   const ai = platform.ai
   const now = platform.clock.now()
 
-  const read = await withUser(platform.db.kysely, claims, async (tx) => {
+  // Read only (its COMMIT is not waited for); a cache hit is served and counted in a write of its own.
+  const read = await withUserRead(platform, claims, async (tx) => {
     const brief = await loadOwnBrief(tx, briefId, now)
     if (brief.status !== 'active')
       throw new AppError('conflict', `Only an active brief can be matched; this one is ${brief.status}`, { status: brief.status })
     const text = briefText(brief)
     const key = briefKey(brief, text, ai.embeddingModel)
     const cached = brief.cacheDesignerIds
-    if (cached.length > 0 && brief.cacheBriefKeys.every((k) => k === key))
-      return { hit: true as const, rows: await withDesigners(tx, claims, await repo.serveCached(tx, briefId, cached, now)) }
+    if (cached.length > 0 && brief.cacheBriefKeys.every((k) => k === key)) return { hit: true as const, cached }
     const candidates = await repo.findCandidates(tx, {
       projectType: brief.projectType,
       industry: brief.industry,
@@ -147,7 +148,13 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
     })
     return { hit: false as const, brief, text, key, candidates }
   })
-  if (read.hit) return { briefId, cached: true, candidatesConsidered: 0, matches: read.rows }
+  if (read.hit) {
+    const { cached } = read
+    const rows = await withUser(platform.db.kysely, claims, async (tx) =>
+      withDesigners(tx, claims, await repo.serveCached(tx, briefId, cached, now)),
+    )
+    return { briefId, cached: true, candidatesConsidered: 0, matches: rows }
+  }
 
   const { brief, text, key, candidates } = read
   const hash = textHash(text)
