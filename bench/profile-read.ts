@@ -13,6 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Command } from 'commander'
 import { benchDatabase, dropDatabase, machine, startChild } from './support'
+import { printTop, topEntries } from './cpu-profile'
 import { briefReads, cannon, describeLoad, prepareWork } from './load-workload'
 import { loadConfig } from '../src/platform/config'
 
@@ -23,39 +24,6 @@ const program = new Command()
   .option('--keep-profile <dir>', 'copy the .cpuprofile there (open it in Chrome DevTools)')
   .parse()
 const opts = program.opts<{ seconds: string; connections: string; top: string; keepProfile?: string }>()
-
-interface ProfileNode {
-  id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
-  children?: number[]
-}
-interface CpuProfile {
-  nodes: ProfileNode[]
-  samples: number[]
-  timeDeltas: number[]
-}
-
-/** Self time per function and per package (or "matchbase" for our own files), in percent. */
-export function topEntries(profile: CpuProfile) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const self = new Map<number, number>()
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
-  const total = [...self.values()].reduce((a, b) => a + b, 0)
-  const fns = new Map<string, number>()
-  const packages = new Map<string, number>()
-  for (const [id, us] of self) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame
-    const file = url.replace(/^file:\/\//, '')
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? (file.includes('/src/') ? 'matchbase' : file ? 'node' : '(v8)')
-    const where = file ? `${pkg === 'matchbase' ? file.slice(file.indexOf('/src/') + 1) : path.basename(file)}:${lineNumber + 1}` : ''
-    const key = `${functionName || '(anonymous)'} ${where}`.trim()
-    fns.set(key, (fns.get(key) ?? 0) + us)
-    packages.set(pkg, (packages.get(pkg) ?? 0) + us)
-  }
-  const pct = (m: Map<string, number>) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, us]) => ({ name: k, percent: (100 * us) / total }))
-  return { functions: pct(fns), packages: pct(packages), seconds: total / 1e6 }
-}
 
 async function main() {
   const config = loadConfig({ NODE_ENV: 'development', ...process.env, JOBS_ENABLED: 'false', LOG_LEVEL: 'warn' })
@@ -89,12 +57,7 @@ async function main() {
     await api.stop()
     if (bench) await dropDatabase(config.DATABASE_URL!, bench.name)
   }
-  const top = topEntries(JSON.parse(fs.readFileSync(profileFile, 'utf8')))
-  const n = Number(opts.top)
-  console.log(`\nSelf time by package (${top.seconds.toFixed(1)} s sampled):`)
-  for (const p of top.packages.slice(0, 12)) console.log(`  ${p.percent.toFixed(1).padStart(5)}%  ${p.name}`)
-  console.log(`\nTop ${n} functions by self time:`)
-  for (const f of top.functions.slice(0, n)) console.log(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.name}`)
+  printTop(topEntries(JSON.parse(fs.readFileSync(profileFile, 'utf8'))), Number(opts.top))
   if (opts.keepProfile) {
     fs.mkdirSync(opts.keepProfile, { recursive: true })
     fs.copyFileSync(profileFile, path.join(opts.keepProfile, `read-${Date.now()}.cpuprofile`))
