@@ -88,6 +88,7 @@ describe('round trips on the request path', () => {
     // The caller, their plan, the catalogs and the activity mark; the nearest pool; the feed with
     // the first cards; COMMIT (a write: waited for).
     expect(shape(first.trips)).toEqual(['begin+statement', 'statement', 'statement', 'commit'])
+    expect(first.trips[0].sql).toMatch(/set local synchronous_commit = off/)
     const cursor = first.res.json().nextCursor
     const next = await traced('GET', `${BANDSY}/discovery?limit=20&cursor=${cursor}`, bandsyBearer(me))
     expect(next.res.statusCode, next.res.body).toBe(200)
@@ -106,6 +107,8 @@ describe('round trips on the request path', () => {
     expect(shape(run.trips)).toEqual(['begin+statement', 'statement', 'commit', 'begin+statement', 'statement', 'commit'])
     expect(run.trips[0].sql).toMatch(/^start transaction read only/)
     expect(run.trips[2].answeredAt ?? Number.POSITIVE_INFINITY).toBeGreaterThan(run.trips[3].answeredAt!)
+    // The run can be computed again: its COMMIT does not wait for the disk (decision 0027).
+    expect(run.trips[3].sql).toMatch(/set local synchronous_commit = off/)
 
     // Served from the cache: the brief (read only), then the hit counted and read with the designers.
     const hit = await traced('POST', `/v1/onedesigner/briefs/${brief.id}/matches`, bearer(client))

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAbortedTransactionError, sql } from 'kysely'
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env'
-import { withUser } from './with-user'
+import { asynchronousCommit, withUser } from './with-user'
 
 // The driver sends a transaction's BEGIN with its first statement (src/platform/db/pg-driver.ts).
 describe('Postgres driver: BEGIN with the first statement', () => {
@@ -26,6 +26,18 @@ describe('Postgres driver: BEGIN with the first statement', () => {
       select current_user as role, nullif(current_setting('request.claims', true), '') as claims`.execute(env.platform.db.kysely)
     expect(rows[0].role).not.toBe('matchbase_user')
     expect(rows[0].claims).toBeNull()
+  })
+
+  it('asynchronousCommit turns off synchronous_commit for that transaction only, as the user may', async () => {
+    const claims = { sub: '00000000-0000-0000-0000-000000000001', role: 'client', app: 'onedesigner' }
+    const setting = (relaxed: boolean) =>
+      withUser(env.platform.db.kysely, claims, async (tx) => {
+        if (relaxed) await asynchronousCommit(tx)
+        const { rows } = await sql<{ v: string }>`select current_setting('synchronous_commit') as v`.execute(tx)
+        return rows[0].v
+      })
+    expect(await setting(true)).toBe('off')
+    expect(await setting(false)).toBe('on')
   })
 
   it('rolls back everything when a later statement fails, with the first parameterless', async () => {

@@ -28,6 +28,18 @@ export async function asUser(tx: Tx, claims: Claims): Promise<void> {
   await sql.raw(deferred(`select set_config('role', '${USER_ROLE}', true), set_config('request.claims', ${claimsJson}, true)`)).execute(tx)
 }
 
+/**
+ * Lets the transaction's COMMIT answer before its WAL is flushed to disk (synchronous_commit off,
+ * for this transaction only; docs/decisions/0027-asynchronous-commit.md). Only for writes whose
+ * loss in a crash costs a recomputation and nothing else: a match run, a discovery snapshot. A
+ * crash can forget the last few hundred milliseconds of such commits, never half of one, and any
+ * later ordinary commit (an unlock, a payment) flushes them with it. Call it first in the
+ * transaction: it travels with BEGIN and costs no round trip.
+ */
+export async function asynchronousCommit(tx: Tx): Promise<void> {
+  await sql.raw(deferred('set local synchronous_commit = off')).execute(tx)
+}
+
 /** Runs fn in a transaction under row-level security as the given user. */
 export async function withUser<T>(db: Db, claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const routing = readRoutingOf(db)

@@ -11,6 +11,7 @@
 import {
   type Claims,
   withUser,
+  asynchronousCommit,
   AppError,
   forbidden,
   unprocessable,
@@ -58,6 +59,8 @@ export async function discover(platform: Platform, claims: Claims, q: DiscoveryQ
   const now = platform.clock.now()
   const parsed = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
   return withUser(platform.db.kysely, claims, async (tx) => {
+    // What this writes (the activity mark, a feed snapshot) a crash may forget: its commit need not wait for the disk.
+    await asynchronousCommit(tx)
     const caller = await openDiscovery(tx, claims.sub, now, TOUCH_EVERY_MS)
     if (!caller || caller.deleted) throw forbidden('This account is deleted')
     const missing = [

@@ -8,6 +8,7 @@ import {
   notFound,
   withUser,
   withUserRead,
+  asynchronousCommit,
   type Claims,
   type Platform,
   type Tx,
@@ -223,8 +224,10 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
   )
 
   const processingTime = Math.round(performance.now() - started)
-  const saved = await withUser(platform.db.kysely, claims, async (tx) =>
-    withDesigners(
+  // A run can be computed again: its commit need not wait for the disk.
+  const saved = await withUser(platform.db.kysely, claims, async (tx) => {
+    await asynchronousCommit(tx)
+    return withDesigners(
       tx,
       claims,
       await repo.saveMatchRun(tx, {
@@ -256,8 +259,8 @@ export async function matchBrief(platform: Platform, claims: Claims, briefId: st
           },
         })),
       }),
-    ),
-  )
+    )
+  })
   return { briefId, cached: false, candidatesConsidered: candidates.length, matches: saved }
 }
 
