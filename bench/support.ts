@@ -62,6 +62,8 @@ export interface BenchDatabase {
   db: Database
   driver: 'postgres' | 'pglite'
   name: string
+  /** The database's URL on a server; undefined on PGlite. */
+  url?: string
   drop(): Promise<void>
   /** Closes connections and leaves the database in place, for inspection. */
   keep(): Promise<void>
@@ -84,6 +86,7 @@ export async function benchDatabase(config: Config): Promise<BenchDatabase> {
     db,
     driver: 'postgres',
     name,
+    url: url.toString(),
     async drop() {
       await db.close().catch(() => {})
       await admin.query(`drop database if exists ${name} with (force)`)
