@@ -3,6 +3,7 @@
 // Matchbase only drives it: backup, info, restore with a checked target, verify. The backup files
 // themselves, WAL archiving, encryption and expiry are pgBackRest's.
 import { execFile as execFileCb } from 'node:child_process'
+import path from 'node:path'
 import { promisify } from 'node:util'
 import { BackupError } from './manifest'
 
@@ -42,7 +43,8 @@ export interface RepositoryInfo {
 
 async function run(pb: PgBackRest, command: string, args: string[] = []): Promise<string> {
   const [bin, ...prefix] = pb.command ?? ['pgbackrest']
-  const argv = [...prefix, `--stanza=${pb.stanza}`, ...(pb.config ? [`--config=${pb.config}`] : []), ...args, command]
+  // pgBackRest refuses a relative --config.
+  const argv = [...prefix, `--stanza=${pb.stanza}`, ...(pb.config ? [`--config=${path.resolve(pb.config)}`] : []), ...args, command]
   try {
     const { stdout } = await execFile(bin!, argv, { maxBuffer: 64 * 1024 * 1024 })
     return stdout
