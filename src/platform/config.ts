@@ -184,6 +184,15 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   /** Times a day a user may move their own point (Bandsy location): limits probing distances to locate someone. */
   LOCATION_CHANGES_PER_DAY: z.coerce.number().int().min(1).default(5),
+  /**
+   * pgBackRest stanza of the server cluster; when set, `matchbase backup | restore | verify-backup`
+   * drive pgBackRest (docs/operations.md). Unset: a server is backed up with `backup --logical`.
+   */
+  PGBACKREST_STANZA: optionalString,
+  /** pgbackrest.conf; pgBackRest's default (/etc/pgbackrest/pgbackrest.conf) when unset. */
+  PGBACKREST_CONFIG: optionalString,
+  /** Folder holding pg_dump and pg_restore (e.g. /usr/lib/postgresql/16/bin); PATH when unset. */
+  PG_BIN_DIR: optionalString,
   /** Exposes /v1/dev/* (mailbox reading). Never on in production. */
   DEV_ENDPOINTS: bool.optional(),
 })
