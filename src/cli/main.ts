@@ -4,23 +4,15 @@ import { Command, InvalidArgumentError } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
 import { loadConfig, ConfigError, type Config } from '../platform/config'
 import { createPlatform, type Platform } from '../platform/platform'
-import { migrateDown, migrateUp, migrationStatus } from '../platform/migrate/migrator'
+import { migrateUp } from '../platform/migrate/migrator'
 import { readMailbox } from '../platform/auth/mailer'
-import { runJob } from '../platform/jobs/scheduler'
 import { openApiDocument, OPENAPI_PATH } from '../platform/http/openapi'
-import { jobsOf, migrationSources, selectApps, serve } from '../server'
+import { migrationSources, selectApps, serve } from '../server'
 import type { AppModule } from '../platform/app'
 import { registerBackup } from './commands/backup'
-
-async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>): Promise<T> {
-  const config = loadConfig()
-  const platform = await createPlatform(config)
-  try {
-    return await fn(platform, config, selectApps(config))
-  } finally {
-    await platform.close()
-  }
-}
+import { registerMigrate } from './commands/migrate'
+import { registerDoctor } from './commands/doctor'
+import { withPlatform } from './commands/with-platform'
 
 function progressBar(label: string) {
   const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} {step}`, hideCursor: true }, Presets.shades_classic)
@@ -64,44 +56,7 @@ program
     process.once('SIGTERM', stop)
   })
 
-const migrate = program.command('migrate').description('apply, revert or list schema migrations')
-migrate
-  .command('up')
-  .description('apply every pending migration')
-  .action(() =>
-    withPlatform(async (p, _c, apps) => {
-      const applied = await migrateUp(p.db.kysely, migrationSources(apps), {
-        onApply: (m) => console.log(`up   ${m.app}/${m.version}_${m.name}`),
-      })
-      console.log(applied.length ? `${applied.length} migration(s) applied` : 'Nothing to apply')
-    }),
-  )
-migrate
-  .command('down')
-  .description('revert the last applied migration (or --steps N, or --all)')
-  .option('--steps <n>', 'how many to revert', positiveInt, 1)
-  .option('--all', 'revert every migration')
-  .action((opts: { steps: number; all?: boolean }) =>
-    withPlatform(async (p, _c, apps) => {
-      const reverted = await migrateDown(p.db.kysely, migrationSources(apps), opts.all ? Infinity : opts.steps, {
-        onApply: (m) => console.log(`down ${m.app}/${m.version}_${m.name}`),
-      })
-      console.log(reverted.length ? `${reverted.length} migration(s) reverted` : 'Nothing to revert')
-    }),
-  )
-migrate
-  .command('status')
-  .description('list migrations and whether each is applied')
-  .action(() =>
-    withPlatform(async (p, _c, apps) => {
-      const rows = await migrationStatus(p.db.kysely, migrationSources(apps))
-      for (const m of rows) {
-        const state = m.edited ? 'EDITED' : m.appliedAt ? `applied ${m.appliedAt.toISOString()}` : 'pending'
-        console.log(`${m.app.padEnd(14)} ${m.version}_${m.name.padEnd(40)} ${state}`)
-      }
-      if (rows.some((m) => m.edited)) process.exitCode = 1
-    }),
-  )
+registerMigrate(program)
 
 program
   .command('seed')
@@ -121,24 +76,7 @@ program
     }),
   )
 
-program
-  .command('maintain <job>')
-  .description('run one maintenance job now (see `matchbase maintain list`)')
-  .option('--at <iso-time>', 'act as of this time instead of now')
-  .action((job: string, opts: { at?: string }) =>
-    withPlatform(async (p, _c, apps) => {
-      const jobs = jobsOf(apps)
-      if (job === 'list') {
-        for (const j of jobs) console.log(`${j.name.padEnd(36)} ${(j.cron ?? 'on demand').padEnd(14)} ${j.description}`)
-        return
-      }
-      const def = jobs.find((j) => j.name === job)
-      if (!def) throw new InvalidArgumentError(`unknown job ${job}; known: ${jobs.map((j) => j.name).join(', ')}`)
-      const at = opts.at ? new Date(opts.at) : undefined
-      if (at && Number.isNaN(at.getTime())) throw new InvalidArgumentError('--at must be an ISO time')
-      console.log(JSON.stringify(await runJob(p, def, at)))
-    }),
-  )
+registerDoctor(program)
 
 program
   .command('mailbox <email>')

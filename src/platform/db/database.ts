@@ -8,6 +8,7 @@ import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from '../config'
 import { MatchbaseDialect } from './pg-driver'
 import type { DB } from './schema.generated'
+import { observeQuery } from '../ops/monitoring/metrics'
 
 // Timestamps come back as Date and bigints (counts, sums) as numbers; both fit JS.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
@@ -51,7 +52,8 @@ export async function openDatabase(config: Config, opts: OpenOptions = {}): Prom
 
 function kyselyOver(pool: pg.Pool): Db {
   // MatchbaseDialect: Kysely's Postgres dialect, BEGIN sent with a transaction's first statement.
-  return new Kysely<DB>({ dialect: new MatchbaseDialect(pool), plugins: [new CamelCasePlugin()] })
+  // log: each statement's duration goes to a histogram by route (ops/monitoring/metrics.ts).
+  return new Kysely<DB>({ dialect: new MatchbaseDialect(pool), plugins: [new CamelCasePlugin()], log: observeQuery })
 }
 
 // The pool listens for 'error' on idle clients only. A client checked out between two statements

@@ -505,7 +505,7 @@ export interface OnedesignerMatches {
   clientId: string;
   createdAt: Generated<Timestamp>;
   designerId: string;
-  expiresAt: Timestamp | null;
+  expiresAt: Generated<Timestamp>;
   id: Generated<string>;
   matchVersion: Generated<string>;
   metadata: Generated<Json>;

@@ -27,6 +27,7 @@ import { usedComponentsOnly } from './components'
 import { userLimits } from './user-limits'
 import { strictQueries, strictValidatorCompiler } from './strict-input'
 import type { Claims } from '../db/with-user'
+import { tagRoute, watchDatabase } from '../ops/monitoring/metrics'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -333,6 +334,16 @@ function registerMetrics(http: Http, platform: Platform) {
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     )
+    done()
+  })
+  // Statements run by the handler count under its route (database time per route).
+  http.addHook('preHandler', (req, _reply, done) => {
+    tagRoute(req.routeOptions.url ?? 'unmatched')
+    done()
+  })
+  const unwatch = watchDatabase(platform)
+  http.addHook('onClose', (_instance, done) => {
+    unwatch()
     done()
   })
   // Route names, error rates and process figures are for operators: behind METRICS_TOKEN when set,

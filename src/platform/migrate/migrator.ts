@@ -173,26 +173,98 @@ export async function migrateUp(db: Db, sources: MigrationSource[], events: Migr
   return appliedNow
 }
 
-/** Reverts the last `steps` applied migrations (all of them when steps is Infinity). */
-export async function migrateDown(db: Db, sources: MigrationSource[], steps = 1, events: MigrateEvents = {}): Promise<Migration[]> {
-  const migrations = readMigrations(sources)
+/** What to revert: the last `steps` applied migrations, or every migration after a given one. */
+export type RevertTarget = number | { to: string }
+
+/**
+ * Reads "app/0013", "app/13" or "app/0013_name" (as `migrate status` prints it). Version 0 names the
+ * state before the app's first migration. Unknown apps and versions are refused.
+ */
+export function parseMigrationId(id: string, migrations: Migration[]): { app: string; version: number } {
+  const m = /^([a-z0-9_]+)\/(\d+)(?:_[a-z0-9_]+)?$/.exec(id)
+  if (!m) throw new MigrationError(`--to ${id}: give app/version, e.g. onedesigner/0011 (see \`matchbase migrate status\`)`)
+  const [, app, digits] = m
+  const own = migrations.filter((x) => x.app === app)
+  if (!own.length) throw new MigrationError(`--to ${id}: no app ${app}; known: ${[...new Set(migrations.map((x) => x.app))].join(', ')}`)
+  const version = Number(digits)
+  if (version !== 0 && !own.some((x) => Number(x.version) === version))
+    throw new MigrationError(`--to ${id}: ${app} has no migration ${digits} (it has ${own[0].version} to ${own[own.length - 1].version})`)
+  return { app, version }
+}
+
+/**
+ * The applied migrations a revert would undo, newest first. With { to: 'app/N' }: every migration
+ * of that app numbered after N (N itself stays applied; app/0 reverts the whole app). Apps depend on
+ * the platform, never on each other, so reverting an app leaves other apps alone, while reverting a
+ * platform migration also reverts every app migration applied after it.
+ */
+async function revertPlanIn(tx: Tx, migrations: Migration[], target: RevertTarget): Promise<Migration[]> {
+  const rows = await tx
+    .selectFrom('platform.schemaMigrations')
+    .select(['app', 'version', 'appliedAt'])
+    .orderBy('appliedAt', 'desc')
+    .orderBy('app', 'desc')
+    .orderBy('version', 'desc')
+    .execute()
+  let chosen: typeof rows
+  if (typeof target === 'number') chosen = rows.slice(0, target)
+  else {
+    const to = parseMigrationId(target.to, migrations)
+    chosen = rows.filter((r) => r.app === to.app && Number(r.version) > to.version)
+    if (to.app === 'platform' && chosen.length) {
+      const earliest = Math.min(...chosen.map((r) => r.appliedAt.getTime()))
+      chosen = rows.filter((r) => r.appliedAt.getTime() >= earliest && (r.app !== 'platform' || Number(r.version) > to.version))
+    }
+  }
   const byKey = new Map(migrations.map((m) => [`${m.app}/${m.version}`, m]))
+  return chosen.map((r) => {
+    const mig = byKey.get(`${r.app}/${r.version}`)
+    if (!mig) throw new MigrationError(`${r.app}/${r.version} is applied but its file is missing; cannot revert it`)
+    return mig
+  })
+}
+
+/** The migrations `migrateUp` would apply, in order, without applying them (for --dry-run). */
+export async function pendingMigrations(db: Db, sources: MigrationSource[]): Promise<Migration[]> {
+  const migrations = readMigrations(sources)
+  return db.transaction().execute(async (tx) => {
+    await bootstrap(tx)
+    const done = await applied(tx)
+    assertUnedited(migrations, done)
+    assertNoneBehind(migrations, done)
+    return migrations.filter((m) => !done.has(`${m.app}/${m.version}`))
+  })
+}
+
+/** The migrations `migrateDown` would revert, newest first, without reverting them (for --dry-run). */
+export async function revertPlan(db: Db, sources: MigrationSource[], target: RevertTarget): Promise<Migration[]> {
+  const migrations = readMigrations(sources)
+  return db.transaction().execute(async (tx) => {
+    await bootstrap(tx)
+    assertUnedited(migrations, await applied(tx))
+    return revertPlanIn(tx, migrations, target)
+  })
+}
+
+/**
+ * Reverts the last `steps` applied migrations (all of them when steps is Infinity), or those after
+ * { to: 'app/version' } (see revertPlanIn). One transaction per migration, newest first.
+ */
+export async function migrateDown(
+  db: Db,
+  sources: MigrationSource[],
+  target: RevertTarget = 1,
+  events: MigrateEvents = {},
+): Promise<Migration[]> {
+  const migrations = readMigrations(sources)
   const reverted: Migration[] = []
-  while (reverted.length < steps) {
+  while (typeof target !== 'number' || reverted.length < target) {
     const m = await db.transaction().execute(async (tx) => {
       await bootstrap(tx)
       assertUnedited(migrations, await applied(tx))
-      const last = await tx
-        .selectFrom('platform.schemaMigrations')
-        .select(['app', 'version'])
-        .orderBy('appliedAt', 'desc')
-        .orderBy('app', 'desc')
-        .orderBy('version', 'desc')
-        .limit(1)
-        .executeTakeFirst()
-      if (!last) return null
-      const mig = byKey.get(`${last.app}/${last.version}`)
-      if (!mig) throw new MigrationError(`${last.app}/${last.version} is applied but its file is missing; cannot revert it`)
+      // Planned again in each transaction, under the lock: another process may have moved meanwhile.
+      const [mig] = await revertPlanIn(tx, migrations, typeof target === 'number' ? 1 : target)
+      if (!mig) return null
       events.onApply?.(mig, 'down')
       await runSql(tx, mig, 'down')
       await tx.deleteFrom('platform.schemaMigrations').where('app', '=', mig.app).where('version', '=', mig.version).execute()

@@ -52,20 +52,19 @@ describe('OneDesigner maintenance jobs', () => {
     expect(await runJob(env.platform, expireMatches)).toEqual({ expired: 0 })
   })
 
-  it('expires a match stored without expires_at 7 days after its creation', async () => {
+  it('refuses a match without expires_at (migrations 0013 and 0014), and gives one the 7-day default', async () => {
     const client = await aClient(env.platform)
     const designer = await aDesigner(env.platform)
     const brief = await aBrief(env.platform, client)
     const match = await aMatch(env.platform, { client, designer, brief })
-    const row = await db()
-      .updateTable('onedesigner.matches')
-      .set({ expiresAt: null })
-      .where('id', '=', match.id)
-      .returning('createdAt')
-      .executeTakeFirstOrThrow()
-    expect(await runJob(env.platform, expireMatches, addMs(row.createdAt!, 6 * DAY))).toEqual({ expired: 0 })
-    expect(await runJob(env.platform, expireMatches, addMs(row.createdAt!, 7 * DAY + 1000))).toEqual({ expired: 1 })
-    expect(await statusOf(match.id)).toBe('expired')
+    await expect(sql`update onedesigner.matches set expires_at = null where id = ${match.id}`.execute(db())).rejects.toMatchObject({
+      code: '23502',
+    })
+    const row = await sql<{ days: number }>`
+      insert into onedesigner.matches (client_id, designer_id, brief_id, score, reasons)
+      values (${client.id}, ${(await aDesigner(env.platform)).id}, ${brief.id}, 50, '{}')
+      returning extract(epoch from expires_at - created_at)::float8 / 86400 as days`.execute(db())
+    expect(Math.round(row.rows[0].days)).toBe(7)
   })
 
   it('deletes unverified login codes past their expiry, keeping verified and live ones', async () => {

@@ -1,7 +1,7 @@
 // OneDesigner's housekeeping: the seed's cleanup functions and its stats view, on a schedule.
 // Each acts as of ctx.now, so `matchbase maintain <job> --at <time>` and tests can move time.
 import { sql } from 'kysely'
-import { DAY, type JobDefinition, otpCleanupJob } from '../../../platform'
+import { backfillInBatches, DAY, type JobDefinition, otpCleanupJob } from '../../../platform'
 import { APP } from '../app-name'
 
 /** Seed: "expires_at TIMESTAMP, -- 7-day expiry". */
@@ -14,15 +14,8 @@ export const expireMatches: JobDefinition = {
   async run({ platform, now }) {
     const db = platform.db.kysely
     const { rows } = await sql<{ n: number }>`select onedesigner.cleanup_expired_matches(${now}) as n`.execute(db)
-    // A match stored without expires_at still lives 7 days from its creation.
-    const undated = await db
-      .updateTable('onedesigner.matches')
-      .set({ status: 'expired' })
-      .where('status', '=', 'active')
-      .where('expiresAt', 'is', null)
-      .where('createdAt', '<', new Date(now.getTime() - MATCH_LIFETIME_MS))
-      .executeTakeFirst()
-    return { expired: rows[0].n + Number(undated.numUpdatedRows) }
+    // Every match has an expiry since migration 0014 (expires_at NOT NULL).
+    return { expired: rows[0].n }
   },
 }
 
@@ -48,6 +41,23 @@ export const refreshStats: JobDefinition = {
     await sql`refresh materialized view concurrently onedesigner.designer_quick_stats`.execute(platform.db.kysely)
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from onedesigner.designer_quick_stats`.execute(platform.db.kysely)
     return { designers: rows[0].n }
+  },
+}
+
+/**
+ * Step 2 of the zero-downtime NOT NULL of matches.expires_at (migrations 0013 expand, 0014
+ * contract): gives every match stored without an expiry the seed's 7 days from its creation, in
+ * batches. On demand: `matchbase maintain onedesigner-backfill-match-expiry`, between the two.
+ */
+export const backfillMatchExpiry: JobDefinition = {
+  name: 'onedesigner-backfill-match-expiry',
+  description: 'give matches stored without expires_at their 7-day expiry, 1,000 rows per transaction (before migration 0014)',
+  async run({ platform }) {
+    return backfillInBatches(platform.db.kysely, {
+      table: 'onedesigner.matches',
+      set: `expires_at = created_at + interval '${MATCH_LIFETIME_MS / 1000} seconds'`,
+      where: 'expires_at is null',
+    })
   },
 }
 
