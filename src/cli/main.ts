@@ -10,6 +10,7 @@ import { runJob } from '../platform/jobs/scheduler'
 import { openApiDocument, OPENAPI_PATH } from '../platform/http/openapi'
 import { jobsOf, migrationSources, selectApps, serve } from '../server'
 import type { AppModule } from '../platform/app'
+import { registerRetention } from './commands/retention'
 
 async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>): Promise<T> {
   const config = loadConfig()
@@ -161,6 +162,8 @@ program
       else process.stdout.write(doc)
     }),
   )
+
+registerRetention(program)
 
 program.parseAsync().catch((err) => {
   if (err instanceof ConfigError || err instanceof InvalidArgumentError) console.error(err.message)
