@@ -27,6 +27,7 @@ import { usedComponentsOnly } from './components'
 import { userLimits } from './user-limits'
 import { strictQueries, strictValidatorCompiler } from './strict-input'
 import type { Claims } from '../db/with-user'
+import { archiveAdminRoutes } from '../ops/retention/admin-routes'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -151,7 +152,10 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     await http.register(
       async (scope) => {
         appTags(scope as Http, app.name)
-        await app.routes(createAppContext(app.name, scope as Http, platform))
+        const ctx = createAppContext(app.name, scope as Http, platform)
+        await app.routes(ctx)
+        // Platform routes every app gets, under its prefix and guard.
+        await archiveAdminRoutes(ctx)
       },
       { prefix: `/v1/${app.name}` },
     )

@@ -5,7 +5,8 @@ import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
-import { aBrief, aClient, aDesigner, aMatch } from '../../../../test/support/onedesigner'
+import { aBrief, aClient, aDesigner, aMatch, anAdmin, bearer } from '../../../../test/support/onedesigner'
+import { withUser } from '../../db/with-user'
 import { aMusician } from '../../../../test/support/bandsy'
 import { diskStorage } from '../../storage/storage'
 import { ALL_APPS } from '../../../apps'
@@ -211,5 +212,42 @@ describe('retention policies', () => {
     const left = (await db.selectFrom('bandsy.users').select('id').where('id', 'in', [gone.id, paid.id]).execute()).map((r) => r.id)
     expect(left).toEqual([paid.id])
     expect(await db.selectFrom('bandsy.userGenres').select('userId').where('userId', '=', gone.id).execute()).toEqual([])
+  })
+
+  it('lists and reads archived records for the app admins only, under row-level security', async () => {
+    const p = env.platform
+    const due = await oldMatch(150)
+    const out = await runPolicy(p, policy('onedesigner-never-unlocked-matches'))
+    expect(out.batches.length).toBeGreaterThan(0)
+    const admin = await anAdmin(p)
+    const client = await aClient(p)
+    const musician = await aMusician(p)
+
+    const list = await env.http.inject({ url: '/v1/onedesigner/admin/archive/batches?table=matches', headers: bearer(admin) })
+    expect(list.statusCode).toBe(200)
+    const batchId = out.batches[0]
+    expect(list.json().batches.map((b: { id: number }) => b.id)).toContain(batchId)
+
+    const one = await env.http.inject({ url: `/v1/onedesigner/admin/archive/batches/${batchId}?limit=500`, headers: bearer(admin) })
+    expect(one.statusCode).toBe(200)
+    expect(one.json().rows.map((r: { id: string }) => r.id)).toContain(due.id)
+    expect(one.json().rows[0]).toHaveProperty('briefId')
+
+    expect((await env.http.inject({ url: '/v1/onedesigner/admin/archive/batches', headers: bearer(client) })).statusCode).toBe(403)
+    expect((await env.http.inject({ url: '/v1/onedesigner/admin/archive/batches' })).statusCode).toBe(401)
+    expect((await env.http.inject({ url: '/v1/bandsy/admin/archive/batches', headers: bearer(musician) })).statusCode).toBe(403)
+    expect((await env.http.inject({ url: '/v1/onedesigner/admin/archive/batches/999999', headers: bearer(admin) })).statusCode).toBe(404)
+    expect((await env.http.inject({ url: '/v1/onedesigner/admin/archive/batches/abc', headers: bearer(admin) })).statusCode).toBe(400)
+
+    // Straight to the tables as a non-admin user, or as an admin of another app: nothing.
+    const asClient = { sub: client.id, role: 'client', app: 'onedesigner' }
+    const asBandsyAdmin = { sub: admin.id, role: 'admin', app: 'bandsy' }
+    for (const claims of [asClient, asBandsyAdmin]) {
+      const rows = await withUser(p.db.kysely, claims, async (tx) => ({
+        archived: (await sql`select * from onedesigner_archive.matches`.execute(tx)).rows.length,
+        batches: (await tx.selectFrom('platform.archiveBatches').select('id').execute()).length,
+      }))
+      expect(rows).toEqual({ archived: 0, batches: 0 })
+    }
   })
 })
