@@ -11,6 +11,7 @@ import { openApiDocument, OPENAPI_PATH } from '../platform/http/openapi'
 import { jobsOf, migrationSources, selectApps, serve } from '../server'
 import type { AppModule } from '../platform/app'
 import { registerRetention } from './commands/retention'
+import { registerGdpr } from './commands/gdpr'
 
 async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>): Promise<T> {
   const config = loadConfig()
@@ -164,6 +165,7 @@ program
   )
 
 registerRetention(program)
+registerGdpr(program)
 
 program.parseAsync().catch((err) => {
   if (err instanceof ConfigError || err instanceof InvalidArgumentError) console.error(err.message)

@@ -45,6 +45,7 @@ export const retention: RetentionPolicy[] = [
     ageColumn: 'created_at',
     age: '7 years',
     action: 'delete',
+    keepOnErasure: true,
   },
   {
     name: 'stale-discovery-feeds',

@@ -40,5 +40,6 @@ export const retention: RetentionPolicy[] = [
     ageColumn: 'created_at',
     age: '7 years',
     action: 'delete',
+    keepOnErasure: true,
   },
 ]

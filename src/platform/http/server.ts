@@ -28,6 +28,7 @@ import { userLimits } from './user-limits'
 import { strictQueries, strictValidatorCompiler } from './strict-input'
 import type { Claims } from '../db/with-user'
 import { archiveAdminRoutes } from '../ops/retention/admin-routes'
+import { gdprRoutes } from '../ops/gdpr/routes'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -156,6 +157,7 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
         await app.routes(ctx)
         // Platform routes every app gets, under its prefix and guard.
         await archiveAdminRoutes(ctx)
+        await gdprRoutes(apps)(ctx)
       },
       { prefix: `/v1/${app.name}` },
     )

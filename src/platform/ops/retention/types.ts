@@ -30,6 +30,11 @@ export interface RetentionPolicy {
    * referenced from any other table stay live.
    */
   dropsWith?: string[]
+  /**
+   * The table holds records the law makes us keep (payments: 7 years). A GDPR erasure anonymizes
+   * the user's rows here instead of deleting them, and keeps the user's row, anonymized, for them.
+   */
+  keepOnErasure?: boolean
   /** Cron (UTC) for the policy's job; default daily at 04:00. */
   cron?: string
 }
