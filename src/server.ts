@@ -8,6 +8,7 @@ import { migrateUp, type MigrationSource } from './platform/migrate/migrator'
 import { startScheduler } from './platform/jobs/scheduler'
 import { platformJobs } from './platform/jobs/platform-jobs'
 import type { JobDefinition } from './platform/jobs/types'
+import { retentionJobs } from './platform/ops/retention/jobs'
 import { ALL_APPS } from './apps'
 
 export const PLATFORM_MIGRATIONS = fileURLToPath(new URL('./platform/migrations', import.meta.url))
@@ -23,9 +24,9 @@ export function migrationSources(apps: AppModule[]): MigrationSource[] {
   return [{ app: 'platform', dir: PLATFORM_MIGRATIONS }, ...apps.map((a) => ({ app: a.name, dir: a.migrationsDir }))]
 }
 
-/** Platform-wide maintenance jobs and those of the enabled apps. */
+/** Platform-wide maintenance jobs, those of the enabled apps, and one per retention policy. */
 export function jobsOf(apps: AppModule[]): JobDefinition[] {
-  return [...platformJobs, ...apps.flatMap((a) => a.jobs ?? [])]
+  return [...platformJobs, ...apps.flatMap((a) => a.jobs ?? []), ...retentionJobs(apps)]
 }
 
 export interface Running {

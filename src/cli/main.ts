@@ -13,6 +13,8 @@ import { registerBackup } from './commands/backup'
 import { registerMigrate } from './commands/migrate'
 import { registerDoctor } from './commands/doctor'
 import { withPlatform } from './commands/with-platform'
+import { registerRetention } from './commands/retention'
+import { registerGdpr } from './commands/gdpr'
 
 function progressBar(label: string) {
   const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} {step}`, hideCursor: true }, Presets.shades_classic)
@@ -102,6 +104,8 @@ program
   )
 
 registerBackup(program)
+registerRetention(program)
+registerGdpr(program)
 
 program.parseAsync().catch((err) => {
   if (err instanceof ConfigError || err instanceof InvalidArgumentError) console.error(err.message)

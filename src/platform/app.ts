@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Platform } from './platform'
 import type { JobDefinition } from './jobs/types'
 import type { AppContext } from './http/app-context'
+import type { RetentionPolicy } from './ops/retention/types'
 
 export type Http = FastifyInstance<any, any, any, any, ZodTypeProvider>
 
@@ -21,6 +22,8 @@ export interface AppModule {
   /** Registers routes on ctx.http, mounted under /v1/<name>; ctx knows the app (guard, asUser). */
   routes(ctx: AppContext): void | Promise<void>
   jobs?: JobDefinition[]
+  /** What this app keeps and for how long; each policy runs as a scheduled job (docs/operations.md). */
+  retention?: RetentionPolicy[]
   /** Loads demo data; returns lines to print (e.g. how to log in). */
   seed?(platform: Platform, opts?: SeedOptions): Promise<string[]>
   /** True when the app's demo data is already present. */

@@ -1,5 +1,5 @@
 // The zero-downtime pattern of docs/operations.md, on OneDesigner's real NOT NULL of
-// matches.expires_at: expand (0013), backfill in batches (a job), contract (0014). Also
+// matches.expires_at: expand (0012), backfill in batches (a job), contract (0013). Also
 // `migrate down --to` and the dry runs of up and down, which must change nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
@@ -36,7 +36,7 @@ describe('migrate down --to, --dry-run, and a zero-downtime migration', () => {
     const plan = await revertPlan(db.kysely, sources, { to: 'onedesigner/0011' })
     const after11 = before.filter((id) => id.startsWith('onedesigner/') && Number(id.split('/')[1]) > 11).reverse()
     expect(ids(plan)).toEqual(after11)
-    expect(ids(plan)).toEqual(expect.arrayContaining(['onedesigner/0013', 'onedesigner/0014']))
+    expect(ids(plan)).toEqual(expect.arrayContaining(['onedesigner/0012', 'onedesigner/0013']))
     expect(plan[0].down).toContain('drop not null')
     expect(await applied()).toEqual(before)
     expect(await pendingMigrations(db.kysely, sources)).toEqual([])
@@ -51,7 +51,7 @@ describe('migrate down --to, --dry-run, and a zero-downtime migration', () => {
 
   it('expands, backfills in batches and contracts matches.expires_at, reverting with --to', async () => {
     const reverted = await migrateDown(db.kysely, sources, { to: 'onedesigner/0011' })
-    expect(ids(reverted)).toEqual(expect.arrayContaining(['onedesigner/0014', 'onedesigner/0013']))
+    expect(ids(reverted)).toEqual(expect.arrayContaining(['onedesigner/0013', 'onedesigner/0012']))
     expect(await applied()).toContain('bandsy/0010') // other apps are left alone
     expect(ids(await pendingMigrations(db.kysely, sources))).toEqual(ids(reverted).reverse())
 
@@ -73,10 +73,10 @@ describe('migrate down --to, --dry-run, and a zero-downtime migration', () => {
       (await sql<{ n: number }>`select count(*)::int as n from onedesigner.matches where expires_at is null`.execute(db.kysely)).rows[0].n
     expect(await nulls()).toBe(2500)
 
-    // Expand applies; contract stops with the command to run, and leaves 0014 pending.
+    // Expand applies; contract stops with the command to run, and leaves 0013 pending.
     await expect(migrateUp(db.kysely, sources)).rejects.toThrow(/run `matchbase maintain onedesigner-backfill-match-expiry`/)
-    expect(await applied()).toContain('onedesigner/0013')
-    expect(await applied()).not.toContain('onedesigner/0014')
+    expect(await applied()).toContain('onedesigner/0012')
+    expect(await applied()).not.toContain('onedesigner/0013')
     // Expanded: a writer that omits the column gets the default, and a row not yet backfilled is
     // still writable and gets its expiry as it is touched.
     const one = (await sql<{ id: string }>`select id from onedesigner.matches limit 1`.execute(db.kysely)).rows[0].id
@@ -90,7 +90,7 @@ describe('migrate down --to, --dry-run, and a zero-downtime migration', () => {
     expect(rows[0].ok).toBe(true)
 
     // Contract: the column is NOT NULL; the helper check and the trigger are gone.
-    expect(ids(await migrateUp(db.kysely, sources))).toEqual(['onedesigner/0014'])
+    expect(ids(await migrateUp(db.kysely, sources))).toEqual(['onedesigner/0013'])
     const column = await sql<{ notNull: boolean; checks: number }>`
       select a.attnotnull as not_null,
         (select count(*)::int from pg_constraint where conname = 'matches_expires_at_not_null')

@@ -13,6 +13,7 @@ import { discoveryRoutes } from './discovery/routes'
 import { conversationRoutes } from './conversations/routes'
 import { mediaSampleRoutes } from './media/routes'
 import { jobs } from './jobs'
+import { retention } from './retention'
 import { seed, isSeeded } from './seed'
 import { APP } from './app-name'
 
@@ -35,6 +36,7 @@ export const bandsy = defineApp({
       await register(ctx)
   },
   jobs,
+  retention,
   seed,
   isSeeded,
 })

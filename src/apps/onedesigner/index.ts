@@ -12,6 +12,7 @@ import { creditRoutes } from './credits/routes'
 import { projectRequestRoutes } from './project-requests/routes'
 import { notificationRoutes } from './notifications/routes'
 import { jobs } from './jobs'
+import { retention } from './retention'
 import { seed, isSeeded } from './seed'
 import { APP } from './app-name'
 
@@ -33,6 +34,7 @@ export const onedesigner = defineApp({
       await register(ctx)
   },
   jobs,
+  retention,
   seed,
   isSeeded,
 })

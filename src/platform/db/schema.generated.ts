@@ -575,6 +575,28 @@ export interface OnedesignerProjectRequests {
   viewedAt: Timestamp | null;
 }
 
+export interface PlatformArchiveBatches {
+  app: string;
+  archivedAt: Generated<Timestamp>;
+  archiveTable: string;
+  exportedAt: Timestamp | null;
+  exportKey: string | null;
+  id: Generated<number>;
+  policy: string;
+  restoredAt: Timestamp | null;
+  rowCount: number;
+  sourceTable: string;
+}
+
+export interface PlatformArchiveIndex {
+  app: string;
+  archivedAt: Timestamp;
+  batchId: number;
+  policy: string;
+  rowKey: Json;
+  sourceTable: string;
+}
+
 export interface PlatformAuditLog {
   action: string;
   actorId: string | null;
@@ -692,6 +714,8 @@ export interface DB {
   "onedesigner.notificationPreferences": OnedesignerNotificationPreferences;
   "onedesigner.notifications": OnedesignerNotifications;
   "onedesigner.projectRequests": OnedesignerProjectRequests;
+  "platform.archiveBatches": PlatformArchiveBatches;
+  "platform.archiveIndex": PlatformArchiveIndex;
   "platform.auditLog": PlatformAuditLog;
   "platform.devMailbox": PlatformDevMailbox;
   "platform.idempotencyKeys": PlatformIdempotencyKeys;

@@ -28,7 +28,8 @@ export function requireRole(platform: Platform, app: string, roles: readonly str
           : 'Missing bearer token (Authorization: Bearer <token>)',
       )
     const claims = await platform.tokens.verify(token, app)
-    if (!roles.includes(claims.role))
+    // '*': any role of this app (routes every user has, such as a GDPR export).
+    if (!roles.includes('*') && !roles.includes(claims.role))
       throw new AppError('forbidden', `This needs the ${roles.join(' or ')} role; the token is for ${claims.role}`)
     req.claims = claims
   }

@@ -28,6 +28,8 @@ import { userLimits } from './user-limits'
 import { strictQueries, strictValidatorCompiler } from './strict-input'
 import type { Claims } from '../db/with-user'
 import { tagRoute, watchDatabase } from '../ops/monitoring/metrics'
+import { archiveAdminRoutes } from '../ops/retention/admin-routes'
+import { gdprRoutes } from '../ops/gdpr/routes'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -152,7 +154,11 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
     await http.register(
       async (scope) => {
         appTags(scope as Http, app.name)
-        await app.routes(createAppContext(app.name, scope as Http, platform))
+        const ctx = createAppContext(app.name, scope as Http, platform)
+        await app.routes(ctx)
+        // Platform routes every app gets, under its prefix and guard.
+        await archiveAdminRoutes(ctx)
+        await gdprRoutes(apps)(ctx)
       },
       { prefix: `/v1/${app.name}` },
     )

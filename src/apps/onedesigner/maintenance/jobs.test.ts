@@ -52,7 +52,7 @@ describe('OneDesigner maintenance jobs', () => {
     expect(await runJob(env.platform, expireMatches)).toEqual({ expired: 0 })
   })
 
-  it('refuses a match without expires_at (migrations 0013 and 0014), and gives one the 7-day default', async () => {
+  it('refuses a match without expires_at (migrations 0012 and 0013), and gives one the 7-day default', async () => {
     const client = await aClient(env.platform)
     const designer = await aDesigner(env.platform)
     const brief = await aBrief(env.platform, client)

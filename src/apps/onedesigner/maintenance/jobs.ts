@@ -14,7 +14,7 @@ export const expireMatches: JobDefinition = {
   async run({ platform, now }) {
     const db = platform.db.kysely
     const { rows } = await sql<{ n: number }>`select onedesigner.cleanup_expired_matches(${now}) as n`.execute(db)
-    // Every match has an expiry since migration 0014 (expires_at NOT NULL).
+    // Every match has an expiry since migration 0013 (expires_at NOT NULL).
     return { expired: rows[0].n }
   },
 }
@@ -45,13 +45,13 @@ export const refreshStats: JobDefinition = {
 }
 
 /**
- * Step 2 of the zero-downtime NOT NULL of matches.expires_at (migrations 0013 expand, 0014
+ * Step 2 of the zero-downtime NOT NULL of matches.expires_at (migrations 0012 expand, 0013
  * contract): gives every match stored without an expiry the seed's 7 days from its creation, in
  * batches. On demand: `matchbase maintain onedesigner-backfill-match-expiry`, between the two.
  */
 export const backfillMatchExpiry: JobDefinition = {
   name: 'onedesigner-backfill-match-expiry',
-  description: 'give matches stored without expires_at their 7-day expiry, 1,000 rows per transaction (before migration 0014)',
+  description: 'give matches stored without expires_at their 7-day expiry, 1,000 rows per transaction (before migration 0013)',
   async run({ platform }) {
     return backfillInBatches(platform.db.kysely, {
       table: 'onedesigner.matches',

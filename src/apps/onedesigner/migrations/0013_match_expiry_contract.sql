@@ -1,8 +1,8 @@
--- Zero-downtime NOT NULL for onedesigner.matches.expires_at, step 3 of 3: contract (0013 expanded,
+-- Zero-downtime NOT NULL for onedesigner.matches.expires_at, step 3 of 3: contract (0012 expanded,
 -- `matchbase maintain onedesigner-backfill-match-expiry` backfilled). SET NOT NULL alone would scan
 -- the table under an exclusive lock; instead a CHECK is added NOT VALID (a brief lock), validated
 -- (a scan under a lock that lets reads and writes go on), and SET NOT NULL then trusts it without
--- scanning (Postgres 12+). The check, now redundant, and 0013's trigger are dropped.
+-- scanning (Postgres 12+). The check, now redundant, and 0012's trigger are dropped.
 -- A row still without an expiry stops the migration with the command to run, rather than having
 -- one giant UPDATE here lock the table.
 -- migrate:up

@@ -7,7 +7,7 @@
 --     old rows get theirs as they are touched, while writers never fail on a row not yet backfilled
 --     (a NOT VALID check here would refuse every update of such a row until the backfill reached it).
 -- Step 2 is the batched backfill `matchbase maintain onedesigner-backfill-match-expiry`; step 3
--- (0014) makes the column NOT NULL and drops the trigger.
+-- (0013) makes the column NOT NULL and drops the trigger.
 -- migrate:up
 alter table onedesigner.matches alter column expires_at set default now() + interval '7 days';
 create function onedesigner.fill_match_expiry() returns trigger

@@ -1,0 +1,115 @@
+// `matchbase retention ...` and `matchbase archive ...`: the retention policies of the platform and
+// the enabled apps, run now or counted (dry run), and the archive they fill.
+import { type Command, InvalidArgumentError } from 'commander'
+import { loadConfig, type Config } from '../../platform/config'
+import { createPlatform, type Platform } from '../../platform/platform'
+import type { AppModule } from '../../platform/app'
+import { selectApps } from '../../server'
+import { policiesOf } from '../../platform/ops/retention/policies'
+import { ArchiveError, exportBatch, restoreBatch, runPolicy } from '../../platform/ops/retention/run'
+import { ArchiveDriftError } from '../../platform/ops/retention/archive-tables'
+
+export async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>): Promise<T> {
+  const config = loadConfig()
+  const platform = await createPlatform(config)
+  try {
+    return await fn(platform, config, selectApps(config))
+  } catch (err) {
+    // What the operator can fix is said in one line (exit 1), not as a stack trace.
+    if (err instanceof ArchiveError || err instanceof ArchiveDriftError) throw new InvalidArgumentError(err.message)
+    throw err
+  } finally {
+    await platform.close()
+  }
+}
+
+export const batchId = (v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a batch number (see `matchbase archive list`)')
+  return n
+}
+
+export const isoTime = (v: string) => {
+  const d = new Date(v)
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('must be an ISO time, e.g. 2025-01-31T00:00:00Z')
+  return d
+}
+
+export function registerRetention(program: Command) {
+  const retention = program.command('retention').description('retention policies: what is archived, anonymized or deleted, and when')
+  retention
+    .command('list')
+    .description('list the policies of the platform and the enabled apps')
+    .action(() =>
+      withPlatform(async (_p, _c, apps) => {
+        for (const p of policiesOf(apps))
+          console.log(
+            `${p.id.padEnd(40)} ${p.action.padEnd(9)} ${`${p.schema}.${p.tableName}`.padEnd(36)} after ${p.age.padEnd(10)} ${p.description}`,
+          )
+      }),
+    )
+  retention
+    .command('run')
+    .description('run the policies now; prints per policy the rows it touched (or would touch, with --dry-run)')
+    .option('--dry-run', 'count only; change nothing')
+    .option('--policy <name>', 'only this policy (see `matchbase retention list`)')
+    .option('--at <iso-time>', 'act as of this time instead of now', isoTime)
+    .action((opts: { dryRun?: boolean; policy?: string; at?: Date }) =>
+      withPlatform(async (platform, _c, apps) => {
+        const all = policiesOf(apps)
+        const chosen = opts.policy ? all.filter((p) => p.id === opts.policy || p.name === opts.policy) : all
+        if (!chosen.length) throw new InvalidArgumentError(`unknown policy ${opts.policy}; known: ${all.map((p) => p.id).join(', ')}`)
+        if (opts.policy && chosen.length > 1)
+          throw new InvalidArgumentError(`${opts.policy} names several policies: ${chosen.map((p) => p.id).join(', ')}`)
+        const verb = opts.dryRun ? 'would' : ''
+        for (const p of chosen) {
+          const out = await runPolicy(platform, p, { dryRun: opts.dryRun, now: opts.at })
+          const batches = out.batches.length ? ` (archive batches ${out.batches.join(', ')})` : ''
+          console.log(
+            `${p.id.padEnd(40)} ${`${verb} ${p.action}`.trim().padEnd(15)} ${String(out.rows).padStart(7)} ${out.table}${batches}`,
+          )
+        }
+        if (opts.dryRun) console.log('Dry run: nothing was changed.')
+      }),
+    )
+
+  const archive = program.command('archive').description('archived rows: list batches, export them to storage, restore them')
+  archive
+    .command('list')
+    .description('list archive batches (newest first)')
+    .option('--app <name>', 'only this app (or platform)')
+    .action((opts: { app?: string }) =>
+      withPlatform(async (platform) => {
+        let q = platform.db.kysely.selectFrom('platform.archiveBatches').selectAll().orderBy('id', 'desc')
+        if (opts.app) q = q.where('app', '=', opts.app)
+        const batches = await q.execute()
+        if (!batches.length) console.log('No archive batches')
+        for (const b of batches) {
+          const state = b.restoredAt ? `restored ${b.restoredAt.toISOString()}` : (b.exportKey ?? 'not exported')
+          console.log(
+            `${String(b.id).padStart(6)} ${b.archivedAt.toISOString()} ${b.policy.padEnd(36)} ${String(b.rowCount).padStart(6)} rows  ${state}`,
+          )
+        }
+      }),
+    )
+  archive
+    .command('export')
+    .description('write a batch as gzip JSON lines to the file storage (again)')
+    .requiredOption('--batch <id>', 'the batch number', batchId)
+    .action((opts: { batch: number }) =>
+      withPlatform(async (platform) => {
+        const out = await exportBatch(platform, opts.batch)
+        console.log(`Batch ${opts.batch}: ${out.rows} rows, ${out.bytes} bytes -> ${platform.storage.kind}:${out.key}`)
+      }),
+    )
+  archive
+    .command('restore')
+    .description('put the rows of a batch back in their live table')
+    .requiredOption('--batch <id>', 'the batch number', batchId)
+    .action((opts: { batch: number }) =>
+      withPlatform(async (platform) => {
+        const out = await restoreBatch(platform, opts.batch)
+        console.log(`Batch ${opts.batch}: ${out.rows} rows restored to ${out.table}`)
+      }),
+    )
+}
