@@ -27,7 +27,7 @@ import { usedComponentsOnly } from './components'
 import { userLimits } from './user-limits'
 import { strictQueries, strictValidatorCompiler } from './strict-input'
 import type { Claims } from '../db/with-user'
-import { tagRoute, watchDatabase } from '../ops/monitoring/metrics'
+import { watchDatabase } from '../ops/monitoring/metrics'
 import { archiveAdminRoutes } from '../ops/retention/admin-routes'
 import { gdprRoutes } from '../ops/gdpr/routes'
 
@@ -340,11 +340,6 @@ function registerMetrics(http: Http, platform: Platform) {
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     )
-    done()
-  })
-  // Statements run by the handler count under its route (database time per route).
-  http.addHook('preHandler', (req, _reply, done) => {
-    tagRoute(req.routeOptions.url ?? 'unmatched')
     done()
   })
   const unwatch = watchDatabase(platform)

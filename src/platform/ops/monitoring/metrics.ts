@@ -3,7 +3,6 @@
 // The request path only observes a histogram per query (Kysely's log hook) and tags its route once;
 // everything read from the database is read when Prometheus scrapes, through one snapshot shared by
 // all gauges and cached for SNAPSHOT_TTL_MS, so a burst of scrapes costs one set of queries.
-import { AsyncLocalStorage } from 'node:async_hooks'
 import fs from 'node:fs'
 import path from 'node:path'
 import client from 'prom-client'
@@ -11,34 +10,21 @@ import { sql, type LogEvent } from 'kysely'
 import type { Platform } from '../../platform'
 import type { Db } from '../../db/database'
 
-/** Queries outside any HTTP request: jobs, migrations, the CLI. */
-export const BACKGROUND_ROUTE = 'background'
 const SNAPSHOT_TTL_MS = 5_000
-
-const currentRoute = new AsyncLocalStorage<string>()
-
-/**
- * Tags the rest of this request's work with its route, so the queries it runs are counted under it.
- * Called from a preHandler hook: after the body is parsed (body streams lose the async context),
- * right before the handler, which runs in the context set here.
- */
-export function tagRoute(route: string): void {
-  currentRoute.enterWith(route)
-}
 
 export const queryDuration = new client.Histogram({
   name: 'matchbase_db_query_duration_seconds',
-  help: 'Database statement time by HTTP route (background: jobs and the CLI)',
-  labelNames: ['route', 'outcome'] as const,
+  // Not labelled by route: knowing the route at the driver would need AsyncLocalStorage, whose
+  // promise hooks cost every request (docs/benchmarks.md, "The request path"). Time per route is
+  // matchbase_http_request_duration_seconds.
+  help: 'Database statement time, every statement (requests, jobs, the CLI)',
+  labelNames: ['outcome'] as const,
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
 })
 
 /** Kysely's log hook: one histogram observe per statement. */
 export function observeQuery(event: LogEvent): void {
-  queryDuration.observe(
-    { route: currentRoute.getStore() ?? BACKGROUND_ROUTE, outcome: event.level === 'error' ? 'error' : 'ok' },
-    event.queryDurationMillis / 1000,
-  )
+  queryDuration.observe({ outcome: event.level === 'error' ? 'error' : 'ok' }, event.queryDurationMillis / 1000)
 }
 
 export interface DatabaseSnapshot {
