@@ -10,9 +10,12 @@ import { runJob } from '../platform/jobs/scheduler'
 import { openApiDocument, OPENAPI_PATH } from '../platform/http/openapi'
 import { jobsOf, migrationSources, selectApps, serve } from '../server'
 import type { AppModule } from '../platform/app'
+import { asOwner } from '../platform/ops/roles/owner-database'
+import { registerRoles } from './commands/roles'
 
-async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>): Promise<T> {
-  const config = loadConfig()
+/** owner: connect as the owner role (DATABASE_OWNER_URL), for schema changes. */
+async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>, owner = false): Promise<T> {
+  const config = owner ? asOwner(loadConfig()) : loadConfig()
   const platform = await createPlatform(config)
   try {
     return await fn(platform, config, selectApps(config))
@@ -73,7 +76,7 @@ migrate
         onApply: (m) => console.log(`up   ${m.app}/${m.version}_${m.name}`),
       })
       console.log(applied.length ? `${applied.length} migration(s) applied` : 'Nothing to apply')
-    }),
+    }, true),
   )
 migrate
   .command('down')
@@ -86,7 +89,7 @@ migrate
         onApply: (m) => console.log(`down ${m.app}/${m.version}_${m.name}`),
       })
       console.log(reverted.length ? `${reverted.length} migration(s) reverted` : 'Nothing to revert')
-    }),
+    }, true),
   )
 migrate
   .command('status')
@@ -99,7 +102,7 @@ migrate
         console.log(`${m.app.padEnd(14)} ${m.version}_${m.name.padEnd(40)} ${state}`)
       }
       if (rows.some((m) => m.edited)) process.exitCode = 1
-    }),
+    }, true),
   )
 
 program
@@ -117,7 +120,7 @@ program
         bar.stop()
         for (const l of lines) console.log(l)
       }
-    }),
+    }, true),
   )
 
 program
@@ -161,6 +164,8 @@ program
       else process.stdout.write(doc)
     }),
   )
+
+registerRoles(program)
 
 program.parseAsync().catch((err) => {
   if (err instanceof ConfigError || err instanceof InvalidArgumentError) console.error(err.message)

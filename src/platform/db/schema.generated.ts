@@ -575,6 +575,24 @@ export interface OnedesignerProjectRequests {
   viewedAt: Timestamp | null;
 }
 
+export interface PlatformAdminRecoveryCodes {
+  app: string;
+  codeHash: string;
+  createdAt: Generated<Timestamp>;
+  id: Generated<number>;
+  usedAt: Timestamp | null;
+  userId: string;
+}
+
+export interface PlatformAdminSecondFactors {
+  app: string;
+  confirmedAt: Timestamp | null;
+  createdAt: Generated<Timestamp>;
+  lastTimeStep: number | null;
+  secretSealed: string;
+  userId: string;
+}
+
 export interface PlatformAuditLog {
   action: string;
   actorId: string | null;
@@ -692,6 +710,8 @@ export interface DB {
   "onedesigner.notificationPreferences": OnedesignerNotificationPreferences;
   "onedesigner.notifications": OnedesignerNotifications;
   "onedesigner.projectRequests": OnedesignerProjectRequests;
+  "platform.adminRecoveryCodes": PlatformAdminRecoveryCodes;
+  "platform.adminSecondFactors": PlatformAdminSecondFactors;
   "platform.auditLog": PlatformAuditLog;
   "platform.devMailbox": PlatformDevMailbox;
   "platform.idempotencyKeys": PlatformIdempotencyKeys;
