@@ -48,13 +48,15 @@ export function registerRoles(program: Command) {
       const config = asOwner(loadConfig())
       if (config.embedded)
         throw new InvalidArgumentError('roles setup is for a Postgres server: set DATABASE_URL (and DATABASE_OWNER_URL for the owner)')
+      const apiPassword = readPassword(opts.apiPasswordFile, 'API password') ?? config.DATABASE_API_PASSWORD
+      const reportingPassword = readPassword(opts.reportingPasswordFile, 'reporting password') ?? config.DATABASE_REPORTING_PASSWORD
       const db = await openDatabase(config)
       try {
         const result = await setupRoles(db.kysely, {
           apiRole: opts.apiRole,
           reportingRole: opts.reportingRole,
-          apiPassword: readPassword(opts.apiPasswordFile, 'API password') ?? config.DATABASE_API_PASSWORD,
-          reportingPassword: readPassword(opts.reportingPasswordFile, 'reporting password') ?? config.DATABASE_REPORTING_PASSWORD,
+          apiPassword,
+          reportingPassword,
         })
         for (const r of result.roles)
           console.log(
