@@ -10,6 +10,7 @@ import { platformJobs } from './platform/jobs/platform-jobs'
 import type { JobDefinition } from './platform/jobs/types'
 import { retentionJobs } from './platform/ops/retention/jobs'
 import { ALL_APPS } from './apps'
+import { openOwnerDatabase } from './platform/ops/roles/owner-database'
 
 export const PLATFORM_MIGRATIONS = fileURLToPath(new URL('./platform/migrations', import.meta.url))
 
@@ -44,7 +45,9 @@ export async function serve(config: Config, overrides: PlatformOverrides = {}, p
     platform.log.warn(
       'AI: the local embedder is a deterministic stand-in, not a language model; matching by meaning needs AI_BASE_URL and AI_API_KEY',
     )
-  const applied = await migrateUp(platform.db.kysely, migrationSources(apps))
+  // Migrations and pg-boss's tables need the owner; requests and jobs run on DATABASE_URL.
+  const owner = await openOwnerDatabase(config, platform.db)
+  const applied = await migrateUp(owner.db.kysely, migrationSources(apps))
   if (applied.length) platform.log.info({ migrations: applied.map((m) => `${m.app}/${m.version}_${m.name}`) }, 'migrated')
   const seedLines: string[] = []
   if (config.seedDemo) {
@@ -57,7 +60,7 @@ export async function serve(config: Config, overrides: PlatformOverrides = {}, p
   const address = http.server.address()
   const port = typeof address === 'object' && address ? address.port : config.PORT
   const url = config.PUBLIC_URL ?? `http://localhost:${port}`
-  const scheduler = config.JOBS_ENABLED ? await startScheduler(platform, jobsOf(apps)) : undefined
+  const scheduler = config.JOBS_ENABLED ? await startScheduler(platform, jobsOf(apps), { pool: owner.db.pool }) : undefined
 
   print(`Mode: ${config.NODE_ENV} (${config.modeReason})`)
   print(`Matchbase is running on ${config.embedded ? 'embedded PGlite (' + config.DATA_DIR + ')' : 'Postgres'}`)
@@ -72,6 +75,7 @@ export async function serve(config: Config, overrides: PlatformOverrides = {}, p
     async stop() {
       await scheduler?.stop()
       await http.close()
+      await owner.close()
       await platform.close()
     },
   }

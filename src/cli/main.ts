@@ -15,6 +15,7 @@ import { registerDoctor } from './commands/doctor'
 import { withPlatform } from './commands/with-platform'
 import { registerRetention } from './commands/retention'
 import { registerGdpr } from './commands/gdpr'
+import { registerRoles } from './commands/roles'
 
 function progressBar(label: string) {
   const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} {step}`, hideCursor: true }, Presets.shades_classic)
@@ -75,7 +76,7 @@ program
         bar.stop()
         for (const l of lines) console.log(l)
       }
-    }),
+    }, true),
   )
 
 registerDoctor(program)
@@ -106,6 +107,7 @@ program
 registerBackup(program)
 registerRetention(program)
 registerGdpr(program)
+registerRoles(program)
 
 program.parseAsync().catch((err) => {
   if (err instanceof ConfigError || err instanceof InvalidArgumentError) console.error(err.message)

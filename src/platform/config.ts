@@ -52,6 +52,15 @@ export const configSchema = z.object({
   DATABASE_READ_URL: optionalUrl,
   /** A direct server connection (not through PgBouncer) for LISTEN; defaults to DATABASE_URL. */
   DATABASE_DIRECT_URL: optionalUrl,
+  /**
+   * The owner role (owns the schemas): migrations and the job scheduler's own tables (pg-boss)
+   * connect with it; DATABASE_URL is then the API role, which owns nothing and cannot bypass
+   * row-level security (`matchbase roles setup`). Unset: DATABASE_URL does both.
+   */
+  DATABASE_OWNER_URL: optionalUrl,
+  /** Passwords `matchbase roles setup` gives the API and reporting login roles (never printed). */
+  DATABASE_API_PASSWORD: optionalString,
+  DATABASE_REPORTING_PASSWORD: optionalString,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   /** Milliseconds a single statement may run before Postgres cancels it. */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
@@ -70,6 +79,11 @@ export const configSchema = z.object({
   /** Event streams one user may hold open at once (per app and API instance); the next gets 429. */
   EVENT_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
   OTP_PEPPER: z.string().min(8).default(DEV_OTP_PEPPER),
+  /** Seconds an admin token from a second-factor step-up lives (admin routes need one). */
+  ADMIN_STEP_UP_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  /** Wrong second-factor codes one admin may try per 15 minutes (then 429), and one address. */
+  TOTP_FAILURES_PER_USER: z.coerce.number().int().min(1).default(5),
+  TOTP_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
   /** OTP codes issued per email per hour, and per IP per hour. */
   OTP_RATE_PER_EMAIL: z.coerce.number().int().min(1).default(5),
   OTP_RATE_PER_IP: z.coerce.number().int().min(1).default(30),

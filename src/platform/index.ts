@@ -32,6 +32,8 @@ export * from './auth/refresh-tokens'
 export * from './auth/jwt'
 export * from './auth/revocations'
 export * from './auth/mailer'
+export * from './auth/totp'
+export * from './auth/totp-routes'
 
 // Money: payments and the purchase flow.
 export * from './ledger/payments'

@@ -9,6 +9,8 @@
 //
 // Tables come from the catalog, so a new table is covered the day it is added, or fails here for
 // lack of a fixture. Each attempt runs in its own transaction and is rolled back.
+// On a server the suite connects as the least-privilege API login role (owns nothing, no
+// BYPASSRLS); test/rls/least-privilege.test.ts proves what that role and the reporting role cannot do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql, type RawBuilder } from 'kysely'
 import { withUser, type Claims } from '../../src/platform/db/with-user'
@@ -89,7 +91,8 @@ describe('row-level security matrix', () => {
   let tables: string[]
 
   beforeAll(async () => {
-    env = await createTestEnv()
+    // On a server, as the API login role (`matchbase roles setup`): what production connects as.
+    env = await createTestEnv({ role: 'api' })
     const providers = await testingOf()
     worlds = [await buildWorld(env.platform, 'one', providers), await buildWorld(env.platform, 'two', providers)]
     specs = tableSpecs(env.platform, providers)

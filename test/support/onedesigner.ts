@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Platform } from '../../src/platform/platform'
+import { stepUpAdmin } from './second-factor'
 
 const APP = 'onedesigner'
 let counter = 0
@@ -13,6 +14,10 @@ export interface TestUser {
   email: string
   token: string
   role: 'client' | 'designer' | 'admin'
+  /** Admins: the sign-in token without a second factor (admin routes refuse it). */
+  signInToken?: string
+  /** Admins: their TOTP secret. */
+  totpSecret?: string
 }
 
 export const bearer = (user: { token: string }) => ({ authorization: `Bearer ${user.token}` })
@@ -84,7 +89,9 @@ export async function anAdmin(p: Platform, o: { email?: string } = {}): Promise<
     .values({ email, name: 'Ada Admin' })
     .returning('id')
     .executeTakeFirstOrThrow()
-  return { id: row.id, email, role: 'admin', token: await tokenFor(p, row.id, 'admin', email) }
+  // Admin routes need a second factor: the token is the one a real step-up gives.
+  const stepped = await stepUpAdmin(p, APP, { id: row.id, email })
+  return { id: row.id, email, role: 'admin', token: stepped.token, signInToken: stepped.signInToken, totpSecret: stepped.secret }
 }
 
 export interface BriefOptions {

@@ -71,6 +71,17 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
       (u) => u.id,
       (u) => ({ app: u.app, kind: 'session', subject: u.id, revoked_before: p.clock.now(), expires_at: future(p, 1) }),
     ),
+    // Second-factor secrets and recovery codes: closed to every user, admins included.
+    'platform.admin_second_factors': perActor(
+      'user_id',
+      (u) => u.id,
+      (u) => ({ app: u.app, user_id: u.id, secret_sealed: tag() }),
+    ),
+    'platform.admin_recovery_codes': perActor(
+      'user_id',
+      (u) => u.id,
+      (u) => ({ app: u.app, user_id: u.id, code_hash: tag() }),
+    ),
     'platform.dev_mailbox': perActor(
       'to_address',
       (u) => u.email,
@@ -96,6 +107,12 @@ async function platformRows(p: Platform, actors: Actor[]) {
       .values({ app: u.app, kind: 'session', subject: u.id, revokedBefore: p.clock.now(), expiresAt: future(p, 1) })
       .onConflict((oc) => oc.doNothing())
       .execute()
+    await db
+      .insertInto('platform.adminSecondFactors')
+      .values({ app: u.app, userId: u.id, secretSealed: tag() })
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+    await db.insertInto('platform.adminRecoveryCodes').values({ app: u.app, userId: u.id, codeHash: tag() }).execute()
     await db.insertInto('platform.devMailbox').values({ toAddress: u.email, subject: 'Your code', textBody: '123456' }).execute()
   }
 }

@@ -12,6 +12,7 @@ import { ManualClock } from '../../src/platform/clock'
 import { TEST_APPS } from './test-apps'
 import type { AppModule, Http } from '../../src/platform/app'
 import { withDatabase } from './global-setup'
+import { asTestRole, setupTestRoles } from './api-role'
 
 export const serverUrl = process.env.TEST_DATABASE_URL
 /** The server itself when TEST_DATABASE_URL goes through a pooler (PgBouncer): LISTEN and admin work. */
@@ -28,6 +29,11 @@ export interface TestEnvOptions {
   migrated?: boolean
   config?: Record<string, string>
   overrides?: PlatformOverrides
+  /**
+   * On a server, 'api' connects the platform as the least-privilege API login role (`roles
+   * setup`: owns nothing, no BYPASSRLS) instead of the superuser; ignored on PGlite.
+   */
+  role?: 'owner' | 'api'
 }
 
 export interface TestEnv {
@@ -46,6 +52,7 @@ export interface TestEnv {
 export async function freshDatabase(
   config: Config,
   migrated = true,
+  role: 'owner' | 'api' = 'owner',
 ): Promise<{ db: Database; url?: string; directUrl?: string; drop(): Promise<void> }> {
   if (serverUrl) {
     const name = `mb_t_${process.pid}_${randomBytes(4).toString('hex')}`
@@ -55,8 +62,14 @@ export async function freshDatabase(
     await admin.connect()
     const template = inject('templateDatabase')
     await admin.query(migrated ? `create database ${name} template ${template}` : `create database ${name}`)
-    const url = withDatabase(serverUrl, name)
-    const directUrl = withDatabase(directServerUrl!, name)
+    let url = withDatabase(serverUrl, name)
+    let directUrl = withDatabase(directServerUrl!, name)
+    if (role === 'api') {
+      const owner = await openDatabase(config, { url: directUrl })
+      await setupTestRoles(owner.kysely).finally(() => owner.close())
+      url = asTestRole(url, 'api')
+      directUrl = asTestRole(directUrl, 'api')
+    }
     const db = await openDatabase(config, { url, directUrl })
     return {
       db,
@@ -79,7 +92,7 @@ export async function freshDatabase(
 
 export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {
   const config = testConfig(opts.config)
-  const { db, url, directUrl, drop } = await freshDatabase(config, opts.migrated !== false)
+  const { db, url, directUrl, drop } = await freshDatabase(config, opts.migrated !== false, opts.role)
   const clock = new ManualClock()
   const platform = await createPlatform(config, { db, clock, ...opts.overrides })
   const http = await buildHttp(platform, opts.apps ?? TEST_APPS, { docs: false })

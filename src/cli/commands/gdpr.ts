@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import { type Command, InvalidArgumentError } from 'commander'
 import { eraseUser, exportUser, GdprError } from '../../platform/ops/gdpr/gdpr'
-import { withPlatform } from './retention'
+import { withPlatform } from './with-platform'
 
 const asUsage = (err: unknown) => {
   if (err instanceof GdprError) throw new InvalidArgumentError(err.message)

@@ -41,7 +41,7 @@ export function registerMigrate(program: Command) {
           MigrationError,
         )
         console.log(applied.length ? `${applied.length} migration(s) applied` : 'Nothing to apply')
-      }),
+      }, true),
     )
   migrate
     .command('down')
@@ -62,7 +62,7 @@ export function registerMigrate(program: Command) {
           MigrationError,
         )
         console.log(reverted.length ? `${reverted.length} migration(s) reverted` : 'Nothing to revert')
-      }),
+      }, true),
     )
   migrate
     .command('status')
@@ -75,6 +75,6 @@ export function registerMigrate(program: Command) {
           console.log(`${m.app.padEnd(14)} ${m.version}_${m.name.padEnd(40)} ${state}`)
         }
         if (rows.some((m) => m.edited)) process.exitCode = 1
-      }),
+      }, true),
     )
 }

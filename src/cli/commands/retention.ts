@@ -1,27 +1,10 @@
 // `matchbase retention ...` and `matchbase archive ...`: the retention policies of the platform and
 // the enabled apps, run now or counted (dry run), and the archive they fill.
 import { type Command, InvalidArgumentError } from 'commander'
-import { loadConfig, type Config } from '../../platform/config'
-import { createPlatform, type Platform } from '../../platform/platform'
-import type { AppModule } from '../../platform/app'
-import { selectApps } from '../../server'
+import { withPlatform } from './with-platform'
 import { policiesOf } from '../../platform/ops/retention/policies'
 import { ArchiveError, exportBatch, restoreBatch, runPolicy } from '../../platform/ops/retention/run'
 import { ArchiveDriftError } from '../../platform/ops/retention/archive-tables'
-
-export async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>): Promise<T> {
-  const config = loadConfig()
-  const platform = await createPlatform(config)
-  try {
-    return await fn(platform, config, selectApps(config))
-  } catch (err) {
-    // What the operator can fix is said in one line (exit 1), not as a stack trace.
-    if (err instanceof ArchiveError || err instanceof ArchiveDriftError) throw new InvalidArgumentError(err.message)
-    throw err
-  } finally {
-    await platform.close()
-  }
-}
 
 export const batchId = (v: string) => {
   const n = Number(v)

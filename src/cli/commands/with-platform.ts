@@ -5,9 +5,11 @@ import { loadConfig, type Config } from '../../platform/config'
 import { createPlatform, type Platform } from '../../platform/platform'
 import { selectApps } from '../../server'
 import type { AppModule } from '../../platform/app'
+import { asOwner } from '../../platform/ops/roles/owner-database'
 
-export async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>): Promise<T> {
-  const config = loadConfig()
+/** owner: connect as the owner role (DATABASE_OWNER_URL), for schema changes. */
+export async function withPlatform<T>(fn: (p: Platform, config: Config, apps: AppModule[]) => Promise<T>, owner = false): Promise<T> {
+  const config = owner ? asOwner(loadConfig()) : loadConfig()
   const platform = await createPlatform(config)
   try {
     return await fn(platform, config, selectApps(config))

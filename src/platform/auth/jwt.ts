@@ -9,7 +9,15 @@ export const VERIFIED_TOKEN_CACHE_SIZE = 10_000
 
 export interface TokenSigner {
   /** sid: the session (refresh-token family) the token belongs to, so that ending it refuses the token. */
-  sign(claims: { sub: string; role: string; app: string; email?: string; sid?: string }, now?: Date): Promise<string>
+  /**
+   * amr: how the holder proved who they are (RFC 8176), e.g. ['otp', 'totp'] after a second factor,
+   * which admin routes require (auth/totp.ts); ttlSeconds: a shorter life than JWT_TTL_SECONDS.
+   */
+  sign(
+    claims: { sub: string; role: string; app: string; email?: string; sid?: string; amr?: string[] },
+    now?: Date,
+    ttlSeconds?: number,
+  ): Promise<string>
   verify(token: string, app: string): Promise<Claims>
 }
 
@@ -38,15 +46,15 @@ export function tokenSigner(secret: string, ttlSeconds: number, opts: SignerOpti
     return { ...claims }
   }
   return {
-    async sign({ sub, role, app, email, sid }, now = new Date()) {
+    async sign({ sub, role, app, email, sid, amr }, now = new Date(), ttl = ttlSeconds) {
       const iat = Math.floor(now.getTime() / 1000)
-      return new SignJWT({ role, ...(email ? { email } : {}), ...(sid ? { sid } : {}) })
+      return new SignJWT({ role, ...(email ? { email } : {}), ...(sid ? { sid } : {}), ...(amr ? { amr } : {}) })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(sub)
         .setAudience(app)
         .setIssuer(ISSUER)
         .setIssuedAt(iat)
-        .setExpirationTime(iat + ttlSeconds)
+        .setExpirationTime(iat + Math.min(ttl, ttlSeconds))
         .sign(await key)
     },
     async verify(token, app) {

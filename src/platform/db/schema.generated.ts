@@ -575,6 +575,24 @@ export interface OnedesignerProjectRequests {
   viewedAt: Timestamp | null;
 }
 
+export interface PlatformAdminRecoveryCodes {
+  app: string;
+  codeHash: string;
+  createdAt: Generated<Timestamp>;
+  id: Generated<number>;
+  usedAt: Timestamp | null;
+  userId: string;
+}
+
+export interface PlatformAdminSecondFactors {
+  app: string;
+  confirmedAt: Timestamp | null;
+  createdAt: Generated<Timestamp>;
+  lastTimeStep: number | null;
+  secretSealed: string;
+  userId: string;
+}
+
 export interface PlatformArchiveBatches {
   app: string;
   archivedAt: Generated<Timestamp>;
@@ -714,6 +732,8 @@ export interface DB {
   "onedesigner.notificationPreferences": OnedesignerNotificationPreferences;
   "onedesigner.notifications": OnedesignerNotifications;
   "onedesigner.projectRequests": OnedesignerProjectRequests;
+  "platform.adminRecoveryCodes": PlatformAdminRecoveryCodes;
+  "platform.adminSecondFactors": PlatformAdminSecondFactors;
   "platform.archiveBatches": PlatformArchiveBatches;
   "platform.archiveIndex": PlatformArchiveIndex;
   "platform.auditLog": PlatformAuditLog;

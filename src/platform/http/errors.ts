@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   insufficient_credits: 402,
   payment_required: 402,
   forbidden: 403,
+  second_factor_required: 403,
   not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,

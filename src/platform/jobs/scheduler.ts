@@ -9,6 +9,8 @@ import type { Platform } from '../platform'
 import type { JobDefinition } from './types'
 
 export interface SchedulerOptions {
+  /** pg-boss's own connections: the owner's (DATABASE_OWNER_URL), since it creates tables per queue. */
+  pool?: Platform['db']['pool']
   /** How often each job's worker looks for work. Maintenance is not urgent. */
   pollingIntervalSeconds?: number
   /** How often pg-boss checks its cron schedules (1-45 s). */
@@ -29,7 +31,7 @@ const JOB_EXPIRE_SECONDS = 30 * 60
 const familyOf = (job: { name: string }) => job.name.split('-')[0]
 
 export function bossFor(platform: Platform, opts: SchedulerOptions = {}): PgBoss {
-  const pool = platform.db.pool
+  const pool = opts.pool ?? platform.db.pool
   async function executeSql(text: string, values?: unknown[]) {
     const client = await pool.connect()
     try {

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Db, Tx } from '../db/database'
+import { auditSchemaChange, grantRuntimeAccess } from '../ops/roles/schema-changes'
 
 export interface MigrationSource {
   /** 'platform' or an app name; also the Postgres schema the migrations own. */
@@ -166,10 +167,17 @@ export async function migrateUp(db: Db, sources: MigrationSource[], events: Migr
         .insertInto('platform.schemaMigrations')
         .values({ app: m.app, version: m.version, name: m.name, checksum: m.checksum })
         .execute()
+      await auditSchemaChange(tx, m, 'up')
       return true
     })
     if (didApply) appliedNow.push(m)
   }
+  // Under the migration lock: two starts at once would both create the same policies.
+  if (appliedNow.length)
+    await db.transaction().execute(async (tx) => {
+      await bootstrap(tx)
+      await grantRuntimeAccess(tx)
+    })
   return appliedNow
 }
 
@@ -268,6 +276,7 @@ export async function migrateDown(
       events.onApply?.(mig, 'down')
       await runSql(tx, mig, 'down')
       await tx.deleteFrom('platform.schemaMigrations').where('app', '=', mig.app).where('version', '=', mig.version).execute()
+      await auditSchemaChange(tx, mig, 'down')
       return mig
     })
     if (!m) break

@@ -7,6 +7,7 @@ import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { signIn, uniqueEmail } from '../../../../test/support/onedesigner-accounts'
 import { openEventStream, eventsNamed } from '../../../../test/support/event-stream'
 import { createSessions } from '../../../platform'
+import { stepUpOverHttp } from '../../../../test/support/second-factor'
 
 const BASE = '/v1/onedesigner'
 
@@ -22,7 +23,9 @@ describe('an admin whose role is removed', () => {
   async function anAdminSignedIn() {
     const email = uniqueEmail('admin')
     await env.platform.db.kysely.insertInto('onedesigner.admins').values({ email, name: 'Ada Admin' }).execute()
-    return signIn(env, email, 'admin')
+    const session = await signIn(env, email, 'admin')
+    // Admin routes need the step-up token; it belongs to the same session (sid), so ending the session ends it.
+    return { ...session, accessToken: await stepUpOverHttp(env.platform, env.http, BASE, session.accessToken) }
   }
   const listDesigners = (token: string) =>
     env.http.inject({ method: 'GET', url: `${BASE}/admin/designers?status=pending`, headers: { authorization: `Bearer ${token}` } })

@@ -1,11 +1,14 @@
 import { z } from 'zod'
-import { type AppContext, idParams, errorSchema } from '../../../platform'
+import { type AppContext, idParams, errorSchema, secondFactorRoutes } from '../../../platform'
 import { ownProfileSchema } from '../designers/profile-schema'
 import { adminService } from './service'
 
 const tags = ['admin']
 
-export async function adminRoutes({ http, platform, guard }: AppContext) {
+export async function adminRoutes(ctx: AppContext) {
+  const { http, platform, guard } = ctx
+  // Admins sign in by email code, then step up with their authenticator app for these routes.
+  secondFactorRoutes(ctx)
   const service = adminService(platform)
   const adminOnly = guard(['admin'])
 
@@ -29,7 +32,7 @@ export async function adminRoutes({ http, platform, guard }: AppContext) {
         },
       },
     },
-    async (req) => service.list(req.claims, req.query.status, { limit: req.query.limit, offset: req.query.offset }),
+    async (req) => service.list(req.claims, req.query.status, { limit: req.query.limit, offset: req.query.offset }, req.id),
   )
 
   http.get(
@@ -43,7 +46,7 @@ export async function adminRoutes({ http, platform, guard }: AppContext) {
         response: { 200: ownProfileSchema, 404: errorSchema },
       },
     },
-    async (req) => service.get(req.claims, req.params.id),
+    async (req) => service.get(req.claims, req.params.id, req.id),
   )
 
   http.post(

@@ -31,13 +31,30 @@ export function adminService(platform: Platform) {
   }
 
   return {
-    async list(claims: Claims, status: ReviewStatus, page: { limit: number; offset: number }) {
-      const { rows, total } = await withUser(db, claims, (tx) => listByReviewStatus(tx, status, page))
+    // Sensitive reads (designers' emails and review state) are audited like the decisions.
+    async list(claims: Claims, status: ReviewStatus, page: { limit: number; offset: number }, requestId?: string) {
+      const { rows, total } = await withUser(db, claims, async (tx) => {
+        const found = await listByReviewStatus(tx, status, page)
+        await platform.audit.record(tx, {
+          app: APP,
+          actorId: claims.sub,
+          actorRole: claims.role,
+          action: 'designers.list',
+          subjectType: 'designer',
+          data: { status, ...page, designerIds: found.rows.map((r) => r.id) },
+          requestId,
+        })
+        return found
+      })
       return { designers: rows.map(toOwnProfile), total, limit: page.limit, offset: page.offset }
     },
 
-    async get(claims: Claims, id: string): Promise<OwnProfile> {
-      const row = await withUser(db, claims, (tx) => findDesigner(tx, id))
+    async get(claims: Claims, id: string, requestId?: string): Promise<OwnProfile> {
+      const row = await withUser(db, claims, async (tx) => {
+        const found = await findDesigner(tx, id)
+        if (found) await audit(tx, claims, 'designer.read', id, {}, requestId)
+        return found
+      })
       if (!row) throw notFound('Designer')
       return toOwnProfile(row)
     },
