@@ -22,6 +22,8 @@ export interface AppModule {
   /** Registers routes on ctx.http, mounted under /v1/<name>; ctx knows the app (guard, asUser). */
   routes(ctx: AppContext): void | Promise<void>
   jobs?: JobDefinition[]
+  /** The app signs in admins (role 'admin'): the platform's admin routes (the archive) are mounted for it. */
+  hasAdmins?: boolean
   /** What this app keeps and for how long; each policy runs as a scheduled job (docs/operations.md). */
   retention?: RetentionPolicy[]
   /** Loads demo data; returns lines to print (e.g. how to log in). */

@@ -45,6 +45,11 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
         owner: { column, value: value(u) },
       })),
   })
+  // Rows of an app, no user's: readable by that app's admins by design.
+  const perApp = (set: (w: World, app: string) => Omit<MatrixRowSet, 'parties' | 'readableBy' | 'app'>): TableSpec<World> => ({
+    sets: (w) => [...w.apps.keys()].map((app) => ({ ...set(w, app), parties: [], readableBy: ['admin'], app })),
+    byDesign: "an app's admins read its archive",
+  })
   return {
     'platform.audit_log': perActor(
       'actor_id',
@@ -82,6 +87,17 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
       (u) => u.id,
       (u) => ({ app: u.app, user_id: u.id, code_hash: tag() }),
     ),
+    // What the retention policies archived, per app: its admins read it, nobody writes it.
+    'platform.archive_batches': perApp((w, app) => ({
+      label: `${app}'s archive batches`,
+      where: sql`policy = ${archivePolicy(w, app)}`,
+      insert: { policy: archivePolicy(w, app), app, source_table: 'x', archive_table: 'x', row_count: 0 },
+    })),
+    'platform.archive_index': perApp((w, app) => ({
+      label: `${app}'s archive index`,
+      where: sql`policy = ${archivePolicy(w, app)}`,
+      insert: { batch_id: -1, policy: archivePolicy(w, app), app, source_table: 'x', row_key: '{"id": 1}', archived_at: p.clock.now() },
+    })),
     'platform.dev_mailbox': perActor(
       'to_address',
       (u) => u.email,
@@ -90,8 +106,23 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
   }
 }
 
-async function platformRows(p: Platform, actors: Actor[]) {
+const archivePolicy = (w: World, app: string) => `rls-${w.name}-${app}`
+
+async function platformRows(p: Platform, world: World) {
   const db = p.db.kysely
+  for (const app of world.apps.keys()) {
+    const policy = archivePolicy(world, app)
+    const batch = await db
+      .insertInto('platform.archiveBatches')
+      .values({ policy, app, sourceTable: `${app}.x`, archiveTable: `${app}_archive.x`, rowCount: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db
+      .insertInto('platform.archiveIndex')
+      .values({ batchId: batch.id, policy, app, sourceTable: `${app}.x`, rowKey: JSON.stringify({ id: 1 }), archivedAt: p.clock.now() })
+      .execute()
+  }
+  const actors = actorsOf(world)
   for (const u of actors) {
     await db.insertInto('platform.auditLog').values({ app: u.app, actorId: u.id, actorRole: u.role, action: 'test' }).execute()
     await db
@@ -126,7 +157,9 @@ export function tableSpecs(p: Platform, providers: AppTesting[]): Record<string,
   const specs: Record<string, MatrixSpec> = {}
   const add = (table: string, spec: TableSpec<never>, part: (w: World) => unknown, app?: string) => {
     const prev = specs[table]
-    const sets = (w: World): MatrixRowSet[] => (spec as TableSpec<unknown>).sets(part(w)).map((s) => ({ ...s, app }))
+    // A platform row set may name its app itself (rows of an app, no user's).
+    const sets = (w: World): MatrixRowSet[] =>
+      (spec as TableSpec<unknown>).sets(part(w)).map((s) => ({ ...s, app: (s as MatrixRowSet).app ?? app }))
     specs[table] = {
       sets: prev ? (w) => [...prev.sets(w), ...sets(w)] : sets,
       byDesign: [...(prev?.byDesign ?? []), ...(spec.byDesign ? [app ? `${app}: ${spec.byDesign}` : spec.byDesign] : [])],
@@ -148,6 +181,6 @@ export async function buildWorld(p: Platform, name: string, providers: AppTestin
     apps.set(t.name, part)
   }
   const world = { name, apps }
-  await platformRows(p, actorsOf(world))
+  await platformRows(p, world)
   return world
 }

@@ -19,6 +19,7 @@ import { APP } from './app-name'
 export const onedesigner = defineApp({
   name: APP,
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  hasAdmins: true,
   async routes(ctx) {
     for (const register of [
       accountRoutes, // OTP sign-up and login for clients, designers and admins; /me

@@ -5,6 +5,7 @@ import { CATEGORIES } from './catalog'
 import { DEMO_ADMIN, DEMO_CLIENTS, isSeeded, seed } from './seed'
 import { demoDesigners } from './designers/demo-profiles'
 import { profilePatchSchema } from './designers/profile-schema'
+import { stepUpAdmin } from '../../../test/support/second-factor'
 
 describe('OneDesigner demo data', () => {
   let env: TestEnv
@@ -89,8 +90,9 @@ describe('OneDesigner demo data', () => {
   })
 
   it('lets the demo admin see the approval queues over HTTP', async () => {
-    const admin = await db().selectFrom('onedesigner.admins').select('id').executeTakeFirstOrThrow()
-    const token = await env.platform.tokens.sign({ sub: admin.id, role: 'admin', app: 'onedesigner' })
+    const admin = await db().selectFrom('onedesigner.admins').select(['id', 'email']).executeTakeFirstOrThrow()
+    // Admin routes need the second factor on top of the sign-in.
+    const { token } = await stepUpAdmin(env.platform, 'onedesigner', admin)
     const pending = await env.http.inject({
       method: 'GET',
       url: '/v1/onedesigner/admin/designers?status=pending',

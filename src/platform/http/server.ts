@@ -157,7 +157,7 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
         const ctx = createAppContext(app.name, scope as Http, platform)
         await app.routes(ctx)
         // Platform routes every app gets, under its prefix and guard.
-        await archiveAdminRoutes(ctx)
+        if (app.hasAdmins) await archiveAdminRoutes(ctx)
         await gdprRoutes(apps)(ctx)
       },
       { prefix: `/v1/${app.name}` },
