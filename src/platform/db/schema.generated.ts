@@ -575,6 +575,18 @@ export interface OnedesignerProjectRequests {
   viewedAt: Timestamp | null;
 }
 
+export interface PlatformAccessLog {
+  app: string | null;
+  at: Timestamp;
+  durationMs: number;
+  id: Generated<number>;
+  method: string;
+  requestId: string | null;
+  route: string;
+  status: number;
+  userId: string | null;
+}
+
 export interface PlatformArchiveBatches {
   app: string;
   archivedAt: Generated<Timestamp>;
@@ -671,6 +683,15 @@ export interface PlatformSessionRevocations {
   subject: string;
 }
 
+export interface PlatformUserActivity {
+  action: string;
+  app: string;
+  at: Timestamp;
+  id: Generated<number>;
+  requestId: string | null;
+  userId: string;
+}
+
 export interface DB {
   "bandsy.authTokens": BandsyAuthTokens;
   "bandsy.conversationParticipants": BandsyConversationParticipants;
@@ -714,6 +735,7 @@ export interface DB {
   "onedesigner.notificationPreferences": OnedesignerNotificationPreferences;
   "onedesigner.notifications": OnedesignerNotifications;
   "onedesigner.projectRequests": OnedesignerProjectRequests;
+  "platform.accessLog": PlatformAccessLog;
   "platform.archiveBatches": PlatformArchiveBatches;
   "platform.archiveIndex": PlatformArchiveIndex;
   "platform.auditLog": PlatformAuditLog;
@@ -723,6 +745,7 @@ export interface DB {
   "platform.refreshTokens": PlatformRefreshTokens;
   "platform.schemaMigrations": PlatformSchemaMigrations;
   "platform.sessionRevocations": PlatformSessionRevocations;
+  "platform.userActivity": PlatformUserActivity;
 }
 
 export const BandsyGroupRoleValues = ["admin", "member"] as const satisfies readonly BandsyGroupRole[];
