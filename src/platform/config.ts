@@ -209,6 +209,12 @@ export const configSchema = z.object({
   PG_BIN_DIR: optionalString,
   /** Exposes /v1/dev/* (mailbox reading). Never on in production. */
   DEV_ENDPOINTS: bool.optional(),
+  /** One platform.access_log row per API request (method, route pattern, status, time, user), written in batches. */
+  ACCESS_LOG: z.enum(['on', 'off']).default('on'),
+  /** Milliseconds between batch writes of the access log and user activity (also written on close). */
+  ACCESS_LOG_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** Log entries held in memory at most; past it new entries are dropped (and counted) until the next write. */
+  ACCESS_LOG_BUFFER_MAX: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
 })
 
 export type RawConfig = z.infer<typeof configSchema>
@@ -290,5 +296,14 @@ export function assertReadyToServe(config: Config) {
 
 /** Config for tests: embedded defaults, quiet logs, overridable. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', SEED_DEMO: 'false', ...overrides })
+  // Log batches are written on close (or by an explicit flush) only: a timer firing in the middle
+  // of a test that counts a request's statements would be counted with them.
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JOBS_ENABLED: 'false',
+    SEED_DEMO: 'false',
+    ACCESS_LOG_FLUSH_MS: '60000',
+    ...overrides,
+  })
 }

@@ -21,6 +21,8 @@ export * from './http/server'
 export * from './http/openapi'
 export * from './http/user-limits'
 export * from './notify/sse'
+// Sign-ins and account deletions, recorded in platform.user_activity with the request's access log row.
+export { recordActivity } from './ops/logs/access-log'
 
 // Identity: email codes, sessions, tokens, mail.
 export * from './auth/otp'

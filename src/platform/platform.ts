@@ -23,6 +23,7 @@ import { createStorage } from './storage/storage'
 import type { Storage } from './storage/types'
 import { createExternalIdentity, type ExternalIdentity } from './auth/external-idp'
 import { createFieldCrypto, type FieldCrypto } from './crypto/field-encryption'
+import { createLogBuffer, type LogBuffer } from './ops/logs/log-buffer'
 
 export interface Platform {
   config: Config
@@ -46,6 +47,8 @@ export interface Platform {
   /** Field encryption under ENCRYPTION_KEYS (AES-256-GCM, key id inside each ciphertext). */
   crypto: FieldCrypto
   redis?: Redis
+  /** Access log and user activity rows, buffered in memory and written in batches. */
+  logs: LogBuffer
   close(): Promise<void>
 }
 
@@ -145,8 +148,10 @@ export async function createPlatform(config: Config, o: PlatformOverrides = {}):
     identity: o.identity ?? createExternalIdentity(config, { clock: o.clock }),
     crypto: createFieldCrypto(config.ENCRYPTION_KEYS),
     redis,
+    logs: createLogBuffer(() => db.kysely, config, log),
     async close() {
       await platform.revocations.stop()
+      await platform.logs.close()
       await db.close()
       redis?.disconnect()
     },

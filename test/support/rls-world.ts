@@ -45,9 +45,28 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
         owner: { column, value: value(u) },
       })),
   })
-  // Rows of an app, no user's: readable by that app's admins by design.
-  const perApp = (set: (w: World, app: string) => Omit<MatrixRowSet, 'parties' | 'readableBy' | 'app'>): TableSpec<World> => ({
-    sets: (w) => [...w.apps.keys()].map((app) => ({ ...set(w, app), parties: [], readableBy: ['admin'], app })),
+  const logOf = (what: string, insert: (u: Actor) => Record<string, unknown>): TableSpec<World> => ({
+    sets: (w) =>
+      actorsOf(w).map((u) => ({
+        label: `${what} of ${u.app} ${u.role} ${u.email}`,
+        where: sql`user_id = ${u.id}`,
+        parties: [],
+        readableBy: ['admin'],
+        app: u.app,
+        insert: insert(u),
+      })),
+    byDesign: "an app's admins read its logs",
+  })
+  const archiveOf = (what: string, insert: (u: Actor) => Record<string, unknown>): TableSpec<World> => ({
+    sets: (w) =>
+      actorsOf(w).map((u) => ({
+        label: `archive ${what} of ${u.app} ${u.role} ${u.email}`,
+        where: sql`policy = ${`rls-${u.id}`}`,
+        parties: [],
+        readableBy: ['admin'],
+        app: u.app,
+        insert: insert(u),
+      })),
     byDesign: "an app's admins read its archive",
   })
   return {
@@ -76,6 +95,33 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
       (u) => u.id,
       (u) => ({ app: u.app, kind: 'session', subject: u.id, revoked_before: p.clock.now(), expires_at: future(p, 1) }),
     ),
+    // Logs about a user that the user does not read: only their app's admins do.
+    'platform.access_log': logOf('access', (u) => ({
+      at: p.clock.now(),
+      app: u.app,
+      method: 'GET',
+      route: `/v1/${u.app}/me`,
+      status: 200,
+      duration_ms: 1,
+      user_id: u.id,
+    })),
+    'platform.user_activity': logOf('activity', (u) => ({ at: p.clock.now(), app: u.app, user_id: u.id, action: 'sign_in' })),
+    // Archive bookkeeping (retention): an app's admins read their app's batches and index.
+    'platform.archive_batches': archiveOf('batch', (u) => ({
+      policy: `rls-${u.id}`,
+      app: u.app,
+      source_table: `${u.app}.x`,
+      archive_table: `${u.app}_archive.x`,
+      row_count: 0,
+    })),
+    'platform.archive_index': archiveOf('index', (u) => ({
+      batch_id: 0,
+      policy: `rls-${u.id}`,
+      app: u.app,
+      source_table: `${u.app}.x`,
+      row_key: JSON.stringify({ id: u.id }),
+      archived_at: p.clock.now(),
+    })),
     // Second-factor secrets and recovery codes: closed to every user, admins included.
     'platform.admin_second_factors': perActor(
       'user_id',
@@ -87,17 +133,6 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
       (u) => u.id,
       (u) => ({ app: u.app, user_id: u.id, code_hash: tag() }),
     ),
-    // What the retention policies archived, per app: its admins read it, nobody writes it.
-    'platform.archive_batches': perApp((w, app) => ({
-      label: `${app}'s archive batches`,
-      where: sql`policy = ${archivePolicy(w, app)}`,
-      insert: { policy: archivePolicy(w, app), app, source_table: 'x', archive_table: 'x', row_count: 0 },
-    })),
-    'platform.archive_index': perApp((w, app) => ({
-      label: `${app}'s archive index`,
-      where: sql`policy = ${archivePolicy(w, app)}`,
-      insert: { batch_id: -1, policy: archivePolicy(w, app), app, source_table: 'x', row_key: '{"id": 1}', archived_at: p.clock.now() },
-    })),
     'platform.dev_mailbox': perActor(
       'to_address',
       (u) => u.email,
@@ -106,23 +141,8 @@ function platformTables(p: Platform): Record<string, TableSpec<World>> {
   }
 }
 
-const archivePolicy = (w: World, app: string) => `rls-${w.name}-${app}`
-
-async function platformRows(p: Platform, world: World) {
+async function platformRows(p: Platform, actors: Actor[]) {
   const db = p.db.kysely
-  for (const app of world.apps.keys()) {
-    const policy = archivePolicy(world, app)
-    const batch = await db
-      .insertInto('platform.archiveBatches')
-      .values({ policy, app, sourceTable: `${app}.x`, archiveTable: `${app}_archive.x`, rowCount: 1 })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    await db
-      .insertInto('platform.archiveIndex')
-      .values({ batchId: batch.id, policy, app, sourceTable: `${app}.x`, rowKey: JSON.stringify({ id: 1 }), archivedAt: p.clock.now() })
-      .execute()
-  }
-  const actors = actorsOf(world)
   for (const u of actors) {
     await db.insertInto('platform.auditLog').values({ app: u.app, actorId: u.id, actorRole: u.role, action: 'test' }).execute()
     await db
@@ -145,6 +165,27 @@ async function platformRows(p: Platform, world: World) {
       .execute()
     await db.insertInto('platform.adminRecoveryCodes').values({ app: u.app, userId: u.id, codeHash: tag() }).execute()
     await db.insertInto('platform.devMailbox').values({ toAddress: u.email, subject: 'Your code', textBody: '123456' }).execute()
+    await db
+      .insertInto('platform.accessLog')
+      .values({ at: p.clock.now(), app: u.app, method: 'GET', route: `/v1/${u.app}/me`, status: 200, durationMs: 1, userId: u.id })
+      .execute()
+    const batch = await db
+      .insertInto('platform.archiveBatches')
+      .values({ policy: `rls-${u.id}`, app: u.app, sourceTable: `${u.app}.x`, archiveTable: `${u.app}_archive.x`, rowCount: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db
+      .insertInto('platform.archiveIndex')
+      .values({
+        batchId: batch.id,
+        policy: `rls-${u.id}`,
+        app: u.app,
+        sourceTable: `${u.app}.x`,
+        rowKey: JSON.stringify({ id: u.id }),
+        archivedAt: p.clock.now(),
+      })
+      .execute()
+    await db.insertInto('platform.userActivity').values({ at: p.clock.now(), app: u.app, userId: u.id, action: 'sign_in' }).execute()
   }
 }
 
@@ -157,9 +198,8 @@ export function tableSpecs(p: Platform, providers: AppTesting[]): Record<string,
   const specs: Record<string, MatrixSpec> = {}
   const add = (table: string, spec: TableSpec<never>, part: (w: World) => unknown, app?: string) => {
     const prev = specs[table]
-    // A platform row set may name its app itself (rows of an app, no user's).
     const sets = (w: World): MatrixRowSet[] =>
-      (spec as TableSpec<unknown>).sets(part(w)).map((s) => ({ ...s, app: (s as MatrixRowSet).app ?? app }))
+      (spec as TableSpec<unknown>).sets(part(w)).map((s) => ({ ...s, app: app ?? (s as MatrixRowSet).app }))
     specs[table] = {
       sets: prev ? (w) => [...prev.sets(w), ...sets(w)] : sets,
       byDesign: [...(prev?.byDesign ?? []), ...(spec.byDesign ? [app ? `${app}: ${spec.byDesign}` : spec.byDesign] : [])],
@@ -181,6 +221,6 @@ export async function buildWorld(p: Platform, name: string, providers: AppTestin
     apps.set(t.name, part)
   }
   const world = { name, apps }
-  await platformRows(p, world)
+  await platformRows(p, actorsOf(world))
   return world
 }

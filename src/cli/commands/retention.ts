@@ -5,6 +5,7 @@ import { withPlatform } from './with-platform'
 import { policiesOf } from '../../platform/ops/retention/policies'
 import { ArchiveError, exportBatch, restoreBatch, runPolicy } from '../../platform/ops/retention/run'
 import { ArchiveDriftError } from '../../platform/ops/retention/archive-tables'
+import { LOG_PARTITIONS_STEP, maintainLogPartitions, PARTITIONED_LOGS } from '../../platform/ops/logs/partitions'
 
 export const batchId = (v: string) => {
   const n = Number(v)
@@ -29,6 +30,10 @@ export function registerRetention(program: Command) {
           console.log(
             `${p.id.padEnd(40)} ${p.action.padEnd(9)} ${`${p.schema}.${p.tableName}`.padEnd(36)} after ${p.age.padEnd(10)} ${p.description}`,
           )
+        for (const l of PARTITIONED_LOGS)
+          console.log(
+            `${LOG_PARTITIONS_STEP.padEnd(40)} ${'drop'.padEnd(9)} ${l.table.padEnd(36)} after ${l.retention.padEnd(10)} ${l.description}: whole months`,
+          )
       }),
     )
   retention
@@ -41,7 +46,11 @@ export function registerRetention(program: Command) {
       withPlatform(async (platform, _c, apps) => {
         const all = policiesOf(apps)
         const chosen = opts.policy ? all.filter((p) => p.id === opts.policy || p.name === opts.policy) : all
-        if (!chosen.length) throw new InvalidArgumentError(`unknown policy ${opts.policy}; known: ${all.map((p) => p.id).join(', ')}`)
+        const partitions = !opts.policy || opts.policy === LOG_PARTITIONS_STEP
+        if (!chosen.length && !partitions)
+          throw new InvalidArgumentError(
+            `unknown policy ${opts.policy}; known: ${[...all.map((p) => p.id), LOG_PARTITIONS_STEP].join(', ')}`,
+          )
         if (opts.policy && chosen.length > 1)
           throw new InvalidArgumentError(`${opts.policy} names several policies: ${chosen.map((p) => p.id).join(', ')}`)
         const verb = opts.dryRun ? 'would' : ''
@@ -51,6 +60,16 @@ export function registerRetention(program: Command) {
           console.log(
             `${p.id.padEnd(40)} ${`${verb} ${p.action}`.trim().padEnd(15)} ${String(out.rows).padStart(7)} ${out.table}${batches}`,
           )
+        }
+        if (partitions) {
+          const out = await maintainLogPartitions(platform.db.kysely, opts.at ?? platform.clock.now(), { dryRun: opts.dryRun })
+          for (const c of out.created)
+            console.log(`${LOG_PARTITIONS_STEP.padEnd(40)} ${`${verb} create`.trim().padEnd(15)} ${''.padStart(7)} ${c.partition}`)
+          for (const d of out.dropped)
+            console.log(
+              `${LOG_PARTITIONS_STEP.padEnd(40)} ${`${verb} drop`.trim().padEnd(15)} ${String(d.rows).padStart(7)} ${d.partition}`,
+            )
+          if (!out.created.length && !out.dropped.length) console.log(`${LOG_PARTITIONS_STEP.padEnd(40)} nothing to create or drop`)
         }
         if (opts.dryRun) console.log('Dry run: nothing was changed.')
       }),

@@ -4,6 +4,7 @@
 import { z, type ZodObject, type ZodRawShape, type ZodType } from 'zod'
 import type { Http } from '../app'
 import { errorSchema } from '../http/server'
+import { recordActivity } from '../ops/logs/access-log'
 
 /** The email field of every OTP body. */
 export const otpEmail = z.email().max(255).describe('Email address; case does not matter')
@@ -67,6 +68,12 @@ export function otpRoutes<RB extends ZodRawShape, VB extends ZodRawShape, S>(htt
         response: { 200: o.sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 423: errorSchema, 429: errorSchema },
       },
     },
-    async (req) => o.verify(req.body as z.infer<ZodObject<VB>>, { ip: req.ip, requestId: req.id }),
+    async (req) => {
+      const session = await o.verify(req.body as z.infer<ZodObject<VB>>, { ip: req.ip, requestId: req.id })
+      // A session names its user (user.id): the sign-in goes to platform.user_activity.
+      const userId = (session as { user?: { id?: unknown } }).user?.id
+      if (typeof userId === 'string') recordActivity(req, 'sign_in', userId)
+      return session
+    },
   )
 }

@@ -575,6 +575,18 @@ export interface OnedesignerProjectRequests {
   viewedAt: Timestamp | null;
 }
 
+export interface PlatformAccessLog {
+  app: string | null;
+  at: Timestamp;
+  durationMs: number;
+  id: Generated<number>;
+  method: string;
+  requestId: string | null;
+  route: string;
+  status: number;
+  userId: string | null;
+}
+
 export interface PlatformAdminRecoveryCodes {
   app: string;
   codeHash: string;
@@ -689,6 +701,15 @@ export interface PlatformSessionRevocations {
   subject: string;
 }
 
+export interface PlatformUserActivity {
+  action: string;
+  app: string;
+  at: Timestamp;
+  id: Generated<number>;
+  requestId: string | null;
+  userId: string;
+}
+
 export interface DB {
   "bandsy.authTokens": BandsyAuthTokens;
   "bandsy.conversationParticipants": BandsyConversationParticipants;
@@ -732,6 +753,7 @@ export interface DB {
   "onedesigner.notificationPreferences": OnedesignerNotificationPreferences;
   "onedesigner.notifications": OnedesignerNotifications;
   "onedesigner.projectRequests": OnedesignerProjectRequests;
+  "platform.accessLog": PlatformAccessLog;
   "platform.adminRecoveryCodes": PlatformAdminRecoveryCodes;
   "platform.adminSecondFactors": PlatformAdminSecondFactors;
   "platform.archiveBatches": PlatformArchiveBatches;
@@ -743,6 +765,7 @@ export interface DB {
   "platform.refreshTokens": PlatformRefreshTokens;
   "platform.schemaMigrations": PlatformSchemaMigrations;
   "platform.sessionRevocations": PlatformSessionRevocations;
+  "platform.userActivity": PlatformUserActivity;
 }
 
 export const BandsyGroupRoleValues = ["admin", "member"] as const satisfies readonly BandsyGroupRole[];

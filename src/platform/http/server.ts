@@ -30,6 +30,7 @@ import type { Claims } from '../db/with-user'
 import { watchDatabase } from '../ops/monitoring/metrics'
 import { archiveAdminRoutes } from '../ops/retention/admin-routes'
 import { gdprRoutes } from '../ops/gdpr/routes'
+import { registerAccessLog } from '../ops/logs/access-log'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -137,6 +138,7 @@ export async function buildHttp(platform: Platform, apps: AppModule[], opts: Bui
   })
 
   registerMetrics(http, platform)
+  registerAccessLog(http, platform)
   registerHealth(http, platform)
   strictQueries(http)
   guardedRoutes(http)

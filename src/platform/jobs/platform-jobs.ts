@@ -2,6 +2,7 @@
 import { sql } from 'kysely'
 import { DAY } from '../clock'
 import type { JobDefinition } from './types'
+import { logPartitionsJob } from '../ops/logs/partitions'
 
 /** Dev-mailbox mail is kept this long; it exists only for reading codes during development. */
 export const DEV_MAIL_RETENTION_MS = 7 * DAY
@@ -70,4 +71,10 @@ export const purgeDevMailbox: JobDefinition = {
   },
 }
 
-export const platformJobs: JobDefinition[] = [purgeIdempotencyKeys, purgeRefreshTokens, purgeSessionRevocations, purgeDevMailbox]
+export const platformJobs: JobDefinition[] = [
+  purgeIdempotencyKeys,
+  purgeRefreshTokens,
+  purgeSessionRevocations,
+  purgeDevMailbox,
+  logPartitionsJob,
+]

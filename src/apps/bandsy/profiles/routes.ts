@@ -1,7 +1,7 @@
 // The signed-in musician's profile (/me, /me/instruments, /me/genres, /me/match-profile), other
 // musicians' public profiles (/users/:username) and the catalogue (/instruments, /genres).
 import { z } from 'zod'
-import { type AppContext, errorSchema, locationMoves, BandsySkillLevelValues } from '../../../platform'
+import { type AppContext, errorSchema, locationMoves, recordActivity, BandsySkillLevelValues } from '../../../platform'
 import { USERNAME_PATTERN } from '../accounts/usernames'
 import { createAccountService } from '../accounts/service'
 import { PLANS } from '../plans'
@@ -166,6 +166,7 @@ export async function profileRoutes({ http, platform, guard }: AppContext) {
     },
     async (req, reply) => {
       await profiles.deleteMe(platform, req.claims, accounts.endAllSessions)
+      recordActivity(req, 'account_delete', req.claims.sub)
       return reply.code(204).send(null)
     },
   )

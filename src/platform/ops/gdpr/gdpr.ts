@@ -177,5 +177,6 @@ export async function eraseUser(
   })
   // After the commit: a file is never gone while a row still points at it.
   for (const key of keys) await platform.storage.delete(key)
+  platform.logs.activity({ at: platform.clock.now(), app: subject.app, userId: subject.id, action: 'account_delete', requestId: null })
   return receipt
 }

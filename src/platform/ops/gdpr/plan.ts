@@ -147,6 +147,9 @@ export async function planFor(db: Executor, subject: Subject, keptTables: Set<st
     ['session_revocations', `t.subject = ${uid} and t.app = ${app}`, false],
     ['ledger_entries', `t.account_id = ${uid}::uuid and t.app = ${app}`, true],
     ['audit_log', `(t.actor_id = ${uid}::uuid or t.subject_id = ${uid}) and t.app = ${app}`, true],
+    // Append-only logs of ids (no personal data), which expire by whole monthly partitions.
+    ['access_log', `t.user_id = ${uid}::uuid and t.app = ${app}`, true],
+    ['user_activity', `t.user_id = ${uid}::uuid and t.app = ${app}`, true],
   ]
   for (const [table, where, isKept] of platformPieces)
     add({ schema: 'platform', table, where, via: 'platform, by user id', linkOnly: false, kept: isKept, depth: 1 })
