@@ -74,6 +74,8 @@ describe('platform-owned table shapes', () => {
         await sql`create schema ${sql.id(PROBE)}`.execute(tx)
         await sql`select platform.create_otp_codes_table(${PROBE}, array['probe'])`.execute(tx)
         await sql`select platform.create_notifications_table(${PROBE})`.execute(tx)
+        // As the migrator does after every up: the system and reporting roles' access (platform 0006).
+        await sql`select platform.grant_runtime_access()`.execute(tx)
         for (const table of ['auth_tokens', 'notifications']) reference[table] = normalize((await describeTable(tx, PROBE, table))!, PROBE)
         throw new Error('rollback the probe')
       })
@@ -87,7 +89,7 @@ describe('platform-owned table shapes', () => {
     expect(reference.auth_tokens.rls).toEqual({ enabled: true, forced: true })
     expect(reference.auth_tokens.grants).toEqual([])
     expect(reference.notifications.rls).toEqual({ enabled: true, forced: true })
-    expect(reference.notifications.policies.map((p) => p.name)).toEqual(['notifications_recipient'])
+    expect(reference.notifications.policies.map((p) => p.name)).toEqual(['notifications_recipient', 'reporting_read', 'system_access'])
     expect(reference.notifications.grants).toEqual(['SELECT', 'UPDATE(read_at)'])
   })
 
