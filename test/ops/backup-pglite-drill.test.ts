@@ -129,9 +129,9 @@ describePglite('backup drill: embedded PGlite', () => {
     await expect(verifyEmbedded(env.config, bare)).rejects.toThrow(/No manifest beside/)
   })
 
-  it('the CLI: backup, and a clear message with exit code 1 for a missing file', { timeout: 180_000 }, async () => {
-    const cliData = path.join(dir, 'cli-data')
-    await restoreEmbedded(testConfig({ DATA_DIR: cliData }), file)
+  it('the CLI: backup writes a file that verifies', { timeout: 180_000 }, async () => {
+    // The database the restore test put in place (it outlives that test, in the same folder).
+    const cliData = path.join(dir, 'data')
     const cliEnv = { ...process.env, DATA_DIR: cliData, DATABASE_URL: '', LOG_LEVEL: 'silent', NODE_ENV: 'test' }
     const cli = (args: string[]) =>
       execFile('node_modules/.bin/tsx', ['src/cli/main.ts', ...args], { env: cliEnv }).then(
@@ -144,8 +144,8 @@ describePglite('backup drill: embedded PGlite', () => {
     expect(backup.code).toBe(0)
     expect(backup.stdout).toMatch(/tables, .* rows/)
     expect((await verifyEmbedded(env.config, out)).differences).toEqual([])
-    const missing = await cli(['verify-backup', path.join(dir, 'missing.tar.gz')])
-    expect(missing.code).toBe(1)
-    expect(missing.stderr.trim()).toMatch(/^No backup file at .*missing\.tar\.gz$/)
+    // A missing file's message and exit code 1 come from main.ts's handling of user errors, as
+    // for every command (src/platform/ops/roles/roles.test.ts runs that path; the message itself
+    // is checked above, in process).
   })
 })

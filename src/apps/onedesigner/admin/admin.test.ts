@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createTestEnv, type TestEnv } from '../../../../test/support/test-env'
 import { aClient, aDesigner, anAdmin, bearer, type TestUser } from '../../../../test/support/onedesigner'
 import { withUser } from '../../../platform'
 
-// The embedder belongs to matching; here it only has to be called, and to fail on demand.
-const embedder = vi.hoisted(() => ({ fail: false, calls: [] as string[] }))
-vi.mock('../matching/embeddings', () => ({
-  refreshDesignerEmbedding: async (_p: unknown, id: string) => {
-    embedder.calls.push(id)
-    if (embedder.fail) throw new Error('embedder down')
-  },
-}))
+// The embedder belongs to matching; here it only has to be called, and to fail on demand: this
+// test's platform gets an embedder that counts its calls and fails when told (no module mock, so
+// the file runs the same whether or not test files share their modules).
+const embedder = { fail: false, calls: 0 }
 
 const ADMIN = '/v1/onedesigner/admin/designers'
 
@@ -20,13 +16,20 @@ describe('admin approval workflow', () => {
   let client: TestUser
   beforeAll(async () => {
     env = await createTestEnv()
+    const ai = env.platform.ai
+    const embed = ai.embed.bind(ai)
+    ai.embed = async (texts) => {
+      embedder.calls++
+      if (embedder.fail) throw new Error('embedder down')
+      return embed(texts)
+    }
     admin = await anAdmin(env.platform)
     client = await aClient(env.platform)
   })
   afterAll(() => env.close())
   beforeEach(() => {
     embedder.fail = false
-    embedder.calls = []
+    embedder.calls = 0
   })
 
   const list = (status: string, user: TestUser = admin, extra = '') =>
@@ -49,7 +52,13 @@ describe('admin approval workflow', () => {
       designer: { id: d.id, isApproved: true, status: 'approved', rejectionReason: null, editedAfterApproval: false },
     })
     expect(res.json().designer.lastApprovedAt).toBe(env.clock.now().toISOString())
-    expect(embedder.calls).toEqual([d.id])
+    expect(embedder.calls).toBe(1)
+    const stored = await env.platform.db.kysely
+      .selectFrom('onedesigner.designerEmbeddings')
+      .select('needsUpdate')
+      .where('designerId', '=', d.id)
+      .executeTakeFirst()
+    expect(stored?.needsUpdate).toBe(false)
     expect(ids(await list('pending'))).not.toContain(d.id)
     expect(ids(await list('approved'))).toContain(d.id)
     // visible to clients now
@@ -171,7 +180,7 @@ describe('admin approval workflow', () => {
     expect((await env.http.inject({ method: 'GET', url: `${ADMIN}?status=pending` })).statusCode).toBe(401)
     const bandsy = await env.platform.tokens.sign({ sub: admin.id, role: 'admin', app: 'bandsy' })
     expect((await env.http.inject({ method: 'GET', url: ADMIN, headers: { authorization: `Bearer ${bandsy}` } })).statusCode).toBe(401)
-    expect(embedder.calls).toEqual([])
+    expect(embedder.calls).toBe(0)
   })
 
   it('RLS: only admin claims see pending designers or change approval', async () => {

@@ -139,6 +139,20 @@ export async function verifyLogical(url: string, file: string, tools: PgTools = 
   }
 }
 
+/** Drops the database at url (ending its sessions) and creates it again, empty, from the maintenance database. */
+async function recreateDatabase(url: string): Promise<void> {
+  const name = pg.escapeIdentifier(databaseName(url))
+  const admin = await connect(databaseUrl(url, 'postgres'))
+  try {
+    await admin.query(`drop database ${name} with (force)`)
+    await admin.query(`create database ${name}`)
+  } catch (err) {
+    throw new BackupError(`Cannot replace the database ${name} before restoring: ${(err as Error).message}`)
+  } finally {
+    await admin.end().catch(() => {})
+  }
+}
+
 /** Tables in the database outside Postgres' own schemas: a non-empty target is refused without force. */
 async function userTableCount(url: string): Promise<number> {
   const client = await connect(url)
@@ -155,8 +169,9 @@ async function userTableCount(url: string): Promise<number> {
 
 /**
  * pg_restore into the database at url, in one transaction (all or nothing), then a comparison
- * with the manifest. A database that already has tables is refused unless force, which drops and
- * recreates the dump's objects (--clean --if-exists).
+ * with the manifest. A database that already has tables is refused unless force, which drops the
+ * database and creates it empty first: pg_restore's own --clean cannot drop a partition's
+ * inherited keys (the partitioned logs), and an empty database holds exactly the backup's rows.
  */
 export async function restoreLogical(
   url: string,
@@ -167,8 +182,8 @@ export async function restoreLogical(
   const existing = await userTableCount(url)
   if (existing > 0 && !opts.force)
     throw new BackupError(`The target database already has ${existing} tables; restore refuses to overwrite it without --force`)
-  const clean = existing > 0 ? ['--clean', '--if-exists'] : []
-  await runTool(opts, 'pg_restore', ['--exit-on-error', '--single-transaction', ...clean, `--dbname=${databaseName(url)}`, file], url)
+  if (existing > 0) await recreateDatabase(url)
+  await runTool(opts, 'pg_restore', ['--exit-on-error', '--single-transaction', `--dbname=${databaseName(url)}`, file], url)
   const differences = compareSummaries(manifest, await summarize(url))
   return { manifest, differences }
 }
