@@ -132,10 +132,12 @@ describeOnServer('least-privilege roles', () => {
     await owner.query(`create role ${squatter} nologin`)
     try {
       await owner.query(`create table platform.squatted (id int); alter table platform.squatted owner to ${squatter}`)
-      await expect(setupRoles(sqlOwner(), { apiRole: squatter, apiPassword: 'long-enough-password', reportingRole: REPORTING_TEST_ROLE })).rejects.toThrow(
-        /owns table platform.squatted.*REASSIGN OWNED/,
-      )
-      await expect(setupRoles(sqlOwner(), { apiRole: squatter, apiPassword: 'long-enough-password', reportingRole: REPORTING_TEST_ROLE })).rejects.toBeInstanceOf(RolesError)
+      await expect(
+        setupRoles(sqlOwner(), { apiRole: squatter, apiPassword: 'long-enough-password', reportingRole: REPORTING_TEST_ROLE }),
+      ).rejects.toThrow(/owns table platform.squatted.*REASSIGN OWNED/)
+      await expect(
+        setupRoles(sqlOwner(), { apiRole: squatter, apiPassword: 'long-enough-password', reportingRole: REPORTING_TEST_ROLE }),
+      ).rejects.toBeInstanceOf(RolesError)
     } finally {
       await owner.query('drop table if exists platform.squatted')
       await owner.query(`drop role ${squatter}`)
