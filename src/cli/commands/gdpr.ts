@@ -1,14 +1,9 @@
 // `matchbase gdpr export|erase --user ID`: one user's data as JSON, or erased with a receipt in
 // the audit log (docs/operations.md, "GDPR: export and erasure").
 import fs from 'node:fs'
-import { type Command, InvalidArgumentError } from 'commander'
+import type { Command } from 'commander'
 import { eraseUser, exportUser, GdprError } from '../../platform/ops/gdpr/gdpr'
-import { withPlatform } from './with-platform'
-
-const asUsage = (err: unknown) => {
-  if (err instanceof GdprError) throw new InvalidArgumentError(err.message)
-  throw err
-}
+import { asUserError, withPlatform } from './with-platform'
 
 export function registerGdpr(program: Command) {
   const gdpr = program.command('gdpr').description("a user's data: export it, or erase it")
@@ -20,7 +15,7 @@ export function registerGdpr(program: Command) {
     .option('--out <file>', 'write to this file instead of standard output')
     .action((opts: { user: string; app?: string; out?: string }) =>
       withPlatform(async (platform, _c, apps) => {
-        const data = await exportUser(platform, apps, opts.user, opts.app).catch(asUsage)
+        const data = await asUserError(exportUser(platform, apps, opts.user, opts.app), GdprError)
         const json = `${JSON.stringify(data, null, 2)}\n`
         if (opts.out) {
           fs.writeFileSync(opts.out, json)
@@ -36,7 +31,7 @@ export function registerGdpr(program: Command) {
     .option('--dry-run', 'print what would be erased; change nothing')
     .action((opts: { user: string; app?: string; dryRun?: boolean }) =>
       withPlatform(async (platform, _c, apps) => {
-        const receipt = await eraseUser(platform, apps, opts.user, { app: opts.app, dryRun: opts.dryRun }).catch(asUsage)
+        const receipt = await asUserError(eraseUser(platform, apps, opts.user, { app: opts.app, dryRun: opts.dryRun }), GdprError)
         for (const s of receipt.steps)
           console.log(
             `${s.table.padEnd(44)} ${(opts.dryRun ? `would ${s.action}` : s.action).padEnd(15)} ${String(s.rows).padStart(6)}  (${s.via})`,

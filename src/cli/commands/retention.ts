@@ -1,7 +1,7 @@
 // `matchbase retention ...` and `matchbase archive ...`: the retention policies of the platform and
 // the enabled apps, run now or counted (dry run), and the archive they fill.
 import { type Command, InvalidArgumentError } from 'commander'
-import { withPlatform } from './with-platform'
+import { asUserError, withPlatform } from './with-platform'
 import { policiesOf } from '../../platform/ops/retention/policies'
 import { ArchiveError, exportBatch, restoreBatch, runPolicy } from '../../platform/ops/retention/run'
 import { ArchiveDriftError } from '../../platform/ops/retention/archive-tables'
@@ -55,7 +55,7 @@ export function registerRetention(program: Command) {
           throw new InvalidArgumentError(`${opts.policy} names several policies: ${chosen.map((p) => p.id).join(', ')}`)
         const verb = opts.dryRun ? 'would' : ''
         for (const p of chosen) {
-          const out = await runPolicy(platform, p, { dryRun: opts.dryRun, now: opts.at })
+          const out = await asUserError(runPolicy(platform, p, { dryRun: opts.dryRun, now: opts.at }), ArchiveError, ArchiveDriftError)
           const batches = out.batches.length ? ` (archive batches ${out.batches.join(', ')})` : ''
           console.log(
             `${p.id.padEnd(40)} ${`${verb} ${p.action}`.trim().padEnd(15)} ${String(out.rows).padStart(7)} ${out.table}${batches}`,
@@ -100,7 +100,7 @@ export function registerRetention(program: Command) {
     .requiredOption('--batch <id>', 'the batch number', batchId)
     .action((opts: { batch: number }) =>
       withPlatform(async (platform) => {
-        const out = await exportBatch(platform, opts.batch)
+        const out = await asUserError(exportBatch(platform, opts.batch), ArchiveError)
         console.log(`Batch ${opts.batch}: ${out.rows} rows, ${out.bytes} bytes -> ${platform.storage.kind}:${out.key}`)
       }),
     )
@@ -110,7 +110,7 @@ export function registerRetention(program: Command) {
     .requiredOption('--batch <id>', 'the batch number', batchId)
     .action((opts: { batch: number }) =>
       withPlatform(async (platform) => {
-        const out = await restoreBatch(platform, opts.batch)
+        const out = await asUserError(restoreBatch(platform, opts.batch), ArchiveError, ArchiveDriftError)
         console.log(`Batch ${opts.batch}: ${out.rows} rows restored to ${out.table}`)
       }),
     )
